@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Dependencies run one way: gradsh -> GradShell -> GradLang -> GradCore.
+let package = Package(
+    name: "gradsh",
+    products: [
+        .executable(name: "gradsh", targets: ["gradsh"]),
+        .library(name: "GradCore", targets: ["GradCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]),
+        .target(
+            name: "GradCore", dependencies: ["CBLAS"]),
+        .target(name: "GradLang", dependencies: ["GradCore"]),
+        .target(name: "GradShell", dependencies: ["GradLang", "CEditLine"]),
+        .executableTarget(
+            name: "gradsh",
+            dependencies: ["GradShell", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "GradCoreTests", dependencies: ["GradCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

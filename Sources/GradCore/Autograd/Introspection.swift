@@ -1,0 +1,44 @@
+/// What a tensor's graph costs: the numbers the shell shows after every result.
+public struct GraphStats: Equatable, Sendable {
+    /// Distinct backward nodes reachable from the tensor's `grad_fn`, AccumulateGrad included.
+    public var nodeCount: Int
+    /// Tensors those nodes keep alive for backward.
+    public var savedTensorCount: Int
+    /// Bytes of the distinct storages those saved tensors keep alive.
+    public var savedBytes: Int
+}
+
+extension Tensor {
+    /// Walks the graph iteratively (deep graphs must not overflow the stack).
+    public var graphStats: GraphStats {
+        guard let root = gradFn else { return GraphStats(nodeCount: 0, savedTensorCount: 0, savedBytes: 0) }
+        var seen: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
+        var storages = Set<ObjectIdentifier>()
+        var stack = [root]
+        var stats = GraphStats(nodeCount: 0, savedTensorCount: 0, savedBytes: 0)
+        while let node = stack.popLast() {
+            stats.nodeCount += 1
+            for t in node.liveSavedTensors {
+                stats.savedTensorCount += 1
+                if storages.insert(ObjectIdentifier(t.storage)).inserted { stats.savedBytes += t.storage.byteCount }
+            }
+            for case let e? in node.nextEdges where seen.insert(ObjectIdentifier(e.node)).inserted {
+                stack.append(e.node)
+            }
+        }
+        return stats
+    }
+}
+
+extension Node {
+    /// `next_functions`: one (node, input number) pair per input, nil for inputs needing no grad.
+    public var nextFunctions: [(Node?, Int)] {
+        nextEdges.map { e in e.map { ($0.node, $0.inputNumber) } ?? (nil, 0) }
+    }
+
+    /// The saved tensors this node holds right now (empty after they were freed).
+    public var savedTensorsForDisplay: [(tensor: Tensor, version: Int)] {
+        if savedReleased { return [] }
+        return savedTensors.map { ($0.tensor, $0.savedVersion) } + (savedOutput.map { [($0.tensor, $0.savedVersion)] } ?? [])
+    }
+}

@@ -1,0 +1,223 @@
+/// A backward node: PyTorch's `grad_fn`. It knows its inputs' nodes (`nextEdges`), the
+/// tensors it saved for backward, and how to turn the gradient of its output into
+/// gradients for its inputs.
+public final class Node {
+    /// PyTorch's class name for the same node (`MulBackward0`, `AccumulateGrad`, ...).
+    public let name: String
+    /// One entry per differentiable input; nil where the input needs no grad.
+    public internal(set) var nextEdges: [Edge?]
+    var savedTensors: [SavedTensor]
+    var savedOutput: SavedTensor?
+    var savedReleased = false
+    let backwardRule: BackwardRule?
+    /// For AccumulateGrad: the leaf it accumulates into.
+    public internal(set) var variable: Tensor?
+    /// Non-leaf tensors produced by this node that asked for `.grad` via `retain_grad()`.
+    var retainedGradTensors: [WeakTensor] = []
+
+    typealias BackwardRule = (BackwardContext, Tensor) throws -> [Tensor?]
+
+    init(name: String, nextEdges: [Edge?], saved: [SavedTensor], backward: BackwardRule?) {
+        self.name = name
+        self.nextEdges = nextEdges
+        self.savedTensors = saved
+        self.backwardRule = backward
+    }
+
+    /// AccumulateGrad for a leaf.
+    init(accumulatingInto leaf: Tensor) {
+        name = "AccumulateGrad"
+        nextEdges = []
+        savedTensors = []
+        backwardRule = nil
+        variable = leaf
+    }
+
+    public var isAccumulateGrad: Bool { variable != nil }
+
+    /// Releases a long chain of nodes without recursion: nodes (and saved tensors) that only
+    /// this node keeps alive are taken apart one by one from a work list.
+    deinit {
+        var pending: [Node] = []
+        Node.detachOwned(edges: &nextEdges, saved: &savedTensors, into: &pending)
+        while var node = pending.popLast() {
+            if isKnownUniquelyReferenced(&node) {
+                Node.detachOwned(edges: &node.nextEdges, saved: &node.savedTensors, into: &pending)
+            }
+        }
+    }
+
+    private static func detachOwned(edges: inout [Edge?], saved: inout [SavedTensor], into pending: inout [Node]) {
+        for case let e? in edges { pending.append(e.node) }
+        edges = []
+        var tensors = saved.map(\.tensor)
+        saved = []
+        for i in tensors.indices where isKnownUniquelyReferenced(&tensors[i]) {
+            if let fn = tensors[i].gradFn {
+                pending.append(fn)
+                tensors[i].gradFn = nil
+            }
+        }
+    }
+
+    /// How many tensors this node keeps alive for backward (0 once freed).
+    public var savedTensorCount: Int {
+        savedReleased ? 0 : savedTensors.count + (savedOutput == nil ? 0 : 1)
+    }
+
+    /// The saved tensors still held, for memory accounting.
+    var liveSavedTensors: [Tensor] {
+        if savedReleased { return [] }
+        return savedTensors.map(\.tensor) + (savedOutput.map { [$0.tensor] } ?? [])
+    }
+
+    /// Frees saved tensors after backward, as PyTorch does unless `retain_graph=True`.
+    func releaseSaved() {
+        guard !(savedTensors.isEmpty && savedOutput == nil) else { return }
+        savedTensors = []
+        savedOutput = nil
+        savedReleased = true
+    }
+
+    /// After an in-place op copied this node's result into `target`, the saved output must
+    /// refer to `target`, so that changing `target` later is detected.
+    func rebaseSavedOutput(onto target: Tensor) {
+        guard let saved = savedOutput else { return }
+        savedOutput = SavedTensor(output: target, of: self, producer: saved.producerName)
+    }
+}
+
+/// An edge to the node that receives the gradient of one input.
+public struct Edge {
+    public let node: Node
+    public let inputNumber: Int
+}
+
+struct WeakTensor {
+    weak var tensor: Tensor?
+}
+
+/// A tensor saved for backward, with the version it had then. Outputs are saved as an alias
+/// without `gradFn` (holding the node weakly) so a node never keeps itself alive.
+struct SavedTensor {
+    let tensor: Tensor
+    let savedVersion: Int
+    let isOutput: Bool
+    weak var outputNode: Node?
+    /// The node that produced the tensor when it was saved, named in version errors.
+    let producerName: String?
+
+    init(input: Tensor) {
+        tensor = input
+        savedVersion = input.versionIfTracked ?? 0
+        isOutput = false
+        producerName = input.gradFn.map { SavedTensor.opName(of: $0.name) }
+    }
+
+    init(output: Tensor, of node: Node, producer: String?) {
+        tensor = output.aliasWithoutGraph()
+        savedVersion = output.versionIfTracked ?? 0
+        isOutput = true
+        outputNode = node
+        producerName = producer
+    }
+
+    /// The op name PyTorch uses in version errors: `Exp` for `ExpBackward0`.
+    static func opName(of nodeName: String) -> String {
+        guard let r = nodeName.range(of: "Backward") else { return nodeName }
+        return String(nodeName[..<r.lowerBound])
+    }
+
+    /// The saved tensor, or PyTorch's error when it was modified in place since.
+    func unpack() throws -> Tensor {
+        if let current = tensor.versionIfTracked, current != savedVersion {
+            var what = "[\(tensor.dtype.legacyTypeName) [\(tensor.shape.map(String.init).joined(separator: ", "))]]"
+            if let p = producerName { what += ", which is output 0 of \(p)," }
+            throw TensorError.runtime("one of the variables needed for gradient computation has been modified by an inplace operation: \(what) is at version \(current); expected version \(savedVersion) instead. \(AutogradMessage.anomalyHint)")
+        }
+        if isOutput, GradModeState.current.isRecording, let node = outputNode {
+            // create_graph: the result must stay connected to the node that made it.
+            let alias = tensor.aliasWithoutGraph()
+            alias.gradFn = node
+            alias.requiresGrad = true
+            return alias
+        }
+        return tensor
+    }
+}
+
+/// What a backward rule sees: the saved tensors, checked on access.
+struct BackwardContext {
+    let node: Node
+
+    func saved(_ i: Int) throws -> Tensor {
+        if node.savedReleased { throw TensorError.runtime(AutogradMessage.backwardTwice) }
+        return try node.savedTensors[i].unpack()
+    }
+
+    func output() throws -> Tensor {
+        if node.savedReleased { throw TensorError.runtime(AutogradMessage.backwardTwice) }
+        guard let s = node.savedOutput else { throw TensorError.runtime(AutogradMessage.backwardTwice) }
+        return try s.unpack()
+    }
+
+    /// Which inputs need a gradient, so rules can skip work for the others.
+    func needsGrad(_ i: Int) -> Bool { node.nextEdges[i] != nil }
+}
+
+extension Tensor {
+    /// A new tensor object over the same memory and version counter, without autograd history.
+    func aliasWithoutGraph() -> Tensor {
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
+               requiresGrad: false, isInference: isInference, versionCounter: versionCounter,
+               viewBase: viewBase ?? self, isViewMadeInInference: isViewMadeInInference)
+    }
+}
+
+/// The one place that decides whether an op records, and attaches its node when it does.
+enum Recorder {
+    /// The edge through which gradient reaches `t`, or nil when `t` needs none.
+    static func edge(to t: Tensor) -> Edge? {
+        guard t.requiresGrad else { return nil }
+        if let fn = t.gradFn { return Edge(node: fn, inputNumber: 0) }
+        return Edge(node: accumulator(for: t), inputNumber: 0)
+    }
+
+    static func accumulator(for leaf: Tensor) -> Node {
+        if let n = leaf.gradAccumulator { return n }
+        let n = Node(accumulatingInto: leaf)
+        leaf.gradAccumulator = n
+        return n
+    }
+
+    /// True when an op over `inputs` must record a node now.
+    @inline(__always)
+    static func shouldRecord(_ inputs: [Tensor]) -> Bool {
+        guard GradModeState.current.isRecording else { return false }
+        for t in inputs where t.requiresGrad { return true }
+        return false
+    }
+
+    /// Attaches a node named `name` to `output` if the op records; `save` lists the inputs its
+    /// backward rule reads (through `BackwardContext.saved`), `saveOutput` whether it reads its result.
+    @discardableResult
+    static func record(_ name: String, inputs: [Tensor], output: Tensor,
+                       save: [Tensor] = [], saveOutput: Bool = false,
+                       backward: @escaping Node.BackwardRule) throws -> Tensor {
+        guard shouldRecord(inputs) else { return output }
+        for t in save where t.isInference {
+            throw TensorError.runtime(AutogradMessage.inferenceSaved)
+        }
+        if saveOutput && output.isInference {
+            throw TensorError.runtime(AutogradMessage.inferenceSaved)
+        }
+        let node = Node(name: name, nextEdges: inputs.map(edge(to:)),
+                        saved: save.map(SavedTensor.init(input:)), backward: backward)
+        if saveOutput {
+            node.savedOutput = SavedTensor(output: output, of: node, producer: SavedTensor.opName(of: name))
+        }
+        output.gradFn = node
+        output.requiresGrad = true
+        return output
+    }
+}

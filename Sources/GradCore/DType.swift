@@ -1,0 +1,125 @@
+/// The element types gradsh tensors can hold, mirroring PyTorch's float32, int64 and bool.
+public enum DType: Int, Sendable, CaseIterable, Comparable {
+    case bool = 0
+    case int64 = 1
+    case float32 = 2
+
+    public static func < (a: DType, b: DType) -> Bool { a.rawValue < b.rawValue }
+
+    /// Bytes per element.
+    public var itemSize: Int {
+        switch self {
+        case .bool: return 1
+        case .int64: return 8
+        case .float32: return 4
+        }
+    }
+
+    public var isFloatingPoint: Bool { self == .float32 }
+
+    /// The name PyTorch prints: `torch.float32`.
+    public var torchName: String { "torch." + name }
+
+    /// The short name used in JSON and in `dtype=` arguments.
+    public var name: String {
+        switch self {
+        case .bool: return "bool"
+        case .int64: return "int64"
+        case .float32: return "float32"
+        }
+    }
+
+    /// The legacy type name PyTorch uses in autograd error messages (`torch.FloatTensor`).
+    public var legacyTypeName: String {
+        switch self {
+        case .bool: return "torch.BoolTensor"
+        case .int64: return "torch.LongTensor"
+        case .float32: return "torch.FloatTensor"
+        }
+    }
+
+    /// The scalar type name in PyTorch's messages (`Float`, `Long`, `Bool`).
+    public var scalarTypeName: String {
+        switch self {
+        case .bool: return "Bool"
+        case .int64: return "Long"
+        case .float32: return "Float"
+        }
+    }
+
+    /// Looks a dtype up by any of the names PyTorch accepts for it.
+    public init?(name: String) {
+        var n = name
+        if n.hasPrefix("torch.") { n.removeFirst(6) }
+        switch n {
+        case "float32", "float": self = .float32
+        case "int64", "long": self = .int64
+        case "bool": self = .bool
+        default: return nil
+        }
+    }
+}
+
+/// A Python number: what a literal or `item()` yields, and what ops accept beside tensors.
+public enum Scalar: Sendable, Equatable {
+    case bool(Bool)
+    case int(Int64)
+    case float(Double)
+
+    public var dtype: DType {
+        switch self {
+        case .bool: return .bool
+        case .int: return .int64
+        case .float: return .float32
+        }
+    }
+
+    public var doubleValue: Double {
+        switch self {
+        case .bool(let b): return b ? 1 : 0
+        case .int(let i): return Double(i)
+        case .float(let d): return d
+        }
+    }
+
+    public var int64Value: Int64 {
+        switch self {
+        case .bool(let b): return b ? 1 : 0
+        case .int(let i): return i
+        case .float(let d): return d.isFinite && abs(d) < 9.2e18 ? Int64(d) : 0
+        }
+    }
+
+    public var boolValue: Bool {
+        switch self {
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        case .float(let d): return d != 0
+        }
+    }
+}
+
+/// The element types a storage buffer can be viewed as.
+public protocol TensorElement {
+    static var dtype: DType { get }
+    init(scalar: Scalar)
+    var scalar: Scalar { get }
+}
+
+extension Float: TensorElement {
+    public static var dtype: DType { .float32 }
+    public init(scalar: Scalar) { self = Float(scalar.doubleValue) }
+    public var scalar: Scalar { .float(Double(self)) }
+}
+
+extension Int64: TensorElement {
+    public static var dtype: DType { .int64 }
+    public init(scalar: Scalar) { self = scalar.int64Value }
+    public var scalar: Scalar { .int(self) }
+}
+
+extension Bool: TensorElement {
+    public static var dtype: DType { .bool }
+    public init(scalar: Scalar) { self = scalar.boolValue }
+    public var scalar: Scalar { .bool(self) }
+}

@@ -1,0 +1,320 @@
+import Foundation
+
+/// Binary arithmetic with PyTorch's broadcasting, type promotion and backward rules.
+/// Broadcasting in backward is undone by `sumTo`, so each rule stays one line.
+extension Tensor {
+    /// A 0-d tensor for a Python number operand (`x * 2`): never an inference tensor and
+    /// never requiring grad, so it appears as `(None, 0)` in `next_functions`.
+    public static func wrapping(_ s: Scalar) -> Tensor {
+        let storage = try! Storage(dtype: s.dtype, count: 1)
+        switch s {
+        case .float(let d): storage.pointer(Float.self)[0] = Float(d)
+        case .int(let i): storage.pointer(Int64.self)[0] = i
+        case .bool(let b): storage.pointer(Bool.self)[0] = b
+        }
+        return Tensor(storage: storage, shape: [], strides: [], offset: 0,
+                      isInference: false, versionCounter: VersionCounter())
+    }
+
+    /// Promotion as PyTorch does it for these three dtypes: the higher category wins.
+    static func promote(_ a: DType, _ b: DType) -> DType { Swift.max(a, b) }
+
+    /// Runs a dtype-dispatched elementwise binary kernel on promoted operands.
+    @inline(__always)
+    static func arithmetic(_ a: Tensor, _ b: Tensor, dtype: DType,
+                           float f: (Float, Float) -> Float,
+                           int i: (Int64, Int64) -> Int64,
+                           bool l: ((Bool, Bool) -> Bool)? = nil) throws -> Tensor {
+        let x = try a.converted(to: dtype), y = try b.converted(to: dtype)
+        switch dtype {
+        case .float32: return try Kernel.zip(x, y, Float.self, Float.self, to: .float32, f)
+        case .int64: return try Kernel.zip(x, y, Int64.self, Int64.self, to: .int64, i)
+        case .bool:
+            if let l { return try Kernel.zip(x, y, Bool.self, Bool.self, to: .bool, l) }
+            let x2 = try x.converted(to: .int64), y2 = try y.converted(to: .int64)
+            return try Kernel.zip(x2, y2, Int64.self, Int64.self, to: .int64, i)
+        }
+    }
+
+    // MARK: add, sub, mul, div
+
+    public func add(_ other: Tensor) throws -> Tensor {
+        let out = try Tensor.arithmetic(self, other, dtype: Tensor.promote(dtype, other.dtype),
+                                        float: +, int: (&+), bool: { $0 || $1 })
+        let (sa, sb) = (shape, other.shape)
+        return try Recorder.record("AddBackward0", inputs: [self, other], output: out) { ctx, g in
+            [ctx.needsGrad(0) ? try g.sumTo(sa) : nil, ctx.needsGrad(1) ? try g.sumTo(sb) : nil]
+        }
+    }
+
+    public func sub(_ other: Tensor) throws -> Tensor {
+        if dtype == .bool && other.dtype == .bool {
+            throw TensorError.runtime("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
+        }
+        let out = try Tensor.arithmetic(self, other, dtype: Tensor.promote(dtype, other.dtype), float: -, int: (&-))
+        let (sa, sb) = (shape, other.shape)
+        return try Recorder.record("SubBackward0", inputs: [self, other], output: out) { ctx, g in
+            [ctx.needsGrad(0) ? try g.sumTo(sa) : nil, ctx.needsGrad(1) ? try g.neg().sumTo(sb) : nil]
+        }
+    }
+
+    /// `scalar - self`, PyTorch's `rsub` (`1 - x` records `RsubBackward1`).
+    public func rsub(_ scalar: Scalar) throws -> Tensor {
+        let other = Tensor.wrapping(scalar)
+        if dtype == .bool && other.dtype == .bool {
+            throw TensorError.runtime("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
+        }
+        let out = try Tensor.arithmetic(other, self, dtype: Tensor.promote(dtype, other.dtype), float: -, int: (&-))
+        let sa = shape
+        return try Recorder.record("RsubBackward1", inputs: [self], output: out) { _, g in
+            [try g.neg().sumTo(sa)]
+        }
+    }
+
+    public func mul(_ other: Tensor) throws -> Tensor {
+        let out = try Tensor.arithmetic(self, other, dtype: Tensor.promote(dtype, other.dtype),
+                                        float: *, int: (&*), bool: { $0 && $1 })
+        let (sa, sb) = (shape, other.shape)
+        // Each operand is saved only if the other one's gradient needs it.
+        let saves = [other.requiresGrad ? self : nil, requiresGrad ? other : nil]
+        let saved = saves.compactMap { $0 }
+        let aIndex = saves[0] == nil ? -1 : 0
+        let bIndex = saves[1] == nil ? -1 : (aIndex == 0 ? 1 : 0)
+        return try Recorder.record("MulBackward0", inputs: [self, other], output: out, save: saved) { ctx, g in
+            [ctx.needsGrad(0) ? try g.mul(ctx.saved(bIndex)).sumTo(sa) : nil,
+             ctx.needsGrad(1) ? try g.mul(ctx.saved(aIndex)).sumTo(sb) : nil]
+        }
+    }
+
+    /// True division: the result is always floating point.
+    public func div(_ other: Tensor) throws -> Tensor {
+        let out = try Tensor.arithmetic(self, other, dtype: .float32, float: /, int: { $0 / $1 })
+        let (sa, sb) = (shape, other.shape)
+        let save = other.requiresGrad ? [self, other] : [other]
+        let bIndex = save.count - 1
+        return try Recorder.record("DivBackward0", inputs: [self, other], output: out, save: save) { ctx, g in
+            let b = try ctx.saved(bIndex)
+            let ga = ctx.needsGrad(0) ? try g.div(b).sumTo(sa) : nil
+            var gb: Tensor? = nil
+            if ctx.needsGrad(1) {
+                let a = try ctx.saved(0)
+                gb = try g.neg().mul(a).div(b.mul(b)).sumTo(sb)
+            }
+            return [ga, gb]
+        }
+    }
+
+    /// `//`: floor division; integers stay integers and refuse division by zero.
+    public func floorDivide(_ other: Tensor) throws -> Tensor {
+        let dt = Tensor.promote(dtype, other.dtype)
+        if dt != .float32 { try other.checkNoIntegerZero() }
+        return try Tensor.arithmetic(self, other, dtype: dt == .bool ? .int64 : dt,
+                                     float: { ($0 / $1).rounded(.down) },
+                                     int: { a, b in
+                                         let q = a / b
+                                         return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q
+                                     })
+    }
+
+    /// `%`: Python's remainder, with the sign of the divisor.
+    public func remainder(_ other: Tensor) throws -> Tensor {
+        let dt = Tensor.promote(dtype, other.dtype)
+        if dt != .float32 { try other.checkNoIntegerZero() }
+        let out = try Tensor.arithmetic(self, other, dtype: dt == .bool ? .int64 : dt,
+                                        float: { a, b in
+                                            let r = fmodf(a, b)
+                                            return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r
+                                        },
+                                        int: { a, b in
+                                            let r = a % b
+                                            return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r
+                                        })
+        let sa = shape
+        return try Recorder.record("RemainderBackward0", inputs: [self], output: out) { _, g in
+            [try g.sumTo(sa)]
+        }
+    }
+
+    private func checkNoIntegerZero() throws {
+        let c = try converted(to: .int64)
+        for v in c.scalars() where v.int64Value == 0 {
+            throw TensorError.runtime("ZeroDivisionError")
+        }
+    }
+
+    /// `x ** e`, `pow(x, e)`.
+    public func pow(_ exponent: Tensor) throws -> Tensor {
+        let dt = Tensor.promote(dtype, exponent.dtype)
+        if dt == .int64 || dt == .bool {
+            for e in try exponent.converted(to: .int64).scalars() where e.int64Value < 0 {
+                throw TensorError.runtime("Integers to negative integer powers are not allowed.")
+            }
+        }
+        let out = try Tensor.arithmetic(self, exponent, dtype: dt == .bool ? .int64 : dt,
+                                        float: { Foundation.pow($0, $1) },
+                                        int: { b, e in Tensor.integerPower(b, e) })
+        let sa = shape, sb = exponent.shape
+        if !exponent.requiresGrad {
+            // PowBackward0: d/dx x^e = e * x^(e-1); the exponent is kept as a plain number.
+            return try Recorder.record("PowBackward0", inputs: [self], output: out, save: [self, exponent]) { ctx, g in
+                let x = try ctx.saved(0), e = try ctx.saved(1)
+                let one = Tensor.wrapping(.float(1))
+                let d = try e.mul(x.pow(e.converted(to: .float32).sub(one)))
+                return [try g.mul(d).sumTo(sa)]
+            }
+        }
+        return try Recorder.record("PowBackward1", inputs: [self, exponent], output: out,
+                                   save: [self, exponent], saveOutput: true) { ctx, g in
+            let x = try ctx.saved(0), e = try ctx.saved(1)
+            let one = Tensor.wrapping(.float(1))
+            let gx = ctx.needsGrad(0) ? try g.mul(e.mul(x.pow(e.sub(one)))).sumTo(sa) : nil
+            let ge = ctx.needsGrad(1) ? try g.mul(ctx.output().mul(x.log())).sumTo(sb) : nil
+            return [gx, ge]
+        }
+    }
+
+    static func integerPower(_ base: Int64, _ exp: Int64) -> Int64 {
+        var result: Int64 = 1, b = base, e = exp
+        while e > 0 {
+            if e & 1 == 1 { result = result &* b }
+            b = b &* b
+            e >>= 1
+        }
+        return result
+    }
+
+    // MARK: maximum, minimum, clamp, where
+
+    public func maximum(_ other: Tensor) throws -> Tensor {
+        try extremum(other, name: "MaximumBackward0", float: { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) },
+                     int: { Swift.max($0, $1) }, bool: { $0 || $1 }, pick: { try $0.gt($1) })
+    }
+
+    public func minimum(_ other: Tensor) throws -> Tensor {
+        try extremum(other, name: "MinimumBackward0", float: { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) },
+                     int: { Swift.min($0, $1) }, bool: { $0 && $1 }, pick: { try $0.lt($1) })
+    }
+
+    private func extremum(_ other: Tensor, name: String, float: @escaping (Float, Float) -> Float,
+                          int: @escaping (Int64, Int64) -> Int64, bool: @escaping (Bool, Bool) -> Bool,
+                          pick: @escaping (Tensor, Tensor) throws -> Tensor) throws -> Tensor {
+        let out = try Tensor.arithmetic(self, other, dtype: Tensor.promote(dtype, other.dtype),
+                                        float: float, int: int, bool: bool)
+        let (sa, sb) = (shape, other.shape)
+        // Ties split the gradient in half between the operands, as PyTorch does.
+        return try Recorder.record(name, inputs: [self, other], output: out, save: [self, other]) { ctx, g in
+            let a = try ctx.saved(0), b = try ctx.saved(1)
+            let wins = try pick(a, b).converted(to: .float32)
+            let ties = try a.eq(b).converted(to: .float32).mul(Tensor.wrapping(.float(0.5)))
+            let wa = try wins.add(ties)
+            let wb = try Tensor.wrapping(.float(1)).sub(wa)
+            return [ctx.needsGrad(0) ? try g.mul(wa).sumTo(sa) : nil,
+                    ctx.needsGrad(1) ? try g.mul(wb).sumTo(sb) : nil]
+        }
+    }
+
+    /// `clamp(min:max:)`; gradient passes where the input lies within the bounds, bounds included.
+    public func clamp(min lo: Scalar?, max hi: Scalar?) throws -> Tensor {
+        guard lo != nil || hi != nil else {
+            throw TensorError.runtime("torch.clamp: At least one of 'min' or 'max' must not be None")
+        }
+        var dt = dtype
+        for b in [lo, hi].compactMap({ $0 }) { dt = Tensor.promote(dt, b.dtype) }
+        if dt == .bool { dt = .int64 }
+        let x = try converted(to: dt)
+        let out: Tensor
+        switch dt {
+        case .float32:
+            let l = lo.map { Float($0.doubleValue) }, h = hi.map { Float($0.doubleValue) }
+            out = try Kernel.map(x, Float.self, to: .float32) { v in
+                if v.isNaN { return v }
+                var r = v
+                if let l, r < l { r = l }
+                if let h, r > h { r = h }
+                return r
+            }
+        default:
+            let l = lo.map { $0.int64Value }, h = hi.map { $0.int64Value }
+            out = try Kernel.map(x, Int64.self, to: .int64) { v in
+                var r = v
+                if let l, r < l { r = l }
+                if let h, r > h { r = h }
+                return r
+            }
+        }
+        return try Recorder.record("ClampBackward1", inputs: [self], output: out, save: [self]) { ctx, g in
+            let x = try ctx.saved(0)
+            var mask = try x.eq(x)
+            if let lo { mask = try mask.logicalAnd(x.ge(Tensor.wrapping(lo))) }
+            if let hi { mask = try mask.logicalAnd(x.le(Tensor.wrapping(hi))) }
+            return [try g.mul(mask.converted(to: g.dtype))]
+        }
+    }
+
+    /// `where(condition, self, other)`: picks from `self` where true, `other` elsewhere.
+    public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        guard condition.dtype == .bool else {
+            throw TensorError.runtime("where expected condition to be a boolean tensor, but got a tensor with dtype \(condition.dtype.scalarTypeName)")
+        }
+        let dt = promote(a.dtype, b.dtype)
+        let x = try a.converted(to: dt), y = try b.converted(to: dt)
+        let out: Tensor
+        switch dt {
+        case .float32: out = try Kernel.zip3(condition, x, y, Bool.self, Float.self, Float.self, to: dt) { $0 ? $1 : $2 }
+        case .int64: out = try Kernel.zip3(condition, x, y, Bool.self, Int64.self, Int64.self, to: dt) { $0 ? $1 : $2 }
+        case .bool: out = try Kernel.zip3(condition, x, y, Bool.self, Bool.self, Bool.self, to: dt) { $0 ? $1 : $2 }
+        }
+        let (sa, sb) = (a.shape, b.shape)
+        return try Recorder.record("WhereBackward0", inputs: [a, b], output: out, save: [condition]) { ctx, g in
+            let c = try ctx.saved(0)
+            let zero = Tensor.wrapping(.float(0))
+            return [ctx.needsGrad(0) ? try Tensor.where(c, g, zero).sumTo(sa) : nil,
+                    ctx.needsGrad(1) ? try Tensor.where(c, zero, g).sumTo(sb) : nil]
+        }
+    }
+
+    // MARK: comparisons and logic (never differentiable)
+
+    @inline(__always)
+    private func compare(_ other: Tensor, float f: (Float, Float) -> Bool, int i: (Int64, Int64) -> Bool,
+                         bool l: (Bool, Bool) -> Bool) throws -> Tensor {
+        let dt = Tensor.promote(dtype, other.dtype)
+        let x = try converted(to: dt), y = try other.converted(to: dt)
+        switch dt {
+        case .float32: return try Kernel.zip(x, y, Float.self, Float.self, to: .bool, f)
+        case .int64: return try Kernel.zip(x, y, Int64.self, Int64.self, to: .bool, i)
+        case .bool: return try Kernel.zip(x, y, Bool.self, Bool.self, to: .bool, l)
+        }
+    }
+
+    public func eq(_ o: Tensor) throws -> Tensor { try compare(o, float: ==, int: ==, bool: ==) }
+    public func ne(_ o: Tensor) throws -> Tensor { try compare(o, float: !=, int: !=, bool: !=) }
+    public func lt(_ o: Tensor) throws -> Tensor { try compare(o, float: <, int: <, bool: { !$0 && $1 }) }
+    public func le(_ o: Tensor) throws -> Tensor { try compare(o, float: <=, int: <=, bool: { !$0 || $1 }) }
+    public func gt(_ o: Tensor) throws -> Tensor { try compare(o, float: >, int: >, bool: { $0 && !$1 }) }
+    public func ge(_ o: Tensor) throws -> Tensor { try compare(o, float: >=, int: >=, bool: { $0 || !$1 }) }
+
+    public func logicalAnd(_ o: Tensor) throws -> Tensor {
+        try Kernel.zip(converted(to: .bool), o.converted(to: .bool), Bool.self, Bool.self, to: .bool) { $0 && $1 }
+    }
+
+    public func logicalOr(_ o: Tensor) throws -> Tensor {
+        try Kernel.zip(converted(to: .bool), o.converted(to: .bool), Bool.self, Bool.self, to: .bool) { $0 || $1 }
+    }
+
+    public func logicalNot() throws -> Tensor {
+        try Kernel.map(converted(to: .bool), Bool.self, to: .bool) { !$0 }
+    }
+
+    /// Reduces a broadcast gradient back to `target` by summing the expanded axes.
+    public func sumTo(_ target: [Int]) throws -> Tensor {
+        if shape == target { return self }
+        var result = self
+        let lead = rank - target.count
+        if lead > 0 { result = try result.sum(dims: Array(0..<lead), keepdim: false) }
+        var dims: [Int] = []
+        for (i, s) in target.enumerated() where s == 1 && result.shape[i] != 1 { dims.append(i) }
+        if !dims.isEmpty { result = try result.sum(dims: dims, keepdim: true) }
+        return result
+    }
+}

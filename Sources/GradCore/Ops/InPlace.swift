@@ -1,0 +1,188 @@
+/// In-place ops. Every one goes through `modifyInPlace`, which enforces PyTorch's rules
+/// (inference tensors, leaves, views of leaves), bumps the version counter exactly once,
+/// and rewires the graph: the tensor's `gradFn` becomes the op's node, or, through a view,
+/// its base's becomes `CopySlices`.
+extension Tensor {
+    /// Runs `compute` on the current value and writes its result into this tensor's memory.
+    /// `compute` builds the new value out of place (recording normally); nothing is written
+    /// until it has succeeded, so a failing op changes nothing.
+    @discardableResult
+    func modifyInPlace(others: [Tensor], _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
+        let mode = GradModeState.current
+        if isInference && !mode.isInferenceEnabled {
+            throw TensorError.runtime(AutogradMessage.inferenceInPlace)
+        }
+        if isViewMadeInInference && !mode.isInferenceEnabled && (viewBase?.requiresGrad ?? false) {
+            throw TensorError.runtime(AutogradMessage.inferenceViewInPlace)
+        }
+        let recording = mode.isRecording && (requiresGrad || others.contains { $0.requiresGrad })
+        if !recording {
+            let result = try GradModeState.withGradMode(.noGrad) { try compute(self) }
+            try checkInPlaceResult(result)
+            try Kernel.copy(result, into: self)
+            versionCounter?.bump()
+            return self
+        }
+        if requiresGrad && isLeaf {
+            throw TensorError.runtime(viewBase == nil ? AutogradMessage.leafInPlace : AutogradMessage.viewOfLeafInPlace)
+        }
+        if let base = viewBase, base.isLeaf && base.requiresGrad {
+            throw TensorError.runtime(AutogradMessage.viewOfLeafInPlace)
+        }
+        // The op reads a snapshot: the old value must survive for its backward rule.
+        let snapshot = try freshCopy()
+        snapshot.gradFn = gradFn
+        snapshot.requiresGrad = requiresGrad
+        let result = try compute(snapshot)
+        try checkInPlaceResult(result)
+        if let base = viewBase {
+            let region = try regionIndices(in: base)
+            let baseEdge = Recorder.edge(to: base)
+            try Kernel.copy(result, into: self)
+            versionCounter?.bump()
+            result.gradFn?.rebaseSavedOutput(onto: self)
+            let viewShape = shape, baseShape = base.shape
+            let copySlices = Node(name: "CopySlices", nextEdges: [baseEdge, Recorder.edge(to: result)], saved: []) { _, g in
+                let gBase = try g.freshCopy()
+                let zeros = try Tensor.zeros([region.count], dtype: g.dtype)
+                try Tensor.scatterWrite(zeros, plan: GatherPlan(outputShape: [region.count], sourceIndices: region), into: gBase)
+                let gView = try g.gather(GatherPlan(outputShape: viewShape, sourceIndices: region))
+                return [gBase, gView]
+            }
+            base.gradFn = copySlices
+            base.requiresGrad = true
+            gradFn = Node(name: "AsStridedBackward0", nextEdges: [Recorder.edge(to: base)], saved: []) { _, g in
+                [try Tensor.scatterAdd(g, plan: GatherPlan(outputShape: viewShape, sourceIndices: region), shape: baseShape)]
+            }
+            requiresGrad = true
+        } else {
+            try Kernel.copy(result, into: self)
+            versionCounter?.bump()
+            gradFn = result.gradFn
+            requiresGrad = result.requiresGrad
+            result.gradFn?.rebaseSavedOutput(onto: self)
+        }
+        return self
+    }
+
+    private func checkInPlaceResult(_ result: Tensor) throws {
+        if result.shape != shape {
+            throw TensorError.runtime("output with shape \(shape) doesn't match the broadcast shape \(result.shape)")
+        }
+        if result.dtype > dtype {
+            throw TensorError.runtime("result type \(result.dtype.scalarTypeName) can't be cast to the desired output type \(dtype.scalarTypeName)")
+        }
+    }
+
+    /// The row-major linear positions, within `base`, of this view's elements.
+    func regionIndices(in base: Tensor) throws -> [Int] {
+        var position: [Int: Int] = [:]
+        var linear = 0
+        if !base.isContiguous {
+            base.forEachStorageIndex { position[$0] = linear; linear += 1 }
+        }
+        var out: [Int] = []
+        out.reserveCapacity(numel)
+        var missing = false
+        forEachStorageIndex { j in
+            if base.isContiguous {
+                out.append(j - base.offset)
+            } else if let p = position[j] {
+                out.append(p)
+            } else {
+                missing = true
+            }
+        }
+        if missing { throw TensorError.runtime("an in-place change through this view cannot be traced back to its base") }
+        return out
+    }
+
+    // MARK: the in-place methods
+
+    public func addInPlace(_ other: Tensor, alpha: Scalar? = nil) throws -> Tensor {
+        try modifyInPlace(others: [other]) { cur in
+            try cur.add(alpha.map { try other.mul(Tensor.wrapping($0)) } ?? other)
+        }
+    }
+
+    public func subInPlace(_ other: Tensor, alpha: Scalar? = nil) throws -> Tensor {
+        try modifyInPlace(others: [other]) { cur in
+            try cur.sub(alpha.map { try other.mul(Tensor.wrapping($0)) } ?? other)
+        }
+    }
+
+    public func mulInPlace(_ other: Tensor) throws -> Tensor {
+        try modifyInPlace(others: [other]) { try $0.mul(other) }
+    }
+
+    public func divInPlace(_ other: Tensor) throws -> Tensor {
+        try modifyInPlace(others: [other]) { try $0.div(other) }
+    }
+
+    public func powInPlace(_ other: Tensor) throws -> Tensor {
+        try modifyInPlace(others: [other]) { try $0.pow(other) }
+    }
+
+    public func clampInPlace(min lo: Scalar?, max hi: Scalar?) throws -> Tensor {
+        try modifyInPlace(others: []) { try $0.clamp(min: lo, max: hi) }
+    }
+
+    public func reluInPlace() throws -> Tensor {
+        try modifyInPlace(others: []) { try $0.relu() }
+    }
+
+    public func zeroInPlace() throws -> Tensor {
+        try modifyInPlace(others: []) { cur in
+            let out = try Tensor.zeros(cur.shape, dtype: cur.dtype)
+            return try Recorder.record("ZeroBackward0", inputs: [cur], output: out) { _, g in
+                [try g.mul(Tensor.wrapping(.float(0)))]
+            }
+        }
+    }
+
+    public func fillInPlace(_ value: Scalar) throws -> Tensor {
+        try fillInPlace(Tensor.wrapping(value))
+    }
+
+    /// `fill_(v)` with a 0-d tensor value.
+    public func fillInPlace(_ value: Tensor) throws -> Tensor {
+        guard value.rank == 0 else {
+            throw TensorError.runtime("fill_ only supports 0-dimension value tensor but got tensor with \(value.rank) dimensions.")
+        }
+        return try modifyInPlace(others: [value]) { cur in
+            let out = try GradModeState.withGradMode(.noGrad) {
+                try value.converted(to: cur.dtype).expand(cur.shape).freshCopy()
+            }
+            return try Recorder.record("FillBackward1", inputs: [cur, value], output: out) { ctx, g in
+                [ctx.needsGrad(0) ? try g.mul(Tensor.wrapping(.float(0))) : nil,
+                 ctx.needsGrad(1) ? try g.sum() : nil]
+            }
+        }
+    }
+
+    /// `copy_(src)`: src is broadcast to this tensor's shape and converted to its dtype.
+    public func copyInPlace(_ src: Tensor) throws -> Tensor {
+        let target = try Shape.broadcast(shape, src.shape)
+        if target != shape {
+            throw TensorError.runtime("output with shape \(shape) doesn't match the broadcast shape \(target)")
+        }
+        return try modifyInPlace(others: [src]) { cur in
+            let out = try GradModeState.withGradMode(.noGrad) {
+                try src.converted(to: cur.dtype).expand(cur.shape).freshCopy()
+            }
+            let srcShape = src.shape, srcDtype = src.dtype
+            return try Recorder.record("CopyBackwards", inputs: [cur, src], output: out) { ctx, g in
+                [ctx.needsGrad(0) ? try g.mul(Tensor.wrapping(.float(0))) : nil,
+                 ctx.needsGrad(1) ? try g.converted(to: srcDtype).sumTo(srcShape) : nil]
+            }
+        }
+    }
+
+    /// Adds `g` into this tensor's memory without any checks: how backward accumulates `.grad`.
+    func addInPlaceUnchecked(_ g: Tensor) throws {
+        let sum = try GradModeState.withGradMode(.noGrad) { try add(g.converted(to: dtype)) }
+        try Kernel.copy(sum, into: self)
+        versionCounter?.bump()
+    }
+}
+

@@ -1,0 +1,155 @@
+import Foundation
+
+/// The functional pieces of neural networks, with PyTorch's node names
+/// (`SoftmaxBackward0`, `NllLossBackward0`, `AddmmBackward0`, ...).
+extension Tensor {
+    /// Applies `f` to each row along `dim` of a contiguous float copy (row = the `dim` axis).
+    private func rowwise(dim: Int, _ f: (UnsafeMutablePointer<Float>, Int, Int) -> Void) throws -> Tensor {
+        let d = try Shape.normalize(dim: dim, rank: rank)
+        let out = try converted(to: .float32).freshCopy()
+        if rank == 0 {
+            f(out.storage.pointer(Float.self), 1, 1)
+            return out
+        }
+        let n = shape[d], inner = shape[(d + 1)...].reduce(1, *)
+        let outer = numel / Swift.max(n * inner, 1)
+        let p = out.storage.pointer(Float.self)
+        for o in 0..<outer {
+            for i in 0..<inner { f(p + o * n * inner + i, n, inner) }
+        }
+        return out
+    }
+
+    public func softmax(dim: Int) throws -> Tensor {
+        let out = try rowwise(dim: dim) { p, n, s in
+            var m = -Float.infinity
+            for k in 0..<n { m = Swift.max(m, p[k * s]) }
+            var total: Float = 0
+            for k in 0..<n { p[k * s] = Foundation.exp(p[k * s] - m); total += p[k * s] }
+            for k in 0..<n { p[k * s] /= total }
+        }
+        let d = try Shape.normalize(dim: dim, rank: Swift.max(rank, 1))
+        return try Recorder.record("SoftmaxBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
+            let y = try ctx.output()
+            return [try y.mul(g.sub(g.mul(y).sum(dims: [d], keepdim: true)))]
+        }
+    }
+
+    public func logSoftmax(dim: Int) throws -> Tensor {
+        let out = try rowwise(dim: dim) { p, n, s in
+            var m = -Float.infinity
+            for k in 0..<n { m = Swift.max(m, p[k * s]) }
+            var total: Double = 0
+            for k in 0..<n { total += Double(Foundation.exp(p[k * s] - m)) }
+            let lse = m + Float(Foundation.log(total))
+            for k in 0..<n { p[k * s] -= lse }
+        }
+        let d = try Shape.normalize(dim: dim, rank: Swift.max(rank, 1))
+        return try Recorder.record("LogSoftmaxBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
+            let y = try ctx.output()
+            return [try g.sub(y.exp().mul(g.sum(dims: [d], keepdim: true)))]
+        }
+    }
+
+    /// Mean squared error, reduced by `mean` (default), `sum` or `none`.
+    public static func mseLoss(_ input: Tensor, _ target: Tensor, reduction: String = "mean") throws -> Tensor {
+        let diff = try GradModeState.withGradMode(.noGrad) { try input.sub(target) }
+        let sq = try GradModeState.withGradMode(.noGrad) { try diff.mul(diff) }
+        let out: Tensor
+        switch reduction {
+        case "mean": out = try GradModeState.withGradMode(.noGrad) { try sq.mean() }
+        case "sum": out = try GradModeState.withGradMode(.noGrad) { try sq.sum() }
+        case "none": out = sq
+        default: throw TensorError.value("\(reduction) is not a valid value for reduction")
+        }
+        let n = Double(Swift.max(sq.numel, 1))
+        let (si, st) = (input.shape, target.shape)
+        return try Recorder.record("MseLossBackward0", inputs: [input, target], output: out, save: [input, target]) { ctx, g in
+            let d = try ctx.saved(0).sub(ctx.saved(1))
+            var scale = try d.mul(Tensor.wrapping(.float(2)))
+            if reduction == "mean" { scale = try scale.div(Tensor.wrapping(.float(n))) }
+            let gd = try scale.mul(g)
+            return [ctx.needsGrad(0) ? try gd.sumTo(si) : nil, ctx.needsGrad(1) ? try gd.neg().sumTo(st) : nil]
+        }
+    }
+
+    /// Negative log likelihood of log-probabilities `input` (N, C) or (C) at class `target`.
+    public static func nllLoss(_ input: Tensor, _ target: Tensor, reduction: String = "mean") throws -> Tensor {
+        guard input.dtype == .float32 else {
+            throw TensorError.runtime("\"nll_loss_forward_reduce_cuda_kernel_2d_index\" not implemented for '\(input.dtype.scalarTypeName)'")
+        }
+        guard target.dtype == .int64 else {
+            throw TensorError.runtime("expected scalar type Long but found \(target.dtype.scalarTypeName)")
+        }
+        let batched = input.rank == 2
+        guard input.rank == 1 || batched else {
+            throw TensorError.value("Expected 2 or more dimensions (got \(input.rank))")
+        }
+        let n = batched ? input.shape[0] : 1
+        let c = batched ? input.shape[1] : input.shape[0]
+        guard (batched && target.shape == [n]) || (!batched && target.rank == 0) else {
+            throw TensorError.value("Expected input batch_size (\(n)) to match target batch_size (\(target.shape.first ?? 1)).")
+        }
+        let labels = target.scalars().map { Int($0.int64Value) }
+        for l in labels where l < 0 || l >= c {
+            throw TensorError.index("Target \(l) is out of bounds.")
+        }
+        let x = try input.contiguousData().freshCopy().reshapedData([n, c])
+        let px = x.storage.pointer(Float.self)
+        var picked = [Float](repeating: 0, count: n)
+        for i in 0..<n { picked[i] = -px[i * c + labels[i]] }
+        let out: Tensor
+        switch reduction {
+        case "mean": out = try Tensor(floats: [picked.reduce(0, +) / Float(Swift.max(n, 1))], shape: [])
+        case "sum": out = try Tensor(floats: [picked.reduce(0, +)], shape: [])
+        case "none": out = try Tensor(floats: picked, shape: batched ? [n] : [])
+        default: throw TensorError.value("\(reduction) is not a valid value for reduction")
+        }
+        let inputShape = input.shape
+        return try Recorder.record("NllLossBackward0", inputs: [input], output: out, save: [target]) { ctx, g in
+            _ = try ctx.saved(0)
+            let gv = try g.converted(to: .float32).contiguousData().doubles()
+            var grad = [Float](repeating: 0, count: n * c)
+            for i in 0..<n {
+                let gi = reduction == "none" ? gv[i] : gv[0] / (reduction == "mean" ? Double(n) : 1)
+                grad[i * c + labels[i]] = Float(-gi)
+            }
+            let gt = try Tensor(floats: grad, shape: inputShape)
+            // Keep the gradient connected to g when differentiating twice.
+            if GradModeState.current.isRecording && g.requiresGrad {
+                let ones = try Tensor(floats: grad.map { $0 == 0 ? 0 : -1 }, shape: inputShape)
+                let scale = reduction == "mean" ? 1 / Double(n) : 1
+                return [try ones.mul(g.mul(Tensor.wrapping(.float(-scale))).neg())]
+            }
+            return [gt]
+        }
+    }
+
+    /// `cross_entropy(logits, target)` = `nll_loss(log_softmax(logits, 1), target)`.
+    public static func crossEntropy(_ input: Tensor, _ target: Tensor, reduction: String = "mean") throws -> Tensor {
+        try nllLoss(input.logSoftmax(dim: input.rank == 1 ? 0 : 1), target, reduction: reduction)
+    }
+
+    /// `linear(x, weight, bias)`: `x @ weight.T + bias`, recorded as `AddmmBackward0` for 2-D input.
+    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
+        let wt = try weight.t()
+        if input.rank == 2, let bias, input.dtype == .float32, weight.dtype == .float32 {
+            return try addmm(bias, input, wt)
+        }
+        let product = try input.matmul(wt)
+        return try bias.map { try product.add($0) } ?? product
+    }
+
+    /// Dropout: zeroes elements with probability `p` and scales the rest by 1/(1-p).
+    public static func dropout(_ input: Tensor, p: Double, training: Bool) throws -> Tensor {
+        guard p >= 0 && p <= 1 else {
+            throw TensorError.value("dropout probability has to be between 0 and 1, but got \(p)")
+        }
+        if !training || p == 0 { return input }
+        let keep = 1 - p
+        let mask = try Tensor.zeros(input.shape, dtype: .float32)
+        let pm = mask.storage.pointer(Float.self)
+        for i in 0..<mask.numel { pm[i] = DefaultGenerator.shared.uniform() < keep ? Float(1 / keep) : 0 }
+        return try input.mul(mask)
+    }
+}

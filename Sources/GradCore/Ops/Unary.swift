@@ -1,0 +1,124 @@
+import Foundation
+
+/// Pointwise functions, each with its backward rule beside it. Functions of real numbers
+/// (`exp`, `log`, ...) turn integer input into float32, as PyTorch does.
+extension Tensor {
+    @inline(__always)
+    private func floatMap(_ f: (Float) -> Float) throws -> Tensor {
+        try Kernel.map(converted(to: .float32), Float.self, to: .float32, f)
+    }
+
+    public func neg() throws -> Tensor {
+        if dtype == .bool {
+            throw TensorError.runtime("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        }
+        let out = dtype == .int64 ? try Kernel.map(self, Int64.self, to: .int64) { 0 &- $0 }
+                                  : try floatMap { -$0 }
+        return try Recorder.record("NegBackward0", inputs: [self], output: out) { _, g in [try g.neg()] }
+    }
+
+    public func exp() throws -> Tensor {
+        let out = try floatMap { Foundation.exp($0) }
+        return try Recorder.record("ExpBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
+            [try g.mul(ctx.output())]
+        }
+    }
+
+    public func log() throws -> Tensor {
+        let out = try floatMap { Foundation.log($0) }
+        return try Recorder.record("LogBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
+            [try g.div(ctx.saved(0))]
+        }
+    }
+
+    public func sqrt() throws -> Tensor {
+        let out = try floatMap { $0.squareRoot() }
+        return try Recorder.record("SqrtBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
+            [try g.div(ctx.output().mul(Tensor.wrapping(.float(2))))]
+        }
+    }
+
+    public func abs() throws -> Tensor {
+        let out: Tensor
+        switch dtype {
+        case .int64: out = try Kernel.map(self, Int64.self, to: .int64) { $0 == .min ? $0 : Swift.abs($0) }
+        case .bool: out = try freshCopy()
+        case .float32: out = try floatMap { Swift.abs($0) }
+        }
+        return try Recorder.record("AbsBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
+            [try g.mul(ctx.saved(0).sign())]
+        }
+    }
+
+    /// -1, 0 or 1 per element (not differentiable: its gradient is zero almost everywhere).
+    public func sign() throws -> Tensor {
+        switch dtype {
+        case .int64: return try Kernel.map(self, Int64.self, to: .int64) { (v: Int64) -> Int64 in v > 0 ? 1 : (v < 0 ? -1 : 0) }
+        case .bool: return try freshCopy()
+        case .float32: return try floatMap { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
+        }
+    }
+
+    public func sin() throws -> Tensor {
+        let out = try floatMap { Foundation.sin($0) }
+        return try Recorder.record("SinBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
+            [try g.mul(ctx.saved(0).cos())]
+        }
+    }
+
+    public func cos() throws -> Tensor {
+        let out = try floatMap { Foundation.cos($0) }
+        return try Recorder.record("CosBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
+            [try g.mul(ctx.saved(0).sin().neg())]
+        }
+    }
+
+    public func tanh() throws -> Tensor {
+        let out = try floatMap { Foundation.tanh($0) }
+        return try Recorder.record("TanhBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
+            let y = try ctx.output()
+            return [try g.mul(Tensor.wrapping(.float(1)).sub(y.mul(y)))]
+        }
+    }
+
+    public func sigmoid() throws -> Tensor {
+        let out = try floatMap { v in
+            v >= 0 ? 1 / (1 + Foundation.exp(-v)) : Foundation.exp(v) / (1 + Foundation.exp(v))
+        }
+        return try Recorder.record("SigmoidBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
+            let y = try ctx.output()
+            return [try g.mul(y.mul(Tensor.wrapping(.float(1)).sub(y)))]
+        }
+    }
+
+    public func relu() throws -> Tensor {
+        let out: Tensor
+        switch dtype {
+        case .float32: out = try Kernel.map(self, Float.self, to: .float32) { $0 > 0 ? $0 : ($0.isNaN ? $0 : 0) }
+        case .int64: out = try Kernel.map(self, Int64.self, to: .int64) { Swift.max($0, 0) }
+        case .bool: throw TensorError.runtime("\"clamp_min_cpu\" not implemented for 'Bool'")
+        }
+        return try Recorder.record("ReluBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
+            [try g.mul(ctx.output().gt(Tensor.wrapping(.int(0))).converted(to: g.dtype))]
+        }
+    }
+
+    /// A copy with its own memory; gradient passes straight through.
+    public func clone() throws -> Tensor {
+        let out = try freshCopy()
+        return try Recorder.record("CloneBackward0", inputs: [self], output: out) { _, g in [g] }
+    }
+
+    /// `to(dtype)`: a converted copy (self when the dtype already matches).
+    public func to(_ target: DType) throws -> Tensor {
+        if target == dtype { return self }
+        if target != .float32 && requiresGrad && Recorder.shouldRecord([self]) {
+            return try converted(to: target)
+        }
+        let out = try converted(to: target)
+        let source = dtype
+        return try Recorder.record("ToCopyBackward0", inputs: [self], output: out) { _, g in
+            [try g.converted(to: source)]
+        }
+    }
+}

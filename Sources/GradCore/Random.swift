@@ -1,0 +1,101 @@
+import Foundation
+
+/// The seeded generator behind `rand`, `randn`, `randint`, shuffling and dropout masks:
+/// the same seed gives the same numbers on every run and every machine (xoshiro256**).
+public struct RandomGenerator {
+    private var s: (UInt64, UInt64, UInt64, UInt64)
+    private var spareNormal: Double?
+
+    public init(seed: UInt64) {
+        var x = seed
+        func splitmix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s = (splitmix(), splitmix(), splitmix(), splitmix())
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0
+        s.3 ^= s.1
+        s.1 ^= s.2
+        s.0 ^= s.3
+        s.2 ^= t
+        s.3 = s.3 << 45 | s.3 >> 19
+        return result
+    }
+
+    /// Uniform in [0, 1).
+    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Standard normal (Box-Muller).
+    public mutating func normal() -> Double {
+        if let n = spareNormal { spareNormal = nil; return n }
+        var u1 = uniform()
+        while u1 <= Double.leastNormalMagnitude { u1 = uniform() }
+        let u2 = uniform()
+        let r = (-2 * Foundation.log(u1)).squareRoot()
+        spareNormal = r * Foundation.sin(2 * .pi * u2)
+        return r * Foundation.cos(2 * .pi * u2)
+    }
+
+    /// Uniform integer in `low..<high` without modulo bias.
+    public mutating func integer(_ low: Int64, _ high: Int64) -> Int64 {
+        let span = UInt64(bitPattern: high &- low)
+        if span == 0 { return low }
+        let limit = UInt64.max - UInt64.max % span
+        var v = next()
+        while v >= limit { v = next() }
+        return low &+ Int64(bitPattern: v % span)
+    }
+}
+
+/// The process's default generator, reseeded by `manual_seed`.
+public enum DefaultGenerator {
+    nonisolated(unsafe) public static var shared = RandomGenerator(seed: 0x5EED)
+
+    public static func seed(_ n: Int64) { shared = RandomGenerator(seed: UInt64(bitPattern: n)) }
+}
+
+extension Tensor {
+    public static func rand(_ shape: [Int]) throws -> Tensor {
+        let t = try Tensor(zeros: shape, dtype: .float32)
+        let p = t.storage.pointer(Float.self)
+        for i in 0..<t.numel { p[i] = Float(DefaultGenerator.shared.uniform()) }
+        return t
+    }
+
+    public static func randn(_ shape: [Int]) throws -> Tensor {
+        let t = try Tensor(zeros: shape, dtype: .float32)
+        let p = t.storage.pointer(Float.self)
+        for i in 0..<t.numel { p[i] = Float(DefaultGenerator.shared.normal()) }
+        return t
+    }
+
+    public static func randint(_ low: Int64, _ high: Int64, _ shape: [Int]) throws -> Tensor {
+        guard low < high else {
+            throw TensorError.runtime("random_ expects 'from' to be less than 'to', but got from=\(low) >= to=\(high)")
+        }
+        let t = try Tensor(zeros: shape, dtype: .int64)
+        let p = t.storage.pointer(Int64.self)
+        for i in 0..<t.numel { p[i] = DefaultGenerator.shared.integer(low, high) }
+        return t
+    }
+
+    /// A random permutation of `0..<n` (Fisher-Yates), for shuffling data loaders.
+    public static func randperm(_ n: Int) throws -> Tensor {
+        var values = (0..<Int64(Swift.max(n, 0))).map { $0 }
+        if n > 1 {
+            for i in stride(from: n - 1, to: 0, by: -1) {
+                let j = Int(DefaultGenerator.shared.integer(0, Int64(i + 1)))
+                values.swapAt(i, j)
+            }
+        }
+        return try Tensor(int64s: values, shape: [values.count])
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// A contiguous, typed buffer of tensor elements. Views share one storage; its bytes are
+/// counted so the shell can show what is alive.
+public final class Storage {
+    public let dtype: DType
+    public let count: Int
+    let raw: UnsafeMutableRawPointer
+
+    /// Bytes of all storages alive right now.
+    public static var liveBytes: Int { MemoryStats.shared.liveBytes }
+    /// Number of storages alive right now.
+    public static var liveCount: Int { MemoryStats.shared.liveCount }
+
+    /// Allocates zero-filled memory for `count` elements, refusing sizes over the limit
+    /// with an error instead of letting the allocator crash the session.
+    public init(dtype: DType, count: Int) throws {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.itemSize)
+        if overflow || count < 0 || bytes > AllocationLimit.maxBytes {
+            throw TensorError.runtime(AllocationLimit.message(elements: count, dtype: dtype))
+        }
+        self.dtype = dtype
+        self.count = count
+        let size = max(bytes, 1)
+        guard let p = calloc(size, 1) else {
+            throw TensorError.runtime(AllocationLimit.message(elements: count, dtype: dtype))
+        }
+        raw = p
+        MemoryStats.shared.add(bytes: bytes)
+    }
+
+    deinit {
+        MemoryStats.shared.add(bytes: -count * dtype.itemSize, storages: -1)
+        free(raw)
+    }
+
+    public var byteCount: Int { count * dtype.itemSize }
+
+    @inline(__always) func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> {
+        raw.assumingMemoryBound(to: T.self)
+    }
+}
+
+/// The configurable ceiling on a single tensor's size.
+public enum AllocationLimit {
+    /// Defaults to 4 GiB: far beyond any lesson, well below what would take the machine down.
+    nonisolated(unsafe) public static var maxBytes: Int = 4 << 30
+
+    static func message(elements: Int, dtype: DType) -> String {
+        let gib = Double(maxBytes) / Double(1 << 30)
+        if elements < 0 {
+            return "cannot allocate a tensor with a negative number of elements (\(elements))"
+        }
+        let (bytes, overflow) = elements.multipliedReportingOverflow(by: dtype.itemSize)
+        let size = overflow ? "more than \(Int.max) bytes" : formatBytes(bytes)
+        return "refusing to allocate a tensor of \(elements) \(dtype.name) elements (\(size)): the limit is \(String(format: "%.1f", gib)) GiB"
+    }
+}
+
+/// Formats a byte count the way the shell reports memory: `1.5 KiB`, `3.2 MiB`.
+public func formatBytes(_ bytes: Int) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+}
+
+/// Process-wide counters of live storage; only the shell's thread allocates tensors.
+final class MemoryStats: @unchecked Sendable {
+    static let shared = MemoryStats()
+    private let lock = NSLock()
+    private(set) var liveBytes = 0
+    private(set) var liveCount = 0
+
+    func add(bytes: Int, storages: Int = 1) {
+        lock.lock()
+        liveBytes += bytes
+        liveCount += storages
+        lock.unlock()
+    }
+}
+
+/// The version counter shared by a tensor and all its views: every in-place change bumps it,
+/// and backward compares it with the version each saved tensor had when it was saved.
+public final class VersionCounter {
+    public internal(set) var value: Int = 0
+    init() {}
+    func bump() { value += 1 }
+}

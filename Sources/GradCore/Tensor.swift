@@ -1,0 +1,234 @@
+/// An n-dimensional strided view over a storage, with the autograd metadata PyTorch keeps.
+///
+/// Views (`x[0]`, `x.t()`, `x.view(...)`) share storage and version counter with their base.
+/// A tensor is a leaf when it has no `gradFn`.
+public final class Tensor {
+    public let storage: Storage
+    public let shape: [Int]
+    public let strides: [Int]
+    public let offset: Int
+
+    /// For a leaf, whether gradients accumulate into it; a non-leaf always requires grad.
+    public internal(set) var requiresGrad: Bool
+    /// The node that produced this tensor, or nil for a leaf.
+    public internal(set) var gradFn: Node?
+    /// The gradient accumulated by backward (leaves, and non-leaves after `retainGrad()`).
+    public var grad: Tensor?
+    public internal(set) var retainsGrad = false
+    /// Made while inference mode was on: no version counter, restricted later use.
+    public let isInference: Bool
+    let versionCounter: VersionCounter?
+    /// The tensor that owns the memory this one views, or nil if this is not a view.
+    public let viewBase: Tensor?
+    /// A view of a normal tensor taken inside inference mode may not be changed in place later.
+    let isViewMadeInInference: Bool
+    /// The cached AccumulateGrad node of a leaf; held strongly by the graph, weakly here.
+    weak var gradAccumulator: Node?
+    /// Free for the language layer to remember where and how the tensor was made.
+    public var provenance: AnyObject?
+
+    init(storage: Storage, shape: [Int], strides: [Int], offset: Int,
+         requiresGrad: Bool = false, isInference: Bool, versionCounter: VersionCounter?,
+         viewBase: Tensor? = nil, isViewMadeInInference: Bool = false) {
+        self.storage = storage
+        self.shape = shape
+        self.strides = strides
+        self.offset = offset
+        self.requiresGrad = requiresGrad
+        self.isInference = isInference
+        self.versionCounter = versionCounter
+        self.viewBase = viewBase
+        self.isViewMadeInInference = isViewMadeInInference
+    }
+
+    /// A fresh contiguous tensor of zeros; inference-ness follows the current mode.
+    public convenience init(zeros shape: [Int], dtype: DType) throws {
+        let n = try Shape.elementCount(shape)
+        let storage = try Storage(dtype: dtype, count: n)
+        let inference = GradModeState.current.isInferenceEnabled
+        self.init(storage: storage, shape: shape, strides: Shape.contiguousStrides(shape), offset: 0,
+                  isInference: inference, versionCounter: inference ? nil : VersionCounter())
+    }
+
+    public var dtype: DType { storage.dtype }
+    public var rank: Int { shape.count }
+    public var numel: Int { shape.reduce(1, *) }
+    public var isLeaf: Bool { gradFn == nil }
+
+    /// The version counter's value; PyTorch refuses to report one for inference tensors.
+    public func version() throws -> Int {
+        guard let v = versionCounter else { throw TensorError.runtime(AutogradMessage.inferenceVersion) }
+        return v.value
+    }
+
+    /// The version if tracked, for display.
+    public var versionIfTracked: Int? { versionCounter?.value }
+
+    public var isContiguous: Bool { Shape.isContiguous(shape: shape, strides: strides) }
+
+    /// Bytes of element data this tensor's storage holds.
+    public var storageBytes: Int { storage.byteCount }
+
+    // MARK: element access (for display, tests and small host-side work)
+
+    /// The storage index of each element in row-major order.
+    func forEachStorageIndex(_ body: (Int) -> Void) {
+        StridedWalk.forEach(shape: shape, strides: strides, offset: offset, body)
+    }
+
+    /// All elements in row-major order as Python numbers.
+    public func scalars() -> [Scalar] {
+        var out: [Scalar] = []
+        out.reserveCapacity(numel)
+        switch dtype {
+        case .float32:
+            let p = storage.pointer(Float.self)
+            forEachStorageIndex { out.append(.float(Double(p[$0]))) }
+        case .int64:
+            let p = storage.pointer(Int64.self)
+            forEachStorageIndex { out.append(.int(p[$0])) }
+        case .bool:
+            let p = storage.pointer(Bool.self)
+            forEachStorageIndex { out.append(.bool(p[$0])) }
+        }
+        return out
+    }
+
+    /// All elements as Doubles in row-major order (for tests and gradient checks).
+    public func doubles() -> [Double] { scalars().map(\.doubleValue) }
+
+    /// The elements as Floats in row-major order.
+    public func floats() -> [Float] { scalars().map { Float($0.doubleValue) } }
+
+    /// `item()`: the one element as a Python number.
+    public func item() throws -> Scalar {
+        guard numel == 1 else {
+            throw TensorError.runtime("a Tensor with \(numel) elements cannot be converted to Scalar")
+        }
+        return scalars()[0]
+    }
+
+    /// The element at a full multi-index (no bounds checks beyond a precondition-free clamp).
+    func storageIndex(_ index: [Int]) -> Int {
+        var i = offset
+        for d in 0..<index.count { i += index[d] * strides[d] }
+        return i
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        "Tensor(shape: \(shape), dtype: \(dtype.name), requiresGrad: \(requiresGrad), gradFn: \(gradFn?.name ?? "nil"))"
+    }
+}
+
+/// Shape arithmetic shared by every op.
+public enum Shape {
+    /// The number of elements, refusing overflow and negative sizes.
+    public static func elementCount(_ shape: [Int]) throws -> Int {
+        var n = 1
+        for s in shape {
+            if s < 0 {
+                throw TensorError.runtime("Trying to create tensor with negative dimension \(s): \(shape)")
+            }
+            let (m, overflow) = n.multipliedReportingOverflow(by: s)
+            if overflow {
+                throw TensorError.runtime("the shape \(shape) has more elements than can be addressed")
+            }
+            n = m
+        }
+        return n
+    }
+
+    public static func contiguousStrides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var acc = 1
+        for d in stride(from: shape.count - 1, through: 0, by: -1) {
+            strides[d] = acc
+            acc *= max(shape[d], 1)
+        }
+        return strides
+    }
+
+    public static func isContiguous(shape: [Int], strides: [Int]) -> Bool {
+        var expected = 1
+        for d in stride(from: shape.count - 1, through: 0, by: -1) where shape[d] != 1 {
+            if strides[d] != expected { return false }
+            expected *= shape[d]
+        }
+        return true
+    }
+
+    /// Wraps a possibly negative dim into `0..<rank`, with PyTorch's IndexError otherwise.
+    public static func normalize(dim: Int, rank: Int) throws -> Int {
+        let r = max(rank, 1)
+        if dim < -r || dim >= r {
+            throw TensorError.index("Dimension out of range (expected to be in range of [\(-r), \(r - 1)], but got \(dim))")
+        }
+        return dim < 0 ? dim + r : dim
+    }
+
+    /// The broadcast shape of two shapes, or PyTorch's error.
+    public static func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
+        let n = max(a.count, b.count)
+        var out = [Int](repeating: 1, count: n)
+        for i in 0..<n {
+            let da = i < n - a.count ? 1 : a[i - (n - a.count)]
+            let db = i < n - b.count ? 1 : b[i - (n - b.count)]
+            if da == db || db == 1 {
+                out[i] = da
+            } else if da == 1 {
+                out[i] = db
+            } else {
+                throw TensorError.runtime("The size of tensor a (\(da)) must match the size of tensor b (\(db)) at non-singleton dimension \(i)")
+            }
+        }
+        return out
+    }
+
+    /// Strides that read a tensor of `shape`/`strides` as if it had `target` shape (0 on broadcast axes).
+    static func broadcastStrides(shape: [Int], strides: [Int], to target: [Int]) -> [Int] {
+        var out = [Int](repeating: 0, count: target.count)
+        let lead = target.count - shape.count
+        for i in 0..<shape.count where shape[i] != 1 || target[lead + i] == 1 {
+            out[lead + i] = shape[i] == 1 ? 0 : strides[i]
+        }
+        return out
+    }
+
+    /// PyTorch's `torch.Size([2, 3])` spelling.
+    public static func torchSize(_ shape: [Int]) -> String {
+        "torch.Size([" + shape.map(String.init).joined(separator: ", ") + "])"
+    }
+}
+
+/// Walks the storage indices of a strided layout in row-major order without recursion.
+enum StridedWalk {
+    @inline(__always)
+    static func forEach(shape: [Int], strides: [Int], offset: Int, _ body: (Int) -> Void) {
+        let rank = shape.count
+        if rank == 0 { body(offset); return }
+        for s in shape where s == 0 { return }
+        let inner = shape[rank - 1]
+        let innerStride = strides[rank - 1]
+        var index = [Int](repeating: 0, count: rank)
+        var base = offset
+        while true {
+            var p = base
+            for _ in 0..<inner {
+                body(p)
+                p += innerStride
+            }
+            var d = rank - 2
+            while d >= 0 {
+                index[d] += 1
+                base += strides[d]
+                if index[d] < shape[d] { break }
+                base -= strides[d] * shape[d]
+                index[d] = 0
+                d -= 1
+            }
+            if d < 0 { return }
+        }
+    }
+}

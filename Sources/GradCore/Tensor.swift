@@ -24,6 +24,10 @@ public final class Tensor {
     let isViewMadeInInference: Bool
     /// The cached AccumulateGrad node of a leaf; held strongly by the graph, weakly here.
     weak var gradAccumulator: Node?
+    /// The grad mode in effect when this tensor was made: why it has no graph.
+    public let creationMode: GradMode
+    /// Made by `detach()` / `detach_()`: cut from its graph on purpose.
+    public internal(set) var isDetached = false
     /// Free for the language layer to remember where and how the tensor was made.
     public var provenance: AnyObject?
 
@@ -39,6 +43,7 @@ public final class Tensor {
         self.versionCounter = versionCounter
         self.viewBase = viewBase
         self.isViewMadeInInference = isViewMadeInInference
+        self.creationMode = GradModeState.current
     }
 
     /// A fresh contiguous tensor of zeros; inference-ness follows the current mode.

@@ -1,15 +1,41 @@
 import ArgumentParser
+import Foundation
+import enum GradLang.GradLang
 import GradShell
 
-/// `gradsh`: parse arguments, pick an input reader, run.
+/// `gradsh`: parse arguments, pick an input reader, run. Nothing else.
 struct GradshCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gradsh",
         abstract: "A terminal shell for learning and using autograd.",
-        version: GradShell.version)
+        discussion: "Runs FILE, the code given with -c, or standard input; on a terminal it starts the interactive shell.",
+        version: GradLang.version)
+
+    @ArgumentParser.Argument(help: "A gradsh script to run.")
+    var file: String?
+
+    @Option(name: .customShort("c"), help: "Run this code instead of a file.")
+    var code: String?
+
+    @Flag(help: "Write one JSON event per line to standard output.")
+    var json = false
+
+    @Flag(help: "Show only print output and errors.")
+    var quiet = false
+
+    @Flag(help: "Stop at the first error.")
+    var bail = false
+
+    @Flag(name: .customLong("no-color"), help: "Never colour the output.")
+    var noColor = false
+
+    func validate() throws {
+        if file != nil && code != nil { throw ValidationError("give a FILE or -c CODE, not both") }
+    }
 
     func run() throws {
-        print("gradsh \(GradShell.version): the language front end is not built yet; see README.md.")
+        let status = Launcher.run(Launcher.Options(file: file, code: code, json: json, quiet: quiet, bail: bail, noColor: noColor))
+        throw ExitCode(status)
     }
 }
 

@@ -65,6 +65,12 @@ extension Tensor {
         return self
     }
 
+    /// Any out-of-place function turned into an in-place op (`exp_`, `neg_`, ...), with every
+    /// rule of `modifyInPlace`.
+    public func applyInPlace(_ compute: (Tensor) throws -> Tensor) throws -> Tensor {
+        try modifyInPlace(others: [], compute)
+    }
+
     private func checkInPlaceResult(_ result: Tensor) throws {
         if result.shape != shape {
             throw TensorError.runtime("output with shape \(shape) doesn't match the broadcast shape \(result.shape)")

@@ -252,8 +252,10 @@ extension Tensor {
 
     /// `detach()`: the same memory and version counter, no history, not requiring grad.
     public func detach() throws -> Tensor {
-        Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
-               requiresGrad: false, isInference: isInference, versionCounter: versionCounter)
+        let t = Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
+                       requiresGrad: false, isInference: isInference, versionCounter: versionCounter)
+        t.isDetached = true
+        return t
     }
 
     /// `detach_()`: cuts this tensor from its graph in place.
@@ -263,6 +265,7 @@ extension Tensor {
         }
         gradFn = nil
         requiresGrad = false
+        isDetached = true
         return self
     }
 

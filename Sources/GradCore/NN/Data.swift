@@ -1,0 +1,80 @@
+/// `TensorDataset(x, y, ...)`: rows of several tensors that share their first dimension.
+public final class TensorDataset {
+    public let tensors: [Tensor]
+
+    public init(_ tensors: [Tensor]) throws {
+        guard let first = tensors.first else { throw TensorError.value("TensorDataset needs at least one tensor") }
+        for t in tensors where t.shape.first != first.shape.first {
+            throw TensorError.runtime("Size mismatch between tensors")
+        }
+        self.tensors = tensors
+    }
+
+    public var count: Int { tensors[0].shape.first ?? 0 }
+
+    /// Row `i` of every tensor.
+    public func item(_ i: Int) throws -> [Tensor] {
+        try tensors.map { try $0.select(dim: 0, index: i) }
+    }
+}
+
+/// `DataLoader(dataset, batch_size=1, shuffle=False)`: batches of rows, reshuffled from the
+/// default generator at the start of every pass when `shuffle` is on.
+public final class DataLoader {
+    public let dataset: TensorDataset
+    public let batchSize: Int
+    public let shuffle: Bool
+    public let dropLast: Bool
+
+    public init(_ dataset: TensorDataset, batchSize: Int = 1, shuffle: Bool = false, dropLast: Bool = false) throws {
+        guard batchSize > 0 else {
+            throw TensorError.value("batch_size should be a positive integer value, but got batch_size=\(batchSize)")
+        }
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.dropLast = dropLast
+    }
+
+    public var count: Int {
+        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+    }
+
+    /// One pass over the data: each batch holds one tensor per dataset tensor.
+    public func batches() throws -> [[Tensor]] {
+        let n = dataset.count
+        let order = shuffle ? try Tensor.randperm(n) : try Tensor.arange(.int(0), .int(Int64(n)))
+        var out: [[Tensor]] = []
+        var start = 0
+        while start < n {
+            let end = Swift.min(start + batchSize, n)
+            if dropLast && end - start < batchSize { break }
+            let idx = try order.slice(dim: 0, start: start, end: end)
+            out.append(try GradModeState.withGradMode(.noGrad) { try dataset.tensors.map { try $0.index([.tensor(idx)]) } })
+            start = end
+        }
+        return out
+    }
+}
+
+/// Small labelled datasets generated from a seed, for lessons.
+public enum Datasets {
+    /// Gaussian blobs around `centers` random centres in [-10, 10]^features, standard
+    /// deviation `std`: (samples float32 [n, features], labels int64 [n]).
+    public static func makeBlobs(samples n: Int, centers: Int, features: Int, std: Double = 1, seed: Int64) throws -> (Tensor, Tensor) {
+        guard n >= 0 && centers > 0 && features > 0 else {
+            throw TensorError.value("make_blobs needs n >= 0, centers > 0 and features > 0")
+        }
+        var g = RandomGenerator(seed: UInt64(bitPattern: seed))
+        let middles = (0..<centers).map { _ in (0..<features).map { _ in -10 + 20 * g.uniform() } }
+        var xs: [Float] = []
+        var ys: [Int64] = []
+        xs.reserveCapacity(n * features)
+        for i in 0..<n {
+            let c = i % centers
+            ys.append(Int64(c))
+            for f in 0..<features { xs.append(Float(middles[c][f] + std * g.normal())) }
+        }
+        return (try Tensor(floats: xs, shape: [n, features]), try Tensor(int64s: ys, shape: [n]))
+    }
+}

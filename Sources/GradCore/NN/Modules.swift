@@ -1,0 +1,175 @@
+import Foundation
+
+/// A neural-network layer, as `torch.nn.Module`: parameters, a training flag, `forward`.
+public class Module {
+    /// `model.training`: Dropout looks at it; `eval()` and `train()` set it recursively.
+    public internal(set) var training = true
+
+    /// Direct sub-modules, in order.
+    public var children: [Module] { [] }
+
+    /// This module's own parameters (not its children's).
+    public var ownParameters: [(name: String, tensor: Tensor)] { [] }
+
+    /// PyTorch's class name, shown in reprs and errors.
+    public var typeName: String { "Module" }
+
+    /// What appears between the parentheses of the repr: `in_features=2, ...`.
+    public var extraRepr: String { "" }
+
+    public func forward(_ input: Tensor) throws -> Tensor { input }
+
+    /// All parameters, children's included, depth first.
+    public func parameters() -> [Tensor] {
+        ownParameters.map(\.tensor) + children.flatMap { $0.parameters() }
+    }
+
+    public func train(_ mode: Bool = true) {
+        training = mode
+        for c in children { c.train(mode) }
+    }
+
+    public func eval() { train(false) }
+
+    /// `model.zero_grad()`: gradients back to None, as PyTorch's default does.
+    public func zeroGrad() {
+        for p in parameters() { p.grad = nil }
+    }
+
+    /// PyTorch's module repr, children indented on their own lines.
+    public var repr: String {
+        if children.isEmpty { return "\(typeName)(\(extraRepr))" }
+        var lines = ["\(typeName)("]
+        for (i, c) in children.enumerated() {
+            let inner = c.repr.split(separator: "\n", omittingEmptySubsequences: false)
+                .enumerated().map { $0.offset == 0 ? String($0.element) : "  " + $0.element }
+                .joined(separator: "\n")
+            lines.append("  (\(i)): \(inner)")
+        }
+        lines.append(")")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// `Linear(in, out)`: `y = x @ W.T + b`, initialised as PyTorch does (uniform in
+/// ±1/sqrt(in) for both, written in place, so both start at version 1).
+public final class Linear: Module {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public let weight: Tensor
+    public let bias: Tensor?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias hasBias: Bool = true) throws {
+        guard inFeatures >= 0 && outFeatures >= 0 else {
+            throw TensorError.runtime("Trying to create tensor with negative dimension \(Swift.min(inFeatures, outFeatures)): [\(outFeatures), \(inFeatures)]")
+        }
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        let bound = inFeatures > 0 ? 1 / Double(inFeatures).squareRoot() : 0
+        weight = try Tensor.zeros([outFeatures, inFeatures])
+        bias = hasBias ? try Tensor.zeros([outFeatures]) : nil
+        super.init()
+        for p in [weight, bias].compactMap({ $0 }) {
+            try GradModeState.withGradMode(.noGrad) { _ = try p.uniformInPlace(-bound, bound) }
+            try p.setRequiresGrad(true)
+        }
+    }
+
+    override public var typeName: String { "Linear" }
+    override public var extraRepr: String { "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(bias != nil ? "True" : "False")" }
+    override public var ownParameters: [(name: String, tensor: Tensor)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    override public func forward(_ input: Tensor) throws -> Tensor {
+        guard input.shape.last == inFeatures else {
+            let rows = input.rank <= 1 ? 1 : input.shape.dropLast().reduce(1, *)
+            throw TensorError.runtime("mat1 and mat2 shapes cannot be multiplied (\(rows)x\(input.shape.last ?? 1) and \(inFeatures)x\(outFeatures))")
+        }
+        return try Tensor.linear(input, weight: weight, bias: bias)
+    }
+}
+
+/// An activation with no parameters: `ReLU()`, `Sigmoid()`, `Tanh()`.
+public final class Activation: Module {
+    public enum Kind: String { case relu = "ReLU", sigmoid = "Sigmoid", tanh = "Tanh" }
+    public let kind: Kind
+    public init(_ kind: Kind) { self.kind = kind }
+    override public var typeName: String { kind.rawValue }
+    override public func forward(_ input: Tensor) throws -> Tensor {
+        switch kind {
+        case .relu: return try input.relu()
+        case .sigmoid: return try input.sigmoid()
+        case .tanh: return try input.tanh()
+        }
+    }
+}
+
+/// `Dropout(p)`: active only while `training` is true, which is why `eval()` matters.
+public final class Dropout: Module {
+    public let p: Double
+    public init(p: Double = 0.5) throws {
+        guard p >= 0 && p <= 1 else {
+            throw TensorError.value("dropout probability has to be between 0 and 1, but got \(p)")
+        }
+        self.p = p
+    }
+    override public var typeName: String { "Dropout" }
+    override public var extraRepr: String { "p=\(formatPythonFloat(p)), inplace=False" }
+    override public func forward(_ input: Tensor) throws -> Tensor {
+        try Tensor.dropout(input, p: p, training: training)
+    }
+}
+
+/// `Sequential(a, b, ...)`: applies its modules in order.
+public final class Sequential: Module {
+    public let modules: [Module]
+    public init(_ modules: [Module]) { self.modules = modules }
+    override public var typeName: String { "Sequential" }
+    override public var children: [Module] { modules }
+    override public func forward(_ input: Tensor) throws -> Tensor {
+        try modules.reduce(input) { try $1.forward($0) }
+    }
+}
+
+/// Python's `repr` of a float: `0.5`, `1.0`, `1e-05`.
+public func formatPythonFloat(_ d: Double) -> String {
+    if d.isNaN { return "nan" }
+    if d.isInfinite { return d > 0 ? "inf" : "-inf" }
+    if d == d.rounded() && Swift.abs(d) < 1e16 {
+        return String(format: "%.1f", d)
+    }
+    var s = "\(d)"
+    // Swift prints 1e-05 as "1e-05" already; normalise "5e-324"-style forms to Python's.
+    if s.contains("e") {
+        let parts = s.split(separator: "e")
+        var exp = String(parts[1])
+        let sign = exp.hasPrefix("-") ? "-" : "+"
+        exp = exp.trimmingCharacters(in: CharacterSet(charactersIn: "+-"))
+        if exp.count < 2 { exp = "0" + exp }
+        s = "\(parts[0])e\(sign)\(exp)"
+    }
+    return s
+}
+
+extension Tensor {
+    /// `uniform_(a, b)` from the default generator.
+    public func uniformInPlace(_ low: Double, _ high: Double) throws -> Tensor {
+        try modifyInPlace(others: []) { cur in
+            let t = try Tensor.zeros(cur.shape, dtype: .float32)
+            let p = t.storage.pointer(Float.self)
+            for i in 0..<t.numel { p[i] = Float(low + (high - low) * DefaultGenerator.shared.uniform()) }
+            return t
+        }
+    }
+
+    /// `normal_(mean, std)` from the default generator.
+    public func normalInPlace(mean: Double = 0, std: Double = 1) throws -> Tensor {
+        try modifyInPlace(others: []) { cur in
+            let t = try Tensor.zeros(cur.shape, dtype: .float32)
+            let p = t.storage.pointer(Float.self)
+            for i in 0..<t.numel { p[i] = Float(mean + std * DefaultGenerator.shared.normal()) }
+            return t
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import GradCore
+
+/// The `--json` events of LANGUAGE.md section 7, one JSON object per line.
+public enum JSONEvents {
+    public static func line(for event: SessionEvent) -> String? {
+        switch event {
+        case .result(let line, let target, let value):
+            return "{\"line\": \(line), \"target\": \(target.map(string) ?? "null"), \"value\": \(encode(value))}"
+        case .printed(let line, let text):
+            return "{\"line\": \(line), \"print\": \(string(text))}"
+        case .error(let line, let e):
+            return "{\"line\": \(line), \"error\": {\"type\": \(string(e.type)), \"message\": \(string(e.message))}}"
+        case .command:
+            return nil
+        }
+    }
+
+    public static func encode(_ v: Value) -> String {
+        switch v {
+        case .none: return "{\"type\": \"none\"}"
+        case .bool(let b): return "{\"type\": \"bool\", \"value\": \(b)}"
+        case .int(let i): return "{\"type\": \"int\", \"value\": \(i)}"
+        case .float(let d): return "{\"type\": \"float\", \"value\": \(number(d))}"
+        case .str(let s): return "{\"type\": \"str\", \"value\": \(string(s))}"
+        case .tuple(let xs): return "{\"type\": \"tuple\", \"items\": [" + xs.map(encode).joined(separator: ", ") + "]}"
+        case .list(let l): return "{\"type\": \"list\", \"items\": [" + l.items.map(encode).joined(separator: ", ") + "]}"
+        case .tensor(let t): return tensor(t)
+        default: return "{\"type\": \"object\", \"repr\": \(string(Repr.repr(v)))}"
+        }
+    }
+
+    static func tensor(_ t: Tensor) -> String {
+        let version = t.versionIfTracked.map(String.init) ?? "null"
+        return "{\"type\": \"tensor\", \"dtype\": \"\(t.dtype.name)\", \"shape\": [\(t.shape.map(String.init).joined(separator: ", "))], "
+            + "\"data\": \(data(t)), \"requires_grad\": \(t.requiresGrad), \"is_leaf\": \(t.isLeaf), "
+            + "\"grad_fn\": \(t.gradFn.map { string($0.name) } ?? "null"), \"is_inference\": \(t.isInference), \"version\": \(version)}"
+    }
+
+    /// Nested lists of the tensor's values; NaN and infinities as the strings "nan", "inf", "-inf".
+    static func data(_ t: Tensor) -> String {
+        let values = t.scalars().map { s -> String in
+            switch s {
+            case .bool(let b): return b ? "true" : "false"
+            case .int(let i): return String(i)
+            case .float(let d): return number(d)
+            }
+        }
+        if t.rank == 0 { return values[0] }
+        var index = 0
+        func build(_ dim: Int) -> String {
+            if dim == t.rank - 1 {
+                let row = values[index..<index + t.shape[dim]]
+                index += t.shape[dim]
+                return "[" + row.joined(separator: ", ") + "]"
+            }
+            return "[" + (0..<t.shape[dim]).map { _ in build(dim + 1) }.joined(separator: ", ") + "]"
+        }
+        return build(0)
+    }
+
+    static func number(_ d: Double) -> String {
+        if d.isNaN { return "\"nan\"" }
+        if d.isInfinite { return d > 0 ? "\"inf\"" : "\"-inf\"" }
+        return Repr.pythonFloat(d)
+    }
+
+    static func string(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || u.value == 0x7F {
+                    out += String(format: "\\u%04x", u.value)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

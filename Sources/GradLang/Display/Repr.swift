@@ -1,0 +1,272 @@
+import Foundation
+import GradCore
+
+/// How values print: Python's `str`/`repr` for plain values and PyTorch's `repr` for tensors.
+public enum Repr {
+    public static func str(_ v: Value) -> String {
+        if case .str(let s) = v { return s }
+        return repr(v)
+    }
+
+    public static func repr(_ v: Value) -> String {
+        switch v {
+        case .none: return "None"
+        case .bool(let b): return b ? "True" : "False"
+        case .int(let i): return String(i)
+        case .float(let d): return pythonFloat(d)
+        case .str(let s): return quoted(s)
+        case .tensor(let t): return TensorRepr.repr(t)
+        case .tuple(let xs): return xs.count == 1 ? "(\(repr(xs[0])),)" : "(" + xs.map(repr).joined(separator: ", ") + ")"
+        case .list(let l): return "[" + l.items.map(repr).joined(separator: ", ") + "]"
+        case .function(let f): return "<function \(f.name)>"
+        case .builtin(let b): return "<built-in function \(b.name)>"
+        case .boundMethod(let r, let name):
+            let owner: String
+            switch r {
+            case .tensor: owner = "Tensor"
+            case .list: owner = "list"
+            case .module(let m): owner = m.typeName
+            case .optimizer(let o): owner = o.typeName
+            case .node(let n): owner = n.name
+            case .str: owner = "str"
+            }
+            return "<built-in method \(name) of \(owner) object>"
+        case .module(let m): return m.repr
+        case .optimizer(let o): return o.repr
+        case .dataset: return "<torch.utils.data.dataset.TensorDataset object>"
+        case .loader: return "<torch.utils.data.dataloader.DataLoader object>"
+        case .node(let n): return "<\(n.name) object>"
+        case .dtype(let d): return d.torchName
+        case .range(let a, let b, let s): return s == 1 ? "range(\(a), \(b))" : "range(\(a), \(b), \(s))"
+        case .namespace(let n): return "<module '\(n)'>"
+        case .opaque(_, let r): return r
+        }
+    }
+
+    static func quoted(_ s: String) -> String {
+        let q: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
+        var out = String(q)
+        for c in s {
+            switch c {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\\": out += "\\\\"
+            case q: out += "\\\(q)"
+            default: out.append(c)
+            }
+        }
+        out.append(q)
+        return out
+    }
+
+    /// Python's `repr(float)`: the shortest digits that round-trip, in positional notation
+    /// for exponents from -4 to 15 and scientific otherwise.
+    public static func pythonFloat(_ d: Double) -> String {
+        if d.isNaN { return "nan" }
+        if d.isInfinite { return d > 0 ? "inf" : "-inf" }
+        if d == 0 { return d.sign == .minus ? "-0.0" : "0.0" }
+        let (negative, digits, exponent) = shortestDigits(d)
+        let sign = negative ? "-" : ""
+        if exponent < -4 || exponent >= 16 {
+            var mantissa = String(digits.first!)
+            if digits.count > 1 { mantissa += "." + digits.dropFirst() }
+            let e = exponent < 0 ? "-" + pad2(-exponent) : "+" + pad2(exponent)
+            return "\(sign)\(mantissa)e\(e)"
+        }
+        if exponent < 0 {
+            return "\(sign)0." + String(repeating: "0", count: -exponent - 1) + digits
+        }
+        if digits.count <= exponent + 1 {
+            return sign + digits + String(repeating: "0", count: exponent + 1 - digits.count) + ".0"
+        }
+        let i = digits.index(digits.startIndex, offsetBy: exponent + 1)
+        return sign + digits[..<i] + "." + digits[i...]
+    }
+
+    private static func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    /// The shortest round-tripping decimal digits of `d` and the exponent of the first digit.
+    static func shortestDigits(_ d: Double) -> (Bool, String, Int) {
+        // Swift's description is shortest round-trip; re-read its digits and exponent.
+        var s = "\(Swift.abs(d))"
+        var exponent = 0
+        if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponent = Int(s[s.index(after: e)...]) ?? 0
+            s = String(s[..<e])
+        }
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        let intPart = String(parts[0])
+        let fracPart = parts.count > 1 ? String(parts[1]) : ""
+        var digits = intPart + fracPart
+        var pointPosition = intPart.count + exponent
+        while digits.hasPrefix("0") && digits.count > 1 {
+            digits.removeFirst()
+            pointPosition -= 1
+        }
+        while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
+        return (d < 0, digits, pointPosition - 1)
+    }
+}
+
+/// PyTorch's tensor `repr` (`torch/_tensor_str.py`): four-digit precision, integer mode,
+/// scientific mode, 80-column wrapping, summarisation past 1,000 elements, and the
+/// `requires_grad=True` / `grad_fn=<...>` suffixes.
+public enum TensorRepr {
+    static let precision = 4
+    static let threshold = 1000
+    static let edgeItems = 3
+    static let lineWidth = 80
+
+    public static func repr(_ t: Tensor) -> String {
+        let prefix = "tensor("
+        let indent = prefix.count
+        var suffixes: [String] = []
+        let body: String
+        if t.numel == 0 {
+            if t.rank != 1 { suffixes.append("size=(" + t.shape.map(String.init).joined(separator: ", ") + (t.rank == 1 ? ",)" : ")")) }
+            if t.dtype != .float32 { suffixes.append("dtype=\(t.dtype.torchName)") }
+            body = "[]"
+        } else {
+            body = tensorString(t, indent: indent)
+        }
+        if let fn = t.gradFn {
+            suffixes.append("grad_fn=<\(fn.name)>")
+        } else if t.requiresGrad {
+            suffixes.append("requires_grad=True")
+        }
+        return addSuffixes(prefix + body, suffixes, indent: indent)
+    }
+
+    /// The bracketed values alone, as `print` shows inside containers too.
+    static func tensorString(_ t: Tensor, indent: Int) -> String {
+        let summarize = t.numel > threshold
+        let values = t.scalars()
+        let formatter = Formatter(summarized(t, values, summarize: summarize), dtype: t.dtype)
+        let strides = Shape.contiguousStrides(t.shape)
+        func element(_ flat: Int) -> String { formatter.format(values[flat]) }
+        func build(_ dim: Int, _ base: Int, _ indent: Int) -> String {
+            if t.rank == 0 { return element(0) }
+            let n = t.shape[dim]
+            var picks: [Int?] = []
+            if summarize && n > 2 * edgeItems {
+                picks = (0..<edgeItems).map { $0 } + [nil] + ((n - edgeItems)..<n).map { $0 }
+            } else {
+                picks = (0..<n).map { $0 }
+            }
+            if dim == t.rank - 1 {
+                let width = formatter.maxWidth + 2
+                let perLine = Swift.max(1, (lineWidth - indent) / width)
+                let items = picks.map { p in p.map { element(base + $0 * strides[dim]) } ?? " ..." }
+                var lines: [String] = []
+                var i = 0
+                while i < items.count {
+                    lines.append(items[i..<Swift.min(i + perLine, items.count)].joined(separator: ", "))
+                    i += perLine
+                }
+                return "[" + lines.joined(separator: ",\n" + String(repeating: " ", count: indent + 1)) + "]"
+            }
+            let slices = picks.map { p in p.map { build(dim + 1, base + $0 * strides[dim], indent + 1) } ?? "..." }
+            let separator = "," + String(repeating: "\n", count: t.rank - dim - 1) + String(repeating: " ", count: indent + 1)
+            return "[" + slices.joined(separator: separator) + "]"
+        }
+        return build(0, 0, indent)
+    }
+
+    /// The values the formatter sees: only the edges when summarising, as PyTorch does.
+    private static func summarized(_ t: Tensor, _ values: [Scalar], summarize: Bool) -> [Scalar] {
+        guard summarize, t.rank > 0 else { return values }
+        let strides = Shape.contiguousStrides(t.shape)
+        var out: [Scalar] = []
+        func walk(_ dim: Int, _ base: Int) {
+            let n = t.shape[dim]
+            let picks = n > 2 * edgeItems ? Array(0..<edgeItems) + Array((n - edgeItems)..<n) : Array(0..<n)
+            for p in picks {
+                if dim == t.rank - 1 { out.append(values[base + p * strides[dim]]) } else { walk(dim + 1, base + p * strides[dim]) }
+            }
+        }
+        walk(0, 0)
+        return out
+    }
+
+    private static func addSuffixes(_ text: String, _ suffixes: [String], indent: Int) -> String {
+        var out = text
+        let lastNewline = text.lastIndex(of: "\n").map { text.distance(from: text.startIndex, to: $0) } ?? -1
+        var lastLineLength = text.count - lastNewline + 1
+        for s in suffixes {
+            if lastLineLength + s.count + 2 > lineWidth {
+                out += ",\n" + String(repeating: " ", count: indent) + s
+                lastLineLength = indent + s.count
+            } else {
+                out += ", " + s
+                lastLineLength += s.count + 2
+            }
+        }
+        return out + ")"
+    }
+
+    /// PyTorch's `_Formatter`: picks integer, fixed or scientific notation and one width.
+    struct Formatter {
+        let isFloat: Bool
+        var intMode = true
+        var sciMode = false
+        var maxWidth = 1
+
+        init(_ values: [Scalar], dtype: DType) {
+            isFloat = dtype == .float32
+            guard isFloat else {
+                for v in values { maxWidth = Swift.max(maxWidth, Formatter.plain(v).count) }
+                return
+            }
+            let finite = values.map(\.doubleValue).filter { $0.isFinite && $0 != 0 }
+            guard !finite.isEmpty else { return }
+            let absolute = finite.map { Swift.abs($0) }
+            let lo = absolute.min()!, hi = absolute.max()!
+            intMode = finite.allSatisfy { $0 == $0.rounded(.up) }
+            if intMode {
+                if hi / lo > 1000 || hi > 1e8 {
+                    sciMode = true
+                    for v in finite { maxWidth = Swift.max(maxWidth, Formatter.scientific(v).count) }
+                } else {
+                    for v in finite { maxWidth = Swift.max(maxWidth, String(format: "%.0f", v).count + 1) }
+                }
+            } else if hi / lo > 1000 || hi > 1e8 || lo < 1e-4 {
+                sciMode = true
+                for v in finite { maxWidth = Swift.max(maxWidth, Formatter.scientific(v).count) }
+            } else {
+                for v in finite { maxWidth = Swift.max(maxWidth, String(format: "%.\(TensorRepr.precision)f", v).count) }
+            }
+        }
+
+        static func plain(_ v: Scalar) -> String {
+            switch v {
+            case .bool(let b): return b ? "True" : "False"
+            case .int(let i): return String(i)
+            case .float(let d): return Repr.pythonFloat(d)
+            }
+        }
+
+        static func scientific(_ v: Double) -> String {
+            if v.isNaN { return "nan" }
+            if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+            return String(format: "%.\(TensorRepr.precision)e", v)
+        }
+
+        func format(_ v: Scalar) -> String {
+            var s: String
+            if isFloat {
+                let d = v.doubleValue
+                if sciMode {
+                    s = Formatter.scientific(d)
+                } else if intMode {
+                    s = d.isNaN ? "nan" : d.isInfinite ? (d > 0 ? "inf" : "-inf") : String(format: "%.0f", d) + "."
+                } else {
+                    s = d.isNaN ? "nan" : d.isInfinite ? (d > 0 ? "inf" : "-inf") : String(format: "%.\(TensorRepr.precision)f", d)
+                }
+            } else {
+                s = Formatter.plain(v)
+            }
+            if s.count < maxWidth { s = String(repeating: " ", count: maxWidth - s.count) + s }
+            return s
+        }
+    }
+}

@@ -1,0 +1,667 @@
+import Foundation
+import GradCore
+
+/// The built-in functions of LANGUAGE.md section 5, reachable bare (`zeros`) or under any
+/// of the prefixes `torch.`, `nn.`, `F.`, `optim.`, `torch.nn.functional.`, ...
+enum Builtins {
+    typealias Body = (inout CallArguments, Interpreter) throws -> Value
+
+    /// Names that are namespaces rather than functions.
+    static let namespaces: Set<String> = ["torch", "nn", "F", "optim", "autograd", "functional", "utils", "data", "init"]
+
+    static func lookup(_ name: String) -> Value? {
+        if namespaces.contains(name) { return .namespace(name) }
+        if let b = table[name] { return .builtin(b) }
+        if let d = dtypeNames[name] { return .dtype(d) }
+        return nil
+    }
+
+    static let dtypeNames: [String: DType] = [
+        "float32": .float32, "long": .int64, "int64": .int64,
+    ]
+
+    /// `torch.X`: dtypes, sub-namespaces, then builtins (`autograd.grad` before `grad`).
+    static func namespaceMember(_ ns: String, _ name: String) throws -> Value {
+        if ["float32", "float", "long", "int64", "bool"].contains(name), ns == "torch" {
+            return .dtype(DType(name: name)!)
+        }
+        if namespaces.contains(name) { return .namespace(name) }
+        if let b = table["\(ns).\(name)"] { return .builtin(b) }
+        if let b = table[name], !pythonOnly.contains(name) { return .builtin(b) }
+        if let d = dtypeNames[name] { return .dtype(d) }
+        throw GradError("AttributeError", "module '\(ns == "F" ? "torch.nn.functional" : ns)' has no attribute '\(name)'")
+    }
+
+    /// Python builtins that are not part of torch's namespace.
+    static let pythonOnly: Set<String> = ["print", "len", "range", "int", "str", "list", "tuple", "round", "enumerate", "zip", "sorted", "repr", "isinstance", "type", "reversed", "any_of"]
+
+    /// Every builtin name, for completion and `:help`.
+    static var allNames: [String] { table.keys.filter { !$0.contains(".") }.sorted() }
+
+    static let table: [String: Builtin] = {
+        var t: [String: Builtin] = [:]
+        func add(_ name: String, _ body: @escaping Body) { t[name] = Builtin(name: name, call: body) }
+        registerCreation(add)
+        registerMath(add)
+        registerNeuralNets(add)
+        registerPython(add)
+        registerAutograd(add)
+        return t
+    }()
+
+    // MARK: helpers
+
+    /// Sizes given as `zeros(2, 3)`, `zeros((2, 3))` or `zeros([2, 3])`.
+    static func sizes(_ args: CallArguments, name: String = "size") throws -> [Int] {
+        if args.positional.count == 1, case .int = args.positional[0] { return [try args.positional[0].asInt(name)] }
+        if args.positional.count == 1 { return try args.positional[0].asShape(name) }
+        return try args.positional.map { try $0.asInt(name) }
+    }
+
+    static func dtypeArgument(_ v: Value?) throws -> DType? {
+        guard let v, !v.isNone else { return nil }
+        if case .builtin(let b) = v {
+            switch b.name {
+            case "float": return .float32
+            case "int": return .int64
+            case "bool": return .bool
+            default: break
+            }
+        }
+        return try v.asDType("dtype")
+    }
+
+    static func finish(_ t: Tensor, requiresGrad: Value?) throws -> Value {
+        if let r = requiresGrad, try r.asBool("requires_grad") { try t.setRequiresGrad(true, message: .constructor) }
+        return .tensor(t)
+    }
+
+    /// A tensor from nested lists of numbers (or tensors), with PyTorch's ValueErrors for ragged data.
+    static func tensorFromData(_ data: Value, dtype: DType?) throws -> Tensor {
+        var scalars: [Scalar] = []
+        var shape: [Int]? = nil
+        func walk(_ v: Value, depth: Int, path: inout [Int]) throws {
+            switch v {
+            case .list, .tuple:
+                let items = try v.asSequence("data")
+                if depth >= 64 { throw GradError.value("the data is nested too deeply") }
+                if let s = shape {
+                    guard depth < s.count else { throw GradError.type("not a sequence") }
+                    if s[depth] != items.count {
+                        throw GradError.value("expected sequence of length \(s[depth]) at dim \(depth) (got \(items.count))")
+                    }
+                } else if depth == path.count {
+                    path.append(items.count)
+                }
+                for item in items { try walk(item, depth: depth + 1, path: &path) }
+                if shape == nil && (items.isEmpty || depth == path.count - 1) && isLeafLevel(items) { shape = path }
+            case .tensor(let t):
+                if shape == nil { shape = path + t.shape }
+                guard let s = shape, Array(s[depth...]) == t.shape else {
+                    throw GradError.value("expected sequence of length \(shape?[depth] ?? 0) at dim \(depth) (got \(t.shape.first ?? 0))")
+                }
+                scalars += t.scalars()
+            default:
+                guard let s = v.scalar else {
+                    throw GradError.type("new(): invalid data type '\(v.typeName)'")
+                }
+                if shape == nil { shape = path }
+                if let sh = shape, sh.count != depth {
+                    throw GradError.value("expected sequence of length \(sh[depth]) at dim \(depth) (got 0)")
+                }
+                scalars.append(s)
+            }
+        }
+        var path: [Int] = []
+        try walk(data, depth: 0, path: &path)
+        return try Tensor(scalars: scalars, shape: shape ?? path, dtype: dtype)
+    }
+
+    private static func isLeafLevel(_ items: [Value]) -> Bool {
+        items.allSatisfy { v in
+            switch v {
+            case .list, .tuple: return false
+            default: return true
+            }
+        }
+    }
+
+    static func tensorArg(_ v: Value?, _ what: String) throws -> Tensor {
+        guard let v else { throw GradError.type("missing argument '\(what)'") }
+        return try v.asTensor(what)
+    }
+
+    static func optionalInt(_ v: Value?, _ what: String) throws -> Int? {
+        guard let v, !v.isNone else { return nil }
+        return try v.asInt(what)
+    }
+
+    static func scalarArg(_ v: Value?, _ what: String) throws -> Scalar? {
+        guard let v, !v.isNone else { return nil }
+        if case .tensor(let t) = v, t.numel == 1 { return try t.item() }
+        guard let s = v.scalar else { throw GradError.type("\(what) must be a number, not \(v.typeName)") }
+        return s
+    }
+
+    // MARK: creation
+
+    private static func registerCreation(_ add: (String, @escaping Body) -> Void) {
+        add("tensor") { args, _ in
+            if args.positional.isEmpty && !args.keywords.contains(where: { $0.0 == "data" }) {
+                throw GradError.type("tensor() missing 1 required positional arguments: \"data\"")
+            }
+            let b = try args.bind(["data", "dtype", "device", "requires_grad"], required: 1)
+            return try finish(try tensorFromData(b[0]!, dtype: try dtypeArgument(b[1])), requiresGrad: b[3])
+        }
+        for (name, value) in [("zeros", Scalar.int(0)), ("ones", Scalar.int(1))] {
+            add(name) { args, _ in
+                let dtype = try dtypeArgument(args.takeKeyword("dtype"))
+                let rg = args.takeKeyword("requires_grad")
+                _ = args.takeKeyword("device")
+                try args.rejectKeywords()
+                return try finish(try Tensor.full(try sizes(args), value, dtype: dtype ?? .float32), requiresGrad: rg)
+            }
+        }
+        for name in ["rand", "randn"] {
+            add(name) { args, _ in
+                let dtype = try dtypeArgument(args.takeKeyword("dtype"))
+                let rg = args.takeKeyword("requires_grad")
+                try args.rejectKeywords()
+                if let dtype, dtype != .float32 {
+                    throw GradError.runtime("\"\(name == "rand" ? "check_uniform_bounds" : "normal_kernel_cpu")\" not implemented for '\(dtype.scalarTypeName)'")
+                }
+                let shape = try sizes(args)
+                return try finish(name == "rand" ? try Tensor.rand(shape) : try Tensor.randn(shape), requiresGrad: rg)
+            }
+        }
+        add("full") { args, _ in
+            let b = try args.bind(["size", "fill_value", "dtype", "requires_grad", "device"], required: 2)
+            guard let v = try scalarArg(b[1], "fill_value") else { throw GradError.type("full() needs a fill_value") }
+            return try finish(try Tensor.full(try b[0]!.asShape("size"), v, dtype: try dtypeArgument(b[2])), requiresGrad: b[3])
+        }
+        add("eye") { args, _ in
+            let b = try args.bind(["n", "m", "dtype", "requires_grad"], required: 1)
+            return try finish(try Tensor.eye(try b[0]!.asInt("n"), try optionalInt(b[1], "m"), dtype: try dtypeArgument(b[2]) ?? .float32), requiresGrad: b[3])
+        }
+        add("arange") { args, _ in
+            let b = try args.bind(["start", "end", "step", "dtype", "requires_grad"], required: 1)
+            guard var start = try scalarArg(b[0], "start") else { throw GradError.type("arange() needs an end") }
+            var end = try scalarArg(b[1], "end")
+            if end == nil { end = start; start = .int(0) }
+            let step = try scalarArg(b[2], "step") ?? .int(1)
+            return try finish(try Tensor.arange(start, end!, step, dtype: try dtypeArgument(b[3])), requiresGrad: b[4])
+        }
+        add("linspace") { args, _ in
+            let b = try args.bind(["start", "end", "steps", "dtype", "requires_grad"], required: 3)
+            let t = try Tensor.linspace(try b[0]!.asDouble("start"), try b[1]!.asDouble("end"), steps: try b[2]!.asInt("steps"))
+            return try finish(try t.to(try dtypeArgument(b[3]) ?? .float32), requiresGrad: b[4])
+        }
+        add("randint") { args, _ in
+            let dtype = try dtypeArgument(args.takeKeyword("dtype"))
+            var positional = args.positional
+            if let size = args.takeKeyword("size") { positional.append(size) }
+            if let high = args.takeKeyword("high") { positional.insert(high, at: positional.count == 2 ? 1 : positional.count == 1 ? 0 : positional.count) }
+            if let low = args.takeKeyword("low") { positional.insert(low, at: 0) }
+            try args.rejectKeywords()
+            guard positional.count == 2 || positional.count == 3 else {
+                throw GradError.type("randint() takes (low, high, size) or (high, size)")
+            }
+            let low = positional.count == 3 ? Int64(try positional[0].asInt("low")) : 0
+            let high = Int64(try positional[positional.count - 2].asInt("high"))
+            let t = try Tensor.randint(low, high, try positional.last!.asShape("size"))
+            return .tensor(try t.to(dtype ?? .int64))
+        }
+        for (name, kind) in [("zeros_like", 0), ("ones_like", 1), ("rand_like", 2), ("randn_like", 3), ("empty_like", 0)] {
+            add(name) { args, _ in
+                let b = try args.bind(["input", "dtype", "requires_grad"], required: 1)
+                let x = try tensorArg(b[0], "input")
+                let dtype = try dtypeArgument(b[1]) ?? x.dtype
+                let t: Tensor
+                switch kind {
+                case 0: t = try Tensor.zeros(x.shape, dtype: dtype)
+                case 1: t = try Tensor.ones(x.shape, dtype: dtype)
+                case 2: t = try Tensor.rand(x.shape).to(dtype)
+                default: t = try Tensor.randn(x.shape).to(dtype)
+                }
+                return try finish(t, requiresGrad: b[2])
+            }
+        }
+        add("full_like") { args, _ in
+            let b = try args.bind(["input", "fill_value", "dtype", "requires_grad"], required: 2)
+            let x = try tensorArg(b[0], "input")
+            return try finish(try Tensor.full(x.shape, try scalarArg(b[1], "fill_value")!, dtype: try dtypeArgument(b[2]) ?? x.dtype), requiresGrad: b[3])
+        }
+        add("manual_seed") { args, _ in
+            let b = try args.bind(["seed"], required: 1)
+            DefaultGenerator.seed(Int64(try b[0]!.asInt("seed")))
+            return .none
+        }
+        add("randperm") { args, _ in
+            let b = try args.bind(["n"], required: 1)
+            return .tensor(try Tensor.randperm(try b[0]!.asInt("n")))
+        }
+        add("make_blobs") { args, _ in
+            let b = try args.bind(["n_samples", "centers", "n_features", "seed", "cluster_std"], required: 0)
+            let (x, y) = try Datasets.makeBlobs(samples: try b[0]?.asInt("n_samples") ?? 100, centers: try b[1]?.asInt("centers") ?? 3,
+                                                features: try b[2]?.asInt("n_features") ?? 2, std: try b[4]?.asDouble("cluster_std") ?? 1,
+                                                seed: Int64(try b[3]?.asInt("seed") ?? 0))
+            return .tuple([.tensor(x), .tensor(y)])
+        }
+    }
+
+    // MARK: math on tensors (function forms; the method forms share Methods.callTensorMethod)
+
+    private static func registerMath(_ add: (String, @escaping Body) -> Void) {
+        let tensorFunctions = ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "neg", "clamp", "clip", "pow",
+                               "mean", "prod", "argmax", "argmin", "matmul", "mm", "t", "transpose", "reshape", "flatten",
+                               "squeeze", "unsqueeze", "clone", "permute", "numel", "softmax", "log_softmax", "maximum",
+                               "minimum", "detach", "sign", "square", "all", "any", "dot", "mv", "eq", "ne", "lt", "le", "gt", "ge",
+                               "logical_not", "logical_and", "logical_or", "is_inference", "floor_divide", "remainder", "expand",
+                               "view", "sub", "add", "mul", "div", "exp_", "relu_", "abs_", "zero_", "floor", "round_"]
+        for name in tensorFunctions {
+            add(name) { args, interp in
+                guard let first = args.positional.first ?? args.keywords.first(where: { $0.0 == "input" })?.1 else {
+                    throw GradError.type("\(name)() missing 1 required positional argument: 'input'")
+                }
+                if args.positional.isEmpty { _ = args.takeKeyword("input") } else { args.positional.removeFirst() }
+                guard case .tensor(let t) = first else {
+                    throw GradError.type("\(name)(): argument 'input' (position 1) must be Tensor, not \(first.typeName)")
+                }
+                return try Methods.callTensorMethod(t, name, &args, interp)
+            }
+        }
+        add("abs") { args, interp in
+            try args.expectCount(1)
+            switch args.positional[0] {
+            case .int(let i): return i == .min ? .float(-Double(i)) : .int(Swift.abs(i))
+            case .float(let d): return .float(Swift.abs(d))
+            case .bool(let b): return .int(b ? 1 : 0)
+            case .tensor(let t):
+                args.positional.removeFirst()
+                return try Methods.callTensorMethod(t, "abs", &args, interp)
+            default: throw GradError.type("bad operand type for abs(): '\(args.positional[0].typeName)'")
+            }
+        }
+        add("where") { args, _ in
+            let b = try args.bind(["condition", "input", "other"], required: 3)
+            let c = try tensorArg(b[0], "condition")
+            return .tensor(try Tensor.where(c, try b[1]!.asTensor("input"), try b[2]!.asTensor("other")))
+        }
+        add("cat") { args, _ in
+            let b = try args.bind(["tensors", "dim"], required: 1)
+            let ts = try b[0]!.asSequence("tensors").map { try $0.asTensor("tensors") }
+            return .tensor(try Tensor.cat(ts, dim: try optionalInt(b[1], "dim") ?? 0))
+        }
+        add("concat") { args, interp in try table["cat"]!.call(&args, interp) }
+        add("stack") { args, _ in
+            let b = try args.bind(["tensors", "dim"], required: 1)
+            let ts = try b[0]!.asSequence("tensors").map { try $0.asTensor("tensors") }
+            return .tensor(try Tensor.stack(ts, dim: try optionalInt(b[1], "dim") ?? 0))
+        }
+        for name in ["sum", "max", "min"] {
+            add(name) { args, interp in
+                if name == "sum", let first = args.positional.first, !(first.isTensor) {
+                    return try pythonSum(args, interp)
+                }
+                if name != "sum" && !(args.positional.first?.isTensor ?? false) {
+                    return try pythonExtremum(name, args, interp)
+                }
+                if name != "sum", args.positional.count >= 2, case .tensor(let other) = args.positional[1] {
+                    try args.expectCount(2)
+                    let a = try args.positional[0].asTensor("input")
+                    return .tensor(name == "max" ? try a.maximum(other) : try a.minimum(other))
+                }
+                guard case .tensor(let t) = args.positional.first else {
+                    throw GradError.type("\(name)() missing 1 required positional argument: 'input'")
+                }
+                args.positional.removeFirst()
+                return try Methods.callTensorMethod(t, name, &args, interp)
+            }
+        }
+    }
+
+    private static func pythonSum(_ args: CallArguments, _ interp: Interpreter) throws -> Value {
+        let b = try args.bind(["iterable", "start"], required: 1)
+        var total = b[1] ?? .int(0)
+        try interp.forEachItem(of: b[0]!) { total = try interp.binary("+", total, $0) }
+        return total
+    }
+
+    private static func pythonExtremum(_ name: String, _ args: CallArguments, _ interp: Interpreter) throws -> Value {
+        try args.rejectKeywords()
+        var items: [Value] = []
+        if args.positional.count == 1 {
+            try interp.forEachItem(of: args.positional[0]) { items.append($0) }
+            if items.isEmpty { throw GradError.value("\(name)() iterable argument is empty") }
+        } else if args.positional.isEmpty {
+            throw GradError.type("\(name) expected at least 1 argument, got 0")
+        } else {
+            items = args.positional
+        }
+        var best = items[0]
+        for v in items.dropFirst() {
+            let better = try interp.compare(name == "max" ? ">" : "<", v, best)
+            if try better.truth() { best = v }
+        }
+        return best
+    }
+
+    // MARK: neural nets, optimizers, data
+
+    private static func registerNeuralNets(_ add: (String, @escaping Body) -> Void) {
+        add("Linear") { args, _ in
+            let b = try args.bind(["in_features", "out_features", "bias"], required: 2)
+            return .module(try Linear(try b[0]!.asInt("in_features"), try b[1]!.asInt("out_features"), bias: try b[2]?.asBool("bias") ?? true))
+        }
+        for (name, kind) in [("ReLU", Activation.Kind.relu), ("Sigmoid", .sigmoid), ("Tanh", .tanh)] {
+            add(name) { args, _ in
+                _ = try args.bind(["inplace"])
+                return .module(Activation(kind))
+            }
+        }
+        add("Dropout") { args, _ in
+            let b = try args.bind(["p", "inplace"])
+            return .module(try Dropout(p: try b[0]?.asDouble("p") ?? 0.5))
+        }
+        add("Sequential") { args, _ in
+            try args.rejectKeywords()
+            return .module(Sequential(try args.positional.map { v in
+                guard case .module(let m) = v else { throw GradError.type("\(v.typeName) is not a Module subclass") }
+                return m
+            }))
+        }
+        add("linear") { args, _ in
+            let b = try args.bind(["input", "weight", "bias"], required: 2)
+            let bias = b[2].flatMap { $0.isNone ? nil : $0 }
+            return .tensor(try Tensor.linear(try tensorArg(b[0], "input"), weight: try tensorArg(b[1], "weight"), bias: try bias.map { try $0.asTensor("bias") }))
+        }
+        for name in ["mse_loss", "cross_entropy", "nll_loss"] {
+            add(name) { args, _ in
+                let b = try args.bind(["input", "target", "reduction"], required: 2)
+                let input = try tensorArg(b[0], "input"), target = try tensorArg(b[1], "target")
+                let reduction = try b[2]?.asString("reduction") ?? "mean"
+                switch name {
+                case "mse_loss":
+                    if input.shape != target.shape { _ = try Shape.broadcast(input.shape, target.shape) }
+                    return .tensor(try Tensor.mseLoss(input, target, reduction: reduction))
+                case "cross_entropy": return .tensor(try Tensor.crossEntropy(input, target, reduction: reduction))
+                default: return .tensor(try Tensor.nllLoss(input, target, reduction: reduction))
+                }
+            }
+        }
+        add("dropout") { args, _ in
+            let b = try args.bind(["input", "p", "training"], required: 1)
+            return .tensor(try Tensor.dropout(try tensorArg(b[0], "input"), p: try b[1]?.asDouble("p") ?? 0.5, training: try b[2]?.asBool("training") ?? true))
+        }
+        add("SGD") { args, _ in
+            let b = try args.bind(["params", "lr", "momentum", "dampening", "weight_decay"], required: 1)
+            guard let lr = b[1] else { throw GradError.type("SGD.__init__() missing 1 required argument: 'lr'") }
+            return .optimizer(try SGD(try parameterList(b[0]!), lr: try lr.asDouble("lr"), momentum: try b[2]?.asDouble("momentum") ?? 0,
+                                      weightDecay: try b[4]?.asDouble("weight_decay") ?? 0))
+        }
+        add("Adam") { args, _ in
+            let b = try args.bind(["params", "lr", "betas", "eps"], required: 1)
+            var betas = (0.9, 0.999)
+            if let bv = b[2] {
+                let items = try bv.asSequence("betas")
+                guard items.count == 2 else { throw GradError.value("betas must be a pair") }
+                betas = (try items[0].asDouble("betas"), try items[1].asDouble("betas"))
+            }
+            return .optimizer(try Adam(try parameterList(b[0]!), lr: try b[1]?.asDouble("lr") ?? 0.001, betas: betas, eps: try b[3]?.asDouble("eps") ?? 1e-8))
+        }
+        add("TensorDataset") { args, _ in
+            try args.rejectKeywords()
+            return .dataset(try TensorDataset(try args.positional.map { try $0.asTensor("tensors") }))
+        }
+        add("DataLoader") { args, _ in
+            let b = try args.bind(["dataset", "batch_size", "shuffle", "drop_last"], required: 1)
+            guard case .dataset(let d) = b[0]! else { throw GradError.type("DataLoader needs a TensorDataset, not \(b[0]!.typeName)") }
+            return .loader(try DataLoader(d, batchSize: try optionalInt(b[1], "batch_size") ?? 1, shuffle: try b[2]?.asBool("shuffle") ?? false,
+                                          dropLast: try b[3]?.asBool("drop_last") ?? false))
+        }
+    }
+
+    static func parameterList(_ v: Value) throws -> [Tensor] {
+        switch v {
+        case .list, .tuple: return try v.asSequence("params").map { try $0.asTensor("params") }
+        case .tensor(let t): return [t]
+        default: throw GradError.type("params argument given to the optimizer should be an iterable of Tensors, but got \(v.typeName)")
+        }
+    }
+
+    // MARK: Python builtins
+
+    private static func registerPython(_ add: (String, @escaping Body) -> Void) {
+        add("print") { args, interp in
+            let sep = try args.takeKeyword("sep").map { $0.isNone ? " " : try $0.asString("sep") } ?? " "
+            let end = try args.takeKeyword("end").map { $0.isNone ? "\n" : try $0.asString("end") } ?? "\n"
+            try args.rejectKeywords()
+            var text = args.positional.map(Repr.str).joined(separator: sep)
+            if end != "\n" { text += end }
+            interp.emit(.printed(line: interp.displayLine, text: text))
+            return .none
+        }
+        add("len") { args, _ in
+            try args.expectCount(1)
+            let v = args.positional[0]
+            switch v {
+            case .str(let s): return .int(Int64(s.count))
+            case .list(let l): return .int(Int64(l.items.count))
+            case .tuple(let xs): return .int(Int64(xs.count))
+            case .tensor(let t):
+                guard t.rank > 0 else { throw GradError.type("len() of a 0-d tensor") }
+                return .int(Int64(t.shape[0]))
+            case .range(let a, let b, let s):
+                let n = s > 0 ? (b - a + s - 1) / s : (a - b - s - 1) / (-s)
+                return .int(Swift.max(n, 0))
+            case .loader(let l): return .int(Int64(l.count))
+            case .dataset(let d): return .int(Int64(d.count))
+            case .module(let m as Sequential): return .int(Int64(m.modules.count))
+            default: throw GradError.type("object of type '\(v.typeName)' has no len()")
+            }
+        }
+        add("range") { args, _ in
+            try args.rejectKeywords()
+            let ints = try args.positional.map { v -> Int64 in
+                guard case .int(let i) = v.isBool ? Value.int(Int64(try v.asInt("range"))) : v else {
+                    throw GradError.type("'\(v.typeName)' object cannot be interpreted as an integer")
+                }
+                return i
+            }
+            switch ints.count {
+            case 1: return .range(start: 0, stop: ints[0], step: 1)
+            case 2: return .range(start: ints[0], stop: ints[1], step: 1)
+            case 3:
+                if ints[2] == 0 { throw GradError.value("range() arg 3 must not be zero") }
+                return .range(start: ints[0], stop: ints[1], step: ints[2])
+            default: throw GradError.type("range expected at most 3 arguments, got \(ints.count)")
+            }
+        }
+        add("float") { args, _ in
+            if args.positional.isEmpty { return .float(0) }
+            try args.expectCount(1)
+            switch args.positional[0] {
+            case .str(let s):
+                guard let d = Double(s.trimmingCharacters(in: .whitespaces)) else { throw GradError.value("could not convert string to float: '\(s)'") }
+                return .float(d)
+            case .tensor(let t):
+                guard t.numel == 1 else { throw GradError.value("only one element tensors can be converted to Python scalars") }
+                return .float(try t.item().doubleValue)
+            case let v:
+                guard let s = v.scalar else { throw GradError.type("float() argument must be a string or a real number, not '\(v.typeName)'") }
+                return .float(s.doubleValue)
+            }
+        }
+        add("int") { args, _ in
+            if args.positional.isEmpty { return .int(0) }
+            try args.expectCount(1)
+            switch args.positional[0] {
+            case .str(let s):
+                guard let i = Int64(s.trimmingCharacters(in: .whitespaces)) else { throw GradError.value("invalid literal for int() with base 10: '\(s)'") }
+                return .int(i)
+            case .float(let d):
+                guard d.isFinite else { throw GradError(d.isNaN ? "ValueError" : "OverflowError", d.isNaN ? "cannot convert float NaN to integer" : "cannot convert float infinity to integer") }
+                guard let i = Int64(exactly: d.rounded(.towardZero)) else { throw GradError("OverflowError", "int too large for gradsh's 64-bit integers") }
+                return .int(i)
+            case .tensor(let t):
+                guard t.numel == 1 else { throw GradError.value("only one element tensors can be converted to Python scalars") }
+                let s = try t.item()
+                if case .float(let d) = s { return .int(Int64(exactly: d.rounded(.towardZero)) ?? 0) }
+                return .int(s.int64Value)
+            case let v:
+                guard let s = v.scalar else { throw GradError.type("int() argument must be a string, a bytes-like object or a real number, not '\(v.typeName)'") }
+                return .int(s.int64Value)
+            }
+        }
+        add("bool") { args, _ in
+            if args.positional.isEmpty { return .bool(false) }
+            try args.expectCount(1)
+            return .bool(try args.positional[0].truth())
+        }
+        add("str") { args, _ in
+            if args.positional.isEmpty { return .str("") }
+            try args.expectCount(1)
+            return .str(Repr.str(args.positional[0]))
+        }
+        add("repr") { args, _ in
+            try args.expectCount(1)
+            return .str(Repr.repr(args.positional[0]))
+        }
+        add("list") { args, interp in
+            if args.positional.isEmpty { return .list(ListStorage([])) }
+            try args.expectCount(1)
+            var items: [Value] = []
+            try interp.forEachItem(of: args.positional[0]) { items.append($0) }
+            return .list(ListStorage(items))
+        }
+        add("tuple") { args, interp in
+            if args.positional.isEmpty { return .tuple([]) }
+            try args.expectCount(1)
+            var items: [Value] = []
+            try interp.forEachItem(of: args.positional[0]) { items.append($0) }
+            return .tuple(items)
+        }
+        add("round") { args, _ in
+            let b = try args.bind(["number", "ndigits"], required: 1)
+            let digits = try optionalInt(b[1], "ndigits")
+            switch b[0]! {
+            case .int(let i): return .int(i)
+            case .tensor(let t):
+                guard t.numel == 1 else { throw GradError.type("round() of a tensor with more than one element") }
+                return .float(pythonRound(try t.item().doubleValue, digits ?? 0))
+            case let v:
+                let d = try v.asDouble("round")
+                if let digits { return .float(pythonRound(d, digits)) }
+                guard d.isFinite else { throw GradError("OverflowError", "cannot convert float infinity to integer") }
+                return .int(Int64(exactly: pythonRound(d, 0)) ?? 0)
+            }
+        }
+        add("enumerate") { args, interp in
+            let b = try args.bind(["iterable", "start"], required: 1)
+            var i = Int64(try b[1]?.asInt("start") ?? 0)
+            var items: [Value] = []
+            try interp.forEachItem(of: b[0]!) { items.append(.tuple([.int(i), $0])); i += 1 }
+            return .list(ListStorage(items))
+        }
+        add("zip") { args, interp in
+            try args.rejectKeywords()
+            let seqs = try args.positional.map { v -> [Value] in
+                var items: [Value] = []
+                try interp.forEachItem(of: v) { items.append($0) }
+                return items
+            }
+            let n = seqs.map(\.count).min() ?? 0
+            return .list(ListStorage((0..<n).map { i in .tuple(seqs.map { $0[i] }) }))
+        }
+        add("sorted") { args, interp in
+            let b = try args.bind(["iterable", "reverse"], required: 1)
+            var items: [Value] = []
+            try interp.forEachItem(of: b[0]!) { items.append($0) }
+            var failure: Error?
+            items.sort { a, c in
+                do { return try interp.compare("<", a, c).truth() } catch { failure = error; return false }
+            }
+            if let failure { throw failure }
+            if try b[1]?.asBool("reverse") ?? false { items.reverse() }
+            return .list(ListStorage(items))
+        }
+        add("isinstance") { args, _ in
+            try args.expectCount(2)
+            guard case .builtin(let b) = args.positional[1] else { return .bool(false) }
+            let name = b.name == "tensor" ? "Tensor" : b.name
+            return .bool(args.positional[0].typeName == name || (name == "int" && args.positional[0].isBool))
+        }
+        add("type") { args, _ in
+            try args.expectCount(1)
+            let v = args.positional[0]
+            let name = v.typeName
+            return .opaque(typeName: "type", repr: name == "Tensor" ? "<class 'torch.Tensor'>" : "<class '\(name)'>")
+        }
+    }
+
+    /// Python's round: half to even, at `digits` decimals.
+    static func pythonRound(_ x: Double, _ digits: Int) -> Double {
+        guard x.isFinite else { return x }
+        let factor = Foundation.pow(10.0, Double(digits))
+        let scaled = x * factor
+        guard scaled.isFinite else { return x }
+        let r = scaled.rounded(.toNearestOrEven)
+        // Use the decimal representation to decide halves the way Python's correctly rounded round does.
+        let text = String(format: "%.\(Swift.max(digits, 0))f", x)
+        if digits >= 0, let parsed = Double(text) { return parsed }
+        return r / factor
+    }
+
+    // MARK: autograd
+
+    private static func registerAutograd(_ add: (String, @escaping Body) -> Void) {
+        add("is_grad_enabled") { args, _ in
+            try args.expectCount(0)
+            return .bool(GradModeState.current.isGradEnabled)
+        }
+        add("is_inference_mode_enabled") { args, _ in
+            try args.expectCount(0)
+            return .bool(GradModeState.current.isInferenceEnabled)
+        }
+        add("set_grad_enabled") { args, _ in
+            let b = try args.bind(["mode"], required: 1)
+            GradModeState.setGradEnabled(try b[0]!.asBool("mode"))
+            return .opaque(typeName: "set_grad_enabled", repr: "<torch.autograd.grad_mode.set_grad_enabled object>")
+        }
+        for (name, cls) in [("no_grad", "no_grad"), ("enable_grad", "enable_grad"), ("inference_mode", "inference_mode")] {
+            add(name) { args, _ in
+                _ = try args.bind(["mode"])
+                return .opaque(typeName: cls, repr: "<torch.autograd.grad_mode.\(cls) object>")
+            }
+        }
+        add("autograd.grad") { args, _ in
+            let b = try args.bind(["outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"], required: 2)
+            func tensors(_ v: Value) throws -> [Tensor] {
+                if case .tensor(let t) = v { return [t] }
+                return try v.asSequence("outputs").map { try $0.asTensor("outputs") }
+            }
+            let gradOutputs: [Tensor?]? = try b[2].flatMap { v in
+                if v.isNone { return nil }
+                if case .tensor(let t) = v { return [t] }
+                return try v.asSequence("grad_outputs").map { $0.isNone ? nil : try $0.asTensor("grad_outputs") }
+            }
+            let retain = try b[3].flatMap { $0.isNone ? nil : try $0.asBool("retain_graph") }
+            let grads = try AutogradEngine.grad(outputs: try tensors(b[0]!), inputs: try tensors(b[1]!), gradOutputs: gradOutputs,
+                                                retainGraph: retain, createGraph: try b[4]?.asBool("create_graph") ?? false,
+                                                allowUnused: try b[5]?.asBool("allow_unused") ?? false)
+            return .tuple(grads.map { $0.map { .tensor($0) } ?? .none })
+        }
+        add("autograd.backward") { args, _ in
+            let b = try args.bind(["tensors", "grad_tensors", "retain_graph", "create_graph"], required: 1)
+            let t = try b[0]!.asTensor("tensors")
+            let g = try b[1].flatMap { $0.isNone ? nil : try $0.asTensor("grad_tensors") }
+            try t.backward(gradient: g, retainGraph: try b[2].flatMap { $0.isNone ? nil : try $0.asBool("retain_graph") },
+                           createGraph: try b[3]?.asBool("create_graph") ?? false)
+            return .none
+        }
+    }
+}
+
+extension Value {
+    var isTensor: Bool { if case .tensor = self { return true } else { return false } }
+}

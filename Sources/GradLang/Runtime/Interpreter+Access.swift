@@ -1,0 +1,229 @@
+import GradCore
+
+/// Subscripts and attributes.
+extension Interpreter {
+    // MARK: subscripts
+
+    /// The tensor index items of a subscript: ints, slices, None, `...`, masks and index tensors.
+    func tensorIndex(_ items: [IndexItem], in scope: Scope) throws -> [TensorIndex] {
+        try items.map { item in
+            switch item {
+            case .ellipsis: return .ellipsis
+            case .slice(let a, let b, let c):
+                func bound(_ e: Expr?) throws -> Int? {
+                    guard let e else { return nil }
+                    let v = try evaluate(e, in: scope)
+                    if v.isNone { return nil }
+                    return try v.asInt("slice indices")
+                }
+                return .slice(start: try bound(a), end: try bound(b), step: try bound(c))
+            case .expr(let e):
+                let v = try evaluate(e, in: scope)
+                switch v {
+                case .none: return .newAxis
+                case .int, .bool: return .int(try v.asInt("index"))
+                case .tensor(let t):
+                    if t.dtype == .float32 {
+                        throw GradError.index("tensors used as indices must be long, int, byte or bool tensors")
+                    }
+                    return .tensor(t)
+                case .list(let l):
+                    return .tensor(try Builtins.tensorFromData(.list(l), dtype: nil))
+                case .tuple:
+                    throw GradError.index("a tuple inside an index is not supported; write the indices separated by commas")
+                default:
+                    throw GradError.index("only integers, slices (`:`), ellipsis (`...`), None and long or byte tensors are valid indices (got \(v.typeName))")
+                }
+            }
+        }
+    }
+
+    func getItem(_ base: Value, _ items: [IndexItem], in scope: Scope) throws -> Value {
+        switch base {
+        case .tensor(let t):
+            return .tensor(try t.index(tensorIndex(items, in: scope)))
+        case .list(let l):
+            return try sequenceItem(l.items, items, in: scope, kind: "list") { .list(ListStorage($0)) }
+        case .tuple(let xs):
+            return try sequenceItem(xs, items, in: scope, kind: "tuple") { .tuple($0) }
+        case .str(let s):
+            return try sequenceItem(s.map { .str(String($0)) }, items, in: scope, kind: "string") {
+                .str($0.map { if case .str(let c) = $0 { return c } else { return "" } }.joined())
+            }
+        case .range(let a, let b, let step):
+            var values: [Value] = []
+            try forEachItem(of: .range(start: a, stop: b, step: step)) { values.append($0) }
+            return try sequenceItem(values, items, in: scope, kind: "range") { .list(ListStorage($0)) }
+        case .dataset(let d):
+            guard items.count == 1, case .expr(let e) = items[0] else { throw GradError.type("a dataset is indexed by one integer") }
+            var i = try evaluate(e, in: scope).asInt("index")
+            if i < 0 { i += d.count }
+            guard i >= 0 && i < d.count else { throw GradError.index("index \(i) is out of bounds for dimension 0 with size \(d.count)") }
+            return .tuple(try d.item(i).map { .tensor($0) })
+        case .module(let m as Sequential):
+            guard items.count == 1, case .expr(let e) = items[0] else { throw GradError.type("Sequential is indexed by one integer") }
+            var i = try evaluate(e, in: scope).asInt("index")
+            if i < 0 { i += m.modules.count }
+            guard i >= 0 && i < m.modules.count else { throw GradError.index("index \(i) is out of range") }
+            return .module(m.modules[i])
+        default:
+            throw GradError.type("'\(base.typeName)' object is not subscriptable")
+        }
+    }
+
+    private func sequenceItem(_ xs: [Value], _ items: [IndexItem], in scope: Scope, kind: String,
+                              make: ([Value]) -> Value) throws -> Value {
+        guard items.count == 1 else { throw GradError.type("\(kind) indices must be integers or slices, not tuple") }
+        switch items[0] {
+        case .expr(let e):
+            let v = try evaluate(e, in: scope)
+            guard case .int = v.isBool ? Value.int(0) : v else {
+                if case .tensor(let t) = v, t.numel == 1, t.dtype != .float32 {
+                    return try sequenceElement(xs, Int(try t.item().int64Value), kind: kind)
+                }
+                throw GradError.type("\(kind) indices must be integers or slices, not \(v.typeName)")
+            }
+            return try sequenceElement(xs, try v.asInt("index"), kind: kind)
+        case .slice(let a, let b, let c):
+            func bound(_ e: Expr?) throws -> Int? {
+                guard let e else { return nil }
+                let v = try evaluate(e, in: scope)
+                return v.isNone ? nil : try v.asInt("slice indices")
+            }
+            let step = try bound(c) ?? 1
+            if step == 0 { throw GradError.value("slice step cannot be zero") }
+            let n = xs.count
+            func clamp(_ v: Int?, _ def: Int) -> Int {
+                guard var v else { return def }
+                if v < 0 { v += n }
+                return step > 0 ? Swift.min(Swift.max(v, 0), n) : Swift.min(Swift.max(v, -1), n - 1)
+            }
+            var out: [Value] = []
+            var i = clamp(try bound(a), step > 0 ? 0 : n - 1)
+            let end = clamp(try bound(b), step > 0 ? n : -1)
+            while step > 0 ? i < end : i > end {
+                out.append(xs[i])
+                i += step
+            }
+            return make(out)
+        case .ellipsis:
+            throw GradError.type("\(kind) indices must be integers or slices, not ellipsis")
+        }
+    }
+
+    private func sequenceElement(_ xs: [Value], _ index: Int, kind: String) throws -> Value {
+        let i = index < 0 ? index + xs.count : index
+        guard i >= 0 && i < xs.count else { throw GradError.index("\(kind) index out of range") }
+        return xs[i]
+    }
+
+    func setItem(_ base: Value, _ items: [IndexItem], _ value: Value, in scope: Scope) throws {
+        switch base {
+        case .tensor(let t):
+            let index = try tensorIndex(items, in: scope)
+            let v: Tensor
+            switch value {
+            case .tensor(let x): v = x
+            case .list, .tuple: v = try Builtins.tensorFromData(value, dtype: t.dtype)
+            default:
+                guard let s = value.scalar else {
+                    throw GradError.type("can't assign a \(value.typeName) to a torch.\(t.dtype == .float32 ? "Float" : t.dtype == .int64 ? "Long" : "Bool")Tensor")
+                }
+                v = Tensor.wrapping(s)
+            }
+            try t.indexAssign(index, v)
+        case .list(let l):
+            guard items.count == 1, case .expr(let e) = items[0] else {
+                throw GradError.type("list indices must be integers")
+            }
+            var i = try evaluate(e, in: scope).asInt("list index")
+            if i < 0 { i += l.items.count }
+            guard i >= 0 && i < l.items.count else { throw GradError.index("list assignment index out of range") }
+            l.items[i] = value
+        case .tuple:
+            throw GradError.type("'tuple' object does not support item assignment")
+        default:
+            throw GradError.type("'\(base.typeName)' object does not support item assignment")
+        }
+    }
+
+    // MARK: attributes
+
+    func getAttribute(_ base: Value, _ name: String) throws -> Value {
+        switch base {
+        case .tensor(let t): return try Methods.tensorAttribute(t, name)
+        case .namespace(let ns): return try Builtins.namespaceMember(ns, name)
+        case .module(let m): return try Methods.moduleAttribute(m, name)
+        case .optimizer(let o):
+            if ["step", "zero_grad"].contains(name) { return .boundMethod(receiver: .optimizer(o), name: name) }
+            if name == "param_groups" { return .list(ListStorage([.opaque(typeName: "dict", repr: o.repr)])) }
+        case .node(let n):
+            switch name {
+            case "next_functions":
+                return .tuple(n.nextFunctions.map { .tuple([$0.0.map { .node($0) } ?? .none, .int(Int64($0.1))]) })
+            case "name": return .boundMethod(receiver: .node(n), name: name)
+            case "variable" where n.variable != nil: return .tensor(n.variable!)
+            case "metadata": return .opaque(typeName: "dict", repr: "{}")
+            default: break
+            }
+        case .list(let l):
+            if ["append", "pop", "extend", "index", "count", "insert", "reverse", "clear", "copy"].contains(name) {
+                return .boundMethod(receiver: .list(l), name: name)
+            }
+        case .str(let s):
+            if ["upper", "lower", "strip", "split", "join", "format", "startswith", "endswith", "replace"].contains(name) {
+                return .boundMethod(receiver: .str(s), name: name)
+            }
+        case .dtype(let d):
+            if name == "is_floating_point" { return .bool(d.isFloatingPoint) }
+            if name == "itemsize" { return .int(Int64(d.itemSize)) }
+        case .loader(let l):
+            if name == "dataset" { return .dataset(l.dataset) }
+            if name == "batch_size" { return .int(Int64(l.batchSize)) }
+        case .dataset(let d):
+            if name == "tensors" { return .tuple(d.tensors.map { .tensor($0) }) }
+        case .float(let d):
+            if name == "is_integer" { return .opaque(typeName: "method", repr: "\(d == d.rounded())") }
+        default: break
+        }
+        if case .namespace = base { throw GradError.attribute("module", name) }
+        throw GradError.attribute(base.typeName, name)
+    }
+
+    func setAttribute(_ base: Value, _ name: String, _ value: Value) throws {
+        switch base {
+        case .tensor(let t):
+            switch name {
+            case "grad":
+                switch value {
+                case .none: t.grad = nil
+                case .tensor(let g):
+                    guard g.shape == t.shape else {
+                        throw GradError.runtime("assigned grad has data of a different size")
+                    }
+                    guard g.dtype == t.dtype else { throw GradError.type("assigned grad has data of a different type") }
+                    t.grad = g
+                default: throw GradError.type("assigned grad expected to be a Tensor or None but got grad of type \(value.typeName)")
+                }
+                return
+            case "requires_grad":
+                try t.setRequiresGrad(try value.asBool("requires_grad"), message: .attribute)
+                return
+            case "data":
+                guard case .tensor(let src) = value else { throw GradError.type("data must be a Tensor") }
+                try GradModeState.withGradMode(.noGrad) { _ = try t.detach().copyInPlace(src) }
+                return
+            default:
+                if Methods.tensorAttributeNames.contains(name) || Methods.tensorMethodNames.contains(name) {
+                    throw GradError("AttributeError", "attribute '\(name)' of 'torch._C.TensorBase' objects is not writable")
+                }
+                throw GradError.attribute("Tensor", name)
+            }
+        case .module(let m):
+            if name == "training" { m.train(try value.asBool("training")); return }
+            throw GradError("AttributeError", "cannot assign '\(name)' on \(m.typeName): gradsh modules have fixed attributes")
+        default:
+            throw GradError("AttributeError", "'\(base.typeName)' object attribute '\(name)' is read-only")
+        }
+    }
+}

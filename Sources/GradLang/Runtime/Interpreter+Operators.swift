@@ -1,0 +1,264 @@
+import Foundation
+import GradCore
+
+/// Operators with Python's rules for numbers, strings and lists, and PyTorch's for tensors.
+extension Interpreter {
+    func unary(_ op: String, _ v: Value) throws -> Value {
+        switch (op, v) {
+        case ("-", .int(let i)):
+            let (r, o) = Int64(0).subtractingReportingOverflow(i)
+            if o { throw overflow() }
+            return .int(r)
+        case ("-", .float(let d)): return .float(-d)
+        case ("-", .bool(let b)): return .int(b ? -1 : 0)
+        case ("-", .tensor(let t)): return .tensor(try t.neg())
+        case ("+", .int), ("+", .float), ("+", .tensor): return v
+        case ("+", .bool(let b)): return .int(b ? 1 : 0)
+        case ("~", .int(let i)): return .int(~i)
+        case ("~", .bool(let b)): return .int(b ? -2 : -1)
+        case ("~", .tensor(let t)):
+            guard t.dtype == .bool else { throw GradError.type("bitwise not is only supported for bool tensors in gradsh") }
+            return .tensor(try t.logicalNot())
+        default:
+            throw GradError.type("bad operand type for unary \(op): '\(v.typeName)'")
+        }
+    }
+
+    private func overflow() -> GradError {
+        GradError("OverflowError", "integer result does not fit in 64 bits")
+    }
+
+    /// The tensor form of an operand of a tensor operation, or a TypeError naming both types.
+    func operandTensor(_ v: Value, op: String, left: Value) throws -> Tensor {
+        switch v {
+        case .tensor(let t): return t
+        case .int(let i): return Tensor.wrapping(.int(i))
+        case .float(let d): return Tensor.wrapping(.float(d))
+        case .bool(let b): return Tensor.wrapping(.bool(b))
+        default: throw GradError.type("unsupported operand type(s) for \(op): '\(left.typeName)' and '\(v.typeName)'")
+        }
+    }
+
+    func binary(_ op: String, _ l: Value, _ r: Value) throws -> Value {
+        if case .tensor(let a) = l { return .tensor(try tensorBinary(op, a, try operandTensor(r, op: op, left: l), scalarLeft: nil)) }
+        if case .tensor(let b) = r {
+            guard let s = l.scalar else { throw GradError.type("unsupported operand type(s) for \(op): '\(l.typeName)' and 'Tensor'") }
+            return .tensor(try tensorBinary(op, Tensor.wrapping(s), b, scalarLeft: s))
+        }
+        switch (l, r) {
+        case (.int, .int), (.int, .bool), (.bool, .int), (.bool, .bool):
+            return try intBinary(op, Int64(try l.asInt("operand")), Int64(try r.asInt("operand")), l, r)
+        case (.float, _) where r.scalar != nil, (_, .float) where l.scalar != nil:
+            return try floatBinary(op, l.scalar!.doubleValue, r.scalar!.doubleValue, l, r)
+        case (.str(let a), .str(let b)) where op == "+": return .str(a + b)
+        case (.str(let s), .int(let n)) where op == "*", (.int(let n), .str(let s)) where op == "*":
+            return .str(n > 0 ? String(repeating: s, count: Int(try checkedRepeat(n, s.count))) : "")
+        case (.str, _) where op == "+":
+            throw GradError.type("can only concatenate str (not \"\(r.typeName)\") to str")
+        case (.str(let s), _) where op == "%":
+            return .str(try percentFormat(s, r))
+        case (.list(let a), .list(let b)) where op == "+": return .list(ListStorage(a.items + b.items))
+        case (.tuple(let a), .tuple(let b)) where op == "+": return .tuple(a + b)
+        case (.list(let a), .int(let n)) where op == "*", (.int(let n), .list(let a)) where op == "*":
+            _ = try checkedRepeat(n, a.items.count)
+            return .list(ListStorage(Array(repeating: a.items, count: Swift.max(Int(n), 0)).flatMap { $0 }))
+        case (.list, _) where op == "+":
+            throw GradError.type("can only concatenate list (not \"\(r.typeName)\") to list")
+        default:
+            throw GradError.type("unsupported operand type(s) for \(op): '\(l.typeName)' and '\(r.typeName)'")
+        }
+    }
+
+    /// Refuses repetitions that would build an enormous string or list.
+    private func checkedRepeat(_ n: Int64, _ size: Int) throws -> Int64 {
+        let (total, o) = n.multipliedReportingOverflow(by: Int64(size))
+        if o || total > 100_000_000 { throw GradError("MemoryError", "the repeated sequence would be too large") }
+        return n
+    }
+
+    private func percentFormat(_ format: String, _ arg: Value) throws -> String {
+        let args: [Value]
+        if case .tuple(let items) = arg { args = items } else { args = [arg] }
+        var out = ""
+        var i = 0
+        var chars = Array(format)[...]
+        while let c = chars.popFirst() {
+            guard c == "%" else { out.append(c); continue }
+            var spec = ""
+            while let n = chars.first, "0123456789.-+ ".contains(n) { spec.append(n); chars.removeFirst() }
+            guard let kind = chars.popFirst() else { throw GradError.value("incomplete format") }
+            if kind == "%" { out.append("%"); continue }
+            guard i < args.count else { throw GradError.type("not enough arguments for format string") }
+            let a = args[i]
+            i += 1
+            switch kind {
+            case "s": out += Repr.str(a)
+            case "r": out += Repr.repr(a)
+            case "d", "i": out += String(format: "%\(spec)lld", Int64(try a.asDouble("%d format")))
+            case "f", "e", "g": out += String(format: "%\(spec)\(kind)", try a.asDouble("%\(kind) format"))
+            default: throw GradError.value("unsupported format character '\(kind)'")
+            }
+        }
+        if i < args.count { throw GradError.type("not all arguments converted during string formatting") }
+        return out
+    }
+
+    private func intBinary(_ op: String, _ a: Int64, _ b: Int64, _ l: Value, _ r: Value) throws -> Value {
+        func check(_ p: (Int64, Bool)) throws -> Value {
+            if p.1 { throw overflow() }
+            return .int(p.0)
+        }
+        switch op {
+        case "+": return try check(a.addingReportingOverflow(b))
+        case "-": return try check(a.subtractingReportingOverflow(b))
+        case "*": return try check(a.multipliedReportingOverflow(by: b))
+        case "/":
+            if b == 0 { throw GradError.zeroDivision("division by zero") }
+            return .float(Double(a) / Double(b))
+        case "//", "%":
+            if b == 0 { throw GradError.zeroDivision("integer division or modulo by zero") }
+            if a == .min && b == -1 { throw overflow() }
+            var q = a / b, m = a % b
+            if m != 0 && ((m < 0) != (b < 0)) { q -= 1; m += b }
+            return .int(op == "//" ? q : m)
+        case "**":
+            if b < 0 { return .float(Foundation.pow(Double(a), Double(b))) }
+            var result: Int64 = 1, base = a, e = b
+            while e > 0 {
+                if e & 1 == 1 { result = try check(result.multipliedReportingOverflow(by: base)).intValue! }
+                e >>= 1
+                if e > 0 { base = try check(base.multipliedReportingOverflow(by: base)).intValue! }
+            }
+            return .int(result)
+        case "&": return (l.isBool && r.isBool) ? .bool(a & b != 0) : .int(a & b)
+        case "|": return (l.isBool && r.isBool) ? .bool(a | b != 0) : .int(a | b)
+        case "^": return (l.isBool && r.isBool) ? .bool(a ^ b != 0) : .int(a ^ b)
+        default:
+            throw GradError.type("unsupported operand type(s) for \(op): '\(l.typeName)' and '\(r.typeName)'")
+        }
+    }
+
+    private func floatBinary(_ op: String, _ a: Double, _ b: Double, _ l: Value, _ r: Value) throws -> Value {
+        switch op {
+        case "+": return .float(a + b)
+        case "-": return .float(a - b)
+        case "*": return .float(a * b)
+        case "/":
+            if b == 0 { throw GradError.zeroDivision("float division by zero") }
+            return .float(a / b)
+        case "//":
+            if b == 0 { throw GradError.zeroDivision("float floor division by zero") }
+            return .float((a / b).rounded(.down))
+        case "%":
+            if b == 0 { throw GradError.zeroDivision("float modulo") }
+            let m = fmod(a, b)
+            return .float(m != 0 && ((m < 0) != (b < 0)) ? m + b : m)
+        case "**":
+            if a == 0 && b < 0 { throw GradError.zeroDivision("0.0 cannot be raised to a negative power") }
+            return .float(Foundation.pow(a, b))
+        default:
+            throw GradError.type("unsupported operand type(s) for \(op): '\(l.typeName)' and '\(r.typeName)'")
+        }
+    }
+
+    private func tensorBinary(_ op: String, _ a: Tensor, _ b: Tensor, scalarLeft: Scalar?) throws -> Tensor {
+        switch op {
+        case "+": return scalarLeft != nil ? try b.add(a) : try a.add(b)
+        case "-": return try scalarLeft.map { try b.rsub($0) } ?? a.sub(b)
+        case "*": return scalarLeft != nil ? try b.mul(a) : try a.mul(b)
+        case "/": return try a.div(b)
+        case "//": return try a.floorDivide(b)
+        case "%": return try a.remainder(b)
+        case "**": return try a.pow(b)
+        case "@":
+            if scalarLeft != nil || b.rank == 0 && a.rank == 0 {
+                throw GradError.runtime("both arguments to matmul need to be at least 1D, but they are \(a.rank)D and \(b.rank)D")
+            }
+            return try a.matmul(b)
+        case "&":
+            guard a.dtype == .bool && b.dtype == .bool else { throw GradError.type("'&' of tensors is supported for bool tensors (masks)") }
+            return try a.logicalAnd(b)
+        case "|":
+            guard a.dtype == .bool && b.dtype == .bool else { throw GradError.type("'|' of tensors is supported for bool tensors (masks)") }
+            return try a.logicalOr(b)
+        case "^":
+            guard a.dtype == .bool && b.dtype == .bool else { throw GradError.type("'^' of tensors is supported for bool tensors (masks)") }
+            return try a.ne(b)
+        default:
+            throw GradError.type("unsupported operand type(s) for \(op): 'Tensor' and 'Tensor'")
+        }
+    }
+
+    func compare(_ op: String, _ l: Value, _ r: Value) throws -> Value {
+        if op == "in" || op == "not in" {
+            var found = false
+            if case .str(let hay) = r, case .str(let needle) = l {
+                found = hay.contains(needle)
+            } else {
+                try forEachItem(of: r) { item in if !found, try valuesEqual(item, l) { found = true } }
+            }
+            return .bool(op == "in" ? found : !found)
+        }
+        if case .tensor = l, let b = try? operandTensor(r, op: op, left: l) {
+            return .tensor(try tensorCompare(op, try l.asTensor("operand"), b))
+        }
+        if case .tensor(let b) = r, let s = l.scalar {
+            return .tensor(try tensorCompare(op, Tensor.wrapping(s), b))
+        }
+        if op == "==" { return .bool(try valuesEqual(l, r)) }
+        if op == "!=" { return .bool(!(try valuesEqual(l, r))) }
+        if let a = l.scalar, let b = r.scalar {
+            let (x, y) = (a.doubleValue, b.doubleValue)
+            switch op {
+            case "<": return .bool(x < y)
+            case "<=": return .bool(x <= y)
+            case ">": return .bool(x > y)
+            default: return .bool(x >= y)
+            }
+        }
+        if case .str(let a) = l, case .str(let b) = r {
+            switch op {
+            case "<": return .bool(a < b)
+            case "<=": return .bool(a <= b)
+            case ">": return .bool(a > b)
+            default: return .bool(a >= b)
+            }
+        }
+        throw GradError.type("'\(op)' not supported between instances of '\(l.typeName)' and '\(r.typeName)'")
+    }
+
+    private func tensorCompare(_ op: String, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        switch op {
+        case "<": return try a.lt(b)
+        case "<=": return try a.le(b)
+        case ">": return try a.gt(b)
+        case ">=": return try a.ge(b)
+        case "==": return try a.eq(b)
+        default: return try a.ne(b)
+        }
+    }
+
+    /// Python `==` for non-tensor values (identity for objects).
+    func valuesEqual(_ a: Value, _ b: Value) throws -> Bool {
+        switch (a, b) {
+        case (.none, .none): return true
+        case (.str(let x), .str(let y)): return x == y
+        case (.tuple(let x), .tuple(let y)):
+            return try x.count == y.count && zip(x, y).allSatisfy { try valuesEqual($0, $1) }
+        case (.list(let x), .list(let y)):
+            return try x.items.count == y.items.count && zip(x.items, y.items).allSatisfy { try valuesEqual($0, $1) }
+        case (.tensor(let x), .tensor(let y)): return x === y
+        case (.dtype(let x), .dtype(let y)): return x == y
+        case (.module(let x), .module(let y)): return x === y
+        case (.node(let x), .node(let y)): return x === y
+        default:
+            if let x = a.scalar, let y = b.scalar { return x.doubleValue == y.doubleValue }
+            return false
+        }
+    }
+}
+
+extension Value {
+    var isBool: Bool { if case .bool = self { return true } else { return false } }
+    var intValue: Int64? { if case .int(let i) = self { return i } else { return nil } }
+}

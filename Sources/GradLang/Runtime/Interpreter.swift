@@ -1,0 +1,388 @@
+import Foundation
+import GradCore
+
+/// What running code produces, in order: displayed results, printed text, errors.
+public enum SessionEvent {
+    /// A displayed result; `target` is the assigned name, nil for an expression statement.
+    case result(line: Int, target: String?, value: Value)
+    case printed(line: Int, text: String)
+    /// `line` is the displayed statement's line; the error's own location may be deeper.
+    case error(line: Int, GradError)
+    /// A `:command` met in the input, for the shell to carry out.
+    case command(line: Int, text: String)
+}
+
+/// Set from a signal handler or a timer; the interpreter stops at the next statement,
+/// loop iteration or call with a KeyboardInterrupt.
+public enum Interruption {
+    private static let flag = ManagedAtomicFlag()
+    public static func request() { flag.set(true) }
+    public static func clear() { flag.set(false) }
+    public static var isRequested: Bool { flag.get() }
+}
+
+/// A flag safe to set from a signal handler (a plain aligned word).
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let pointer = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 1)
+    init() { pointer.initialize(to: 0) }
+    func set(_ v: Bool) { pointer.pointee = v ? 1 : 0 }
+    func get() -> Bool { pointer.pointee != 0 }
+}
+
+/// The tree-walking evaluator. It never prints: displayed results, prints and errors go
+/// to `emit`, and the shell renders them.
+public final class Interpreter {
+    public let globals = Scope(parent: nil)
+    var emit: (SessionEvent) -> Void = { _ in }
+    /// The line of the statement whose result would be displayed: where events are reported.
+    var displayLine = 1
+    private var callDepth = 0
+    public static let maxCallDepth = 1000
+    /// The line and mode in effect while a tensor is created, recorded on it for `:why`.
+    public private(set) var modeStack: [String] = []
+
+    public init() {}
+
+    // MARK: statements
+
+    /// Runs top-level statements; each failing statement reports an error and the rest run.
+    public func run(_ program: [Stmt], emit: @escaping (SessionEvent) -> Void) {
+        self.emit = emit
+        defer { self.emit = { _ in } }
+        for stmt in program {
+            do {
+                try execute(stmt, display: true, in: globals)
+            } catch let e as GradError {
+                emit(.error(line: displayLine, e))
+            } catch let e as ReturnSignal {
+                _ = e
+                emit(.error(line: stmt.location.line, GradError.syntax("'return' outside function", at: stmt.location)))
+            } catch {
+                emit(.error(line: displayLine, GradError.runtime("\(error)")))
+            }
+        }
+    }
+
+    struct ReturnSignal: Error { let value: Value }
+
+    func checkInterrupt() throws {
+        if Interruption.isRequested {
+            Interruption.clear()
+            throw GradError("KeyboardInterrupt", "interrupted")
+        }
+    }
+
+    func execute(_ stmt: Stmt, display: Bool, in scope: Scope) throws {
+        if display { displayLine = stmt.location.line }
+        try checkInterrupt()
+        switch stmt.kind {
+        case .expression(let e):
+            let v = try evaluate(e, in: scope)
+            if display, !v.isNone { emit(.result(line: stmt.location.line, target: nil, value: v)) }
+        case .assign(let targets, let valueExpr):
+            let value = try evaluate(valueExpr, in: scope)
+            for t in targets {
+                let bound = try assign(t, value, in: scope)
+                if display { for (name, v) in bound { emit(.result(line: stmt.location.line, target: name, value: v)) } }
+            }
+        case .augmentedAssign(let target, let op, let valueExpr):
+            let result = try augmented(target, op, valueExpr, in: scope)
+            if display, case .name(let n, _) = target { emit(.result(line: stmt.location.line, target: n, value: result)) }
+        case .modeBlock(let head, let body):
+            let change = try modeChange(head, in: scope)
+            try GradModeState.withGradMode(change) {
+                modeStack.append(head.displayName)
+                defer { modeStack.removeLast() }
+                for s in body { try execute(s, display: display, in: scope) }
+            }
+        case .functionDef(let def):
+            let defaults = try def.parameters.map { p in try p.defaultValue.map { try evaluate($0, in: scope) } }
+            let modes = try def.decorators.map { try modeChange($0, in: scope) }
+            scope.variables[def.name] = .function(Function(definition: def, defaults: defaults, closure: scope, modes: modes))
+        case .forLoop(let target, let iterableExpr, let body):
+            let iterable = try evaluate(iterableExpr, in: scope)
+            try forEachItem(of: iterable) { item in
+                try checkInterrupt()
+                _ = try assign(target, item, in: scope)
+                for s in body { try execute(s, display: false, in: scope) }
+            }
+        case .ifElse(let cond, let body, let elseBody):
+            if try evaluate(cond, in: scope).truth() {
+                for s in body { try execute(s, display: false, in: scope) }
+            } else if let elseBody {
+                for s in elseBody { try execute(s, display: false, in: scope) }
+            }
+        case .returnStmt(let e):
+            throw ReturnSignal(value: try e.map { try evaluate($0, in: scope) } ?? .none)
+        case .colonCommand(let text):
+            emit(.command(line: stmt.location.line, text: text))
+        }
+    }
+
+    func modeChange(_ head: ModeHead, in scope: Scope) throws -> GradModeChange {
+        switch head {
+        case .noGrad: return .noGrad
+        case .enableGrad: return .enableGrad
+        case .inference(let e): return .inference(try e.map { try evaluate($0, in: scope).asBool("mode") } ?? true)
+        case .setGradEnabled(let e): return .setGradEnabled(try evaluate(e, in: scope).asBool("mode"))
+        }
+    }
+
+    /// Binds `value` to `target`; returns the names bound, for display. Everything is
+    /// unpacked and checked before anything is bound, so a failure binds nothing.
+    func assign(_ target: Target, _ value: Value, in scope: Scope) throws -> [(String, Value)] {
+        var plan: [(Target, Value)] = []
+        try planAssignment(target, value, into: &plan)
+        var bound: [(String, Value)] = []
+        for (t, v) in plan {
+            switch t {
+            case .name(let n, _):
+                bound.append((n, v))
+            case .subscript(let baseExpr, let items, let loc):
+                let base = try evaluate(baseExpr, in: scope)
+                try located(loc) { try setItem(base, items, v, in: scope) }
+            case .attribute(let baseExpr, let name, let loc):
+                let base = try evaluate(baseExpr, in: scope)
+                try located(loc) { try setAttribute(base, name, v) }
+            case .tuple: break
+            }
+        }
+        for (n, v) in bound { scope.variables[n] = v }
+        return bound
+    }
+
+    private func planAssignment(_ target: Target, _ value: Value, into plan: inout [(Target, Value)]) throws {
+        guard case .tuple(let targets, let loc) = target else {
+            plan.append((target, value))
+            return
+        }
+        let items = try located(loc) { try unpack(value, count: targets.count) }
+        for (t, v) in zip(targets, items) { try planAssignment(t, v, into: &plan) }
+    }
+
+    /// Python's sequence unpacking; a tensor unpacks along its first dimension.
+    func unpack(_ value: Value, count: Int) throws -> [Value] {
+        var items: [Value] = []
+        switch value {
+        case .tuple(let xs): items = xs
+        case .list(let l): items = l.items
+        case .tensor(let t):
+            guard t.rank > 0 else { throw GradError.type("iteration over a 0-d tensor") }
+            if t.shape[0] != count { break }
+            items = try (0..<t.shape[0]).map { .tensor(try t.select(dim: 0, index: $0)) }
+        case .range, .str, .loader, .dataset:
+            try forEachItem(of: value) { items.append($0) }
+        default:
+            throw GradError.type("cannot unpack non-iterable \(value.typeName) object")
+        }
+        let n: Int
+        if case .tensor(let t) = value { n = t.shape[0] } else { n = items.count }
+        if n > count { throw GradError.value("too many values to unpack (expected \(count))") }
+        if n < count { throw GradError.value("not enough values to unpack (expected \(count), got \(n))") }
+        return items
+    }
+
+    private func augmented(_ target: Target, _ op: String, _ valueExpr: Expr, in scope: Scope) throws -> Value {
+        let binaryOp = String(op.dropLast())
+        switch target {
+        case .name(let n, let loc):
+            guard let current = scope.lookup(n) else { throw GradError.name(n).located(loc) }
+            let rhs = try evaluate(valueExpr, in: scope)
+            let result = try located(valueExpr.location) { try inPlaceOrBinary(binaryOp, current, rhs) }
+            scope.variables[n] = result
+            return result
+        case .subscript(let baseExpr, let items, let loc):
+            let base = try evaluate(baseExpr, in: scope)
+            let current = try located(loc) { try getItem(base, items, in: scope) }
+            let rhs = try evaluate(valueExpr, in: scope)
+            let result = try located(loc) { try inPlaceOrBinary(binaryOp, current, rhs) }
+            try located(loc) { try setItem(base, items, result, in: scope) }
+            return result
+        case .attribute(let baseExpr, let name, let loc):
+            let base = try evaluate(baseExpr, in: scope)
+            let current = try located(loc) { try getAttribute(base, name) }
+            let rhs = try evaluate(valueExpr, in: scope)
+            let result = try located(loc) { try inPlaceOrBinary(binaryOp, current, rhs) }
+            try located(loc) { try setAttribute(base, name, result) }
+            return result
+        case .tuple(_, let loc):
+            throw GradError.syntax("'tuple' is an illegal expression for augmented assignment", at: loc)
+        }
+    }
+
+    /// `x += v` changes a tensor in place (as PyTorch does); other values are rebound.
+    private func inPlaceOrBinary(_ op: String, _ current: Value, _ rhs: Value) throws -> Value {
+        if case .tensor(let t) = current {
+            let other = try operandTensor(rhs, op: op, left: current)
+            switch op {
+            case "+": return .tensor(try t.addInPlace(other))
+            case "-": return .tensor(try t.subInPlace(other))
+            case "*": return .tensor(try t.mulInPlace(other))
+            case "/": return .tensor(try t.divInPlace(other))
+            default: break
+            }
+        }
+        if case .list(let l) = current, op == "+" {
+            l.items += try rhs.asSequence("can only concatenate list")
+            return current
+        }
+        return try binary(op, current, rhs)
+    }
+
+    // MARK: expressions
+
+    /// Runs `body`, attaching `loc` to any error that has no location yet.
+    func located<T>(_ loc: SourceLocation, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as TensorError {
+            throw GradError(e.kind.rawValue, e.message, at: loc)
+        } catch let e as GradError {
+            throw e.located(loc)
+        }
+    }
+
+    func evaluate(_ expr: Expr, in scope: Scope) throws -> Value {
+        try located(expr.location) { try evaluateUnlocated(expr, in: scope) }
+    }
+
+    private func evaluateUnlocated(_ expr: Expr, in scope: Scope) throws -> Value {
+        switch expr.kind {
+        case .intLiteral(let i): return .int(i)
+        case .floatLiteral(let d): return .float(d)
+        case .stringLiteral(let s): return .str(s)
+        case .boolLiteral(let b): return .bool(b)
+        case .noneLiteral: return .none
+        case .name(let n):
+            if let v = scope.lookup(n) { return v }
+            if let v = Builtins.lookup(n) { return v }
+            throw GradError.name(n)
+        case .tuple(let items): return .tuple(try items.map { try evaluate($0, in: scope) })
+        case .list(let items): return .list(ListStorage(try items.map { try evaluate($0, in: scope) }))
+        case .unary(let op, let e):
+            return try unary(op, try evaluate(e, in: scope))
+        case .binary(let op, let a, let b):
+            let l = try evaluate(a, in: scope)
+            let r = try evaluate(b, in: scope)
+            return try binary(op, l, r)
+        case .comparison(let operands, let ops):
+            var left = try evaluate(operands[0], in: scope)
+            var result: Value = .bool(true)
+            for (i, op) in ops.enumerated() {
+                let right = try evaluate(operands[i + 1], in: scope)
+                result = try compare(op, left, right)
+                if ops.count > 1, !(try result.truth()) { return result }
+                left = right
+            }
+            return result
+        case .logicalAnd(let a, let b):
+            let l = try evaluate(a, in: scope)
+            return try l.truth() ? try evaluate(b, in: scope) : l
+        case .logicalOr(let a, let b):
+            let l = try evaluate(a, in: scope)
+            return try l.truth() ? l : try evaluate(b, in: scope)
+        case .logicalNot(let e):
+            return .bool(!(try evaluate(e, in: scope).truth()))
+        case .conditional(let value, let cond, let other):
+            return try evaluate(cond, in: scope).truth() ? try evaluate(value, in: scope) : try evaluate(other, in: scope)
+        case .call(let fnExpr, let args):
+            let fn = try evaluate(fnExpr, in: scope)
+            var positional: [Value] = []
+            var keywords: [(String, Value)] = []
+            for a in args {
+                let v = try evaluate(a.value, in: scope)
+                if let label = a.label { keywords.append((label, v)) } else { positional.append(v) }
+            }
+            return try call(fn, positional, keywords)
+        case .attribute(let base, let name):
+            return try getAttribute(try evaluate(base, in: scope), name)
+        case .subscript(let base, let items):
+            return try getItem(try evaluate(base, in: scope), items, in: scope)
+        }
+    }
+
+    // MARK: calls
+
+    public func call(_ fn: Value, _ positional: [Value], _ keywords: [(String, Value)] = []) throws -> Value {
+        try checkInterrupt()
+        switch fn {
+        case .function(let f):
+            return try callFunction(f, positional, keywords)
+        case .builtin(let b):
+            var args = CallArguments(positional, keywords, function: b.name)
+            return try b.call(&args, self)
+        case .boundMethod(let receiver, let name):
+            var args = CallArguments(positional, keywords, function: name)
+            return try Methods.call(receiver, name, &args, self)
+        case .module(let m):
+            let args = CallArguments(positional, keywords, function: "forward")
+            let bound = try args.bind(["input"], required: 1)
+            return .tensor(try m.forward(try bound[0]!.asTensor("input")))
+        default:
+            throw GradError.type("'\(fn.typeName)' object is not callable")
+        }
+    }
+
+    private func callFunction(_ f: Function, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
+        let params = f.definition.parameters.map(\.name)
+        let required = f.defaults.firstIndex { $0 != nil } ?? params.count
+        let args = CallArguments(positional, keywords, function: f.name)
+        let bound = try args.bind(params, required: required)
+        let local = Scope(parent: f.closure)
+        for (i, name) in params.enumerated() { local.variables[name] = bound[i] ?? f.defaults[i] ?? Value.none }
+        callDepth += 1
+        defer { callDepth -= 1 }
+        if callDepth > Interpreter.maxCallDepth {
+            throw GradError("RecursionError", "maximum recursion depth exceeded (\(Interpreter.maxCallDepth) nested calls)")
+        }
+        // Decorators apply per call, the outermost first.
+        func run(_ level: Int) throws -> Value {
+            if level == f.modes.count {
+                do {
+                    for s in f.definition.body { try execute(s, display: false, in: local) }
+                } catch let r as ReturnSignal {
+                    return r.value
+                }
+                return .none
+            }
+            return try GradModeState.withGradMode(f.modes[level]) { try run(level + 1) }
+        }
+        return try run(0)
+    }
+
+    // MARK: iteration
+
+    func forEachItem(of value: Value, _ body: (Value) throws -> Void) throws {
+        switch value {
+        case .list(let l):
+            var i = 0
+            while i < l.items.count {
+                try body(l.items[i])
+                i += 1
+            }
+        case .tuple(let items): for v in items { try body(v) }
+        case .range(let start, let stop, let step):
+            var i = start
+            while step > 0 ? i < stop : i > stop {
+                try body(.int(i))
+                i += step
+            }
+        case .tensor(let t):
+            guard t.rank > 0 else { throw GradError.type("iteration over a 0-d tensor") }
+            for i in 0..<t.shape[0] { try body(.tensor(try t.select(dim: 0, index: i))) }
+        case .str(let s): for c in s { try body(.str(String(c))) }
+        case .loader(let l):
+            for batch in try l.batches() { try body(.list(ListStorage(batch.map { .tensor($0) }))) }
+        case .dataset(let d):
+            for i in 0..<d.count { try body(.tuple(try d.item(i).map { .tensor($0) })) }
+        case .module(let m as Sequential):
+            for c in m.modules { try body(.module(c)) }
+        default:
+            throw GradError.type("'\(value.typeName)' object is not iterable")
+        }
+    }
+}
+
+extension Value {
+    var isNone: Bool { if case .none = self { return true } else { return false } }
+}

@@ -1,0 +1,433 @@
+import Foundation
+import GradCore
+
+/// Attributes and methods of tensors, modules, optimizers, lists, strings and grad_fn nodes.
+enum Methods {
+    static let tensorAttributeNames: Set<String> = [
+        "shape", "dtype", "grad", "requires_grad", "is_leaf", "grad_fn", "T", "data", "_version", "ndim", "device", "mT",
+    ]
+
+    static let tensorMethodNames: Set<String> = [
+        "backward", "retain_grad", "detach", "detach_", "requires_grad_", "item", "tolist", "numel", "size", "dim",
+        "is_inference", "is_contiguous", "contiguous", "clone", "float", "long", "bool", "int", "to", "type",
+        "sum", "mean", "max", "min", "argmax", "argmin", "prod", "all", "any",
+        "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu",
+        "clamp", "clip", "maximum", "minimum", "matmul", "mm", "dot", "mv", "t", "transpose", "permute", "reshape", "view",
+        "view_as", "reshape_as", "flatten", "squeeze", "unsqueeze", "expand", "expand_as", "softmax", "log_softmax",
+        "add_", "sub_", "mul_", "div_", "zero_", "fill_", "copy_", "clamp_", "relu_", "pow_", "uniform_", "normal_",
+        "eq", "ne", "lt", "le", "gt", "ge", "sign", "square", "logical_not", "logical_and", "logical_or",
+        "floor_divide", "remainder", "numpy", "masked_fill", "exp_", "neg_", "abs_", "sqrt_", "sigmoid_", "tanh_",
+    ]
+
+    static func call(_ receiver: Receiver, _ name: String, _ args: inout CallArguments, _ interp: Interpreter) throws -> Value {
+        switch receiver {
+        case .tensor(let t): return try callTensorMethod(t, name, &args, interp)
+        case .module(let m): return try callModuleMethod(m, name, &args, interp)
+        case .optimizer(let o):
+            try args.expectCount(0)
+            if name == "step" { try o.step() } else { o.zeroGrad() }
+            return .none
+        case .node(let n):
+            try args.expectCount(0)
+            return .str(n.name)
+        case .list(let l): return try callListMethod(l, name, &args, interp)
+        case .str(let s): return try callStringMethod(s, name, &args)
+        }
+    }
+
+    // MARK: tensor attributes
+
+    static func tensorAttribute(_ t: Tensor, _ name: String) throws -> Value {
+        switch name {
+        case "shape": return .tuple(t.shape.map { .int(Int64($0)) })
+        case "dtype": return .dtype(t.dtype)
+        case "grad": return t.grad.map { .tensor($0) } ?? .none
+        case "requires_grad": return .bool(t.requiresGrad)
+        case "is_leaf": return .bool(t.isLeaf)
+        case "grad_fn": return t.gradFn.map { .node($0) } ?? .none
+        case "T", "mT":
+            if t.rank == 2 { return .tensor(try t.t()) }
+            return .tensor(try t.permute(Array((0..<t.rank).reversed())))
+        case "data": return .tensor(try t.detach())
+        case "_version": return .int(Int64(try t.version()))
+        case "ndim": return .int(Int64(t.rank))
+        case "device": return .opaque(typeName: "device", repr: "device(type='cpu')")
+        default:
+            if tensorMethodNames.contains(name) { return .boundMethod(receiver: .tensor(t), name: name) }
+            throw GradError.attribute("Tensor", name)
+        }
+    }
+
+    // MARK: tensor methods
+
+    /// Reads `dim` and `keepdim` arguments of a reduction.
+    private static func dimArguments(_ args: CallArguments, _ name: String) throws -> (dims: [Int]?, keepdim: Bool) {
+        let b = try args.bind(["dim", "keepdim", "dtype"])
+        var dims: [Int]? = nil
+        if let d = b[0], !d.isNone {
+            switch d {
+            case .tuple, .list: dims = try d.asShape("dim")
+            default: dims = [try d.asInt("dim")]
+            }
+        }
+        return (dims, try b[1]?.asBool("keepdim") ?? false)
+    }
+
+    private static func other(_ args: CallArguments, _ name: String, label: String = "other") throws -> Tensor {
+        let b = try args.bind([label, "alpha"], required: 1)
+        var t = try b[0]!.asTensor(label)
+        if let alpha = b[1], let s = alpha.scalar { t = try t.mul(Tensor.wrapping(s)) }
+        return t
+    }
+
+    private static func shapeArguments(_ args: CallArguments) throws -> [Int] {
+        try args.rejectKeywords()
+        if args.positional.count == 1 { return try args.positional[0].asShape("shape") }
+        return try args.positional.map { try $0.asInt("shape") }
+    }
+
+    static func callTensorMethod(_ t: Tensor, _ name: String, _ args: inout CallArguments, _ interp: Interpreter) throws -> Value {
+        let a = args
+        func one(_ f: () throws -> Tensor) throws -> Value {
+            try a.expectCount(0)
+            return .tensor(try f())
+        }
+        switch name {
+        case "backward":
+            let b = try a.bind(["gradient", "retain_graph", "create_graph", "inputs"])
+            let g = try b[0].flatMap { $0.isNone ? nil : try $0.asTensor("gradient") }
+            let retain = try b[1].flatMap { $0.isNone ? nil : try $0.asBool("retain_graph") }
+            try t.backward(gradient: g, retainGraph: retain, createGraph: try b[2]?.asBool("create_graph") ?? false)
+            return .none
+        case "retain_grad": try a.expectCount(0); try t.retainGrad(); return .none
+        case "detach": return try one { try t.detach() }
+        case "detach_": return try one { try t.detachInPlace() }
+        case "requires_grad_":
+            let b = try a.bind(["requires_grad"])
+            try t.setRequiresGrad(try b[0]?.asBool("requires_grad") ?? true, message: .method)
+            return .tensor(t)
+        case "item":
+            try a.expectCount(0)
+            guard t.numel == 1 else { throw GradError.runtime("a Tensor with \(t.numel) elements cannot be converted to Scalar") }
+            return pythonValue(try t.item())
+        case "tolist":
+            try a.expectCount(0)
+            return toList(t)
+        case "numel": return try { try a.expectCount(0); return .int(Int64(t.numel)) }()
+        case "dim": return try { try a.expectCount(0); return .int(Int64(t.rank)) }()
+        case "size":
+            let b = try a.bind(["dim"])
+            if let d = b[0], !d.isNone {
+                return .int(Int64(t.shape[try Shape.normalize(dim: try d.asInt("dim"), rank: t.rank)]))
+            }
+            return .tuple(t.shape.map { .int(Int64($0)) })
+        case "is_inference": try a.expectCount(0); return .bool(t.isInference)
+        case "is_contiguous": try a.expectCount(0); return .bool(t.isContiguous)
+        case "contiguous": return try one { try t.contiguous() }
+        case "clone": return try one { try t.clone() }
+        case "float": return try one { try t.to(.float32) }
+        case "long", "int": return try one { try t.to(.int64) }
+        case "bool": return try one { try t.to(.bool) }
+        case "to", "type":
+            let b = try a.bind(["dtype"], required: 1)
+            return .tensor(try t.to(try Builtins.dtypeArgument(b[0]) ?? t.dtype))
+        case "sum":
+            let (dims, keep) = try dimArguments(a, name)
+            return .tensor(try dims.map { try t.sum(dims: $0, keepdim: keep) } ?? t.sum())
+        case "mean":
+            let (dims, keep) = try dimArguments(a, name)
+            return .tensor(try dims.map { try t.mean(dims: $0, keepdim: keep) } ?? t.mean())
+        case "prod":
+            let (dims, keep) = try dimArguments(a, name)
+            guard let dims else { return .tensor(try t.prod()) }
+            guard dims.count == 1 else { throw GradError.type("prod() takes one dim") }
+            return .tensor(try t.prod(dim: dims[0], keepdim: keep))
+        case "max", "min":
+            if let first = a.positional.first, case .tensor(let o) = first {
+                try a.expectCount(1)
+                return .tensor(name == "max" ? try t.maximum(o) : try t.minimum(o))
+            }
+            let (dims, keep) = try dimArguments(a, name)
+            guard let dims else { return .tensor(name == "max" ? try t.max() : try t.min()) }
+            guard dims.count == 1 else { throw GradError.type("\(name)() received an invalid combination of arguments") }
+            let r = name == "max" ? try t.max(dim: dims[0], keepdim: keep) : try t.min(dim: dims[0], keepdim: keep)
+            return .tuple([.tensor(r.values), .tensor(r.indices)])
+        case "argmax", "argmin":
+            let (dims, keep) = try dimArguments(a, name)
+            let d = dims?.first
+            return .tensor(name == "argmax" ? try t.argmax(dim: d, keepdim: keep) : try t.argmin(dim: d, keepdim: keep))
+        case "all", "any":
+            let (dims, keep) = try dimArguments(a, name)
+            let asBool = try t.to(.bool)
+            let counted = try dims.map { try asBool.sum(dims: $0, keepdim: keep) } ?? asBool.sum()
+            if name == "all" {
+                let n = dims.map { $0.reduce(1) { $0 * t.shape[try! Shape.normalize(dim: $1, rank: t.rank)] } } ?? t.numel
+                return .tensor(try counted.eq(Tensor.wrapping(.int(Int64(n)))))
+            }
+            return .tensor(try counted.gt(Tensor.wrapping(.int(0))))
+        case "add": return .tensor(try t.add(try other(a, name)))
+        case "sub": return .tensor(try t.sub(try other(a, name)))
+        case "mul": return .tensor(try t.mul(try other(a, name)))
+        case "div": return .tensor(try t.div(try other(a, name)))
+        case "pow": return .tensor(try t.pow(try other(a, name, label: "exponent")))
+        case "floor_divide": return .tensor(try t.floorDivide(try other(a, name)))
+        case "remainder": return .tensor(try t.remainder(try other(a, name)))
+        case "maximum": return .tensor(try t.maximum(try other(a, name)))
+        case "minimum": return .tensor(try t.minimum(try other(a, name)))
+        case "eq": return .tensor(try t.eq(try other(a, name)))
+        case "ne": return .tensor(try t.ne(try other(a, name)))
+        case "lt": return .tensor(try t.lt(try other(a, name)))
+        case "le": return .tensor(try t.le(try other(a, name)))
+        case "gt": return .tensor(try t.gt(try other(a, name)))
+        case "ge": return .tensor(try t.ge(try other(a, name)))
+        case "logical_and": return .tensor(try t.logicalAnd(try other(a, name)))
+        case "logical_or": return .tensor(try t.logicalOr(try other(a, name)))
+        case "logical_not": return try one { try t.logicalNot() }
+        case "neg": return try one { try t.neg() }
+        case "exp": return try one { try t.exp() }
+        case "log": return try one { try t.log() }
+        case "sqrt": return try one { try t.sqrt() }
+        case "abs": return try one { try t.abs() }
+        case "sin": return try one { try t.sin() }
+        case "cos": return try one { try t.cos() }
+        case "tanh": return try one { try t.tanh() }
+        case "sigmoid": return try one { try t.sigmoid() }
+        case "relu": return try one { try t.relu() }
+        case "sign": return try one { try t.sign() }
+        case "square": return try one { try t.mul(t) }
+        case "clamp", "clip", "clamp_":
+            let b = try a.bind(["min", "max"])
+            let lo = try Builtins.scalarArg(b[0], "min"), hi = try Builtins.scalarArg(b[1], "max")
+            return .tensor(name == "clamp_" ? try t.clampInPlace(min: lo, max: hi) : try t.clamp(min: lo, max: hi))
+        case "matmul": return .tensor(try t.matmul(try other(a, name)))
+        case "mm": return .tensor(try t.mm(try other(a, name, label: "mat2")))
+        case "dot": return .tensor(try t.dot(try other(a, name)))
+        case "mv": return .tensor(try t.mv(try other(a, name, label: "vec")))
+        case "t": return try one { try t.t() }
+        case "transpose":
+            let b = try a.bind(["dim0", "dim1"], required: 2)
+            return .tensor(try t.transpose(try b[0]!.asInt("dim0"), try b[1]!.asInt("dim1")))
+        case "permute": return .tensor(try t.permute(try shapeArguments(a)))
+        case "reshape": return .tensor(try t.reshape(try shapeArguments(a)))
+        case "view":
+            if a.positional.count == 1, case .dtype = a.positional[0] { throw GradError.runtime("view(dtype) is not supported in gradsh") }
+            return .tensor(try t.view(try shapeArguments(a)))
+        case "view_as", "reshape_as", "expand_as":
+            let o = try other(a, name)
+            return .tensor(name == "view_as" ? try t.view(o.shape) : name == "reshape_as" ? try t.reshape(o.shape) : try t.expand(o.shape))
+        case "expand": return .tensor(try t.expand(try shapeArguments(a)))
+        case "flatten":
+            let b = try a.bind(["start_dim", "end_dim"])
+            return .tensor(try t.flatten(startDim: try b[0]?.asInt("start_dim") ?? 0, endDim: try b[1]?.asInt("end_dim") ?? -1))
+        case "squeeze":
+            let b = try a.bind(["dim"])
+            if let d = b[0], !d.isNone { return .tensor(try t.squeeze(dim: try d.asInt("dim"))) }
+            return .tensor(try t.squeeze())
+        case "unsqueeze":
+            let b = try a.bind(["dim"], required: 1)
+            return .tensor(try t.unsqueeze(try b[0]!.asInt("dim")))
+        case "softmax", "log_softmax":
+            let b = try a.bind(["dim", "dtype"])
+            guard let d = b[0], !d.isNone else {
+                throw GradError.type("\(name)() missing 1 required positional argument: 'dim'")
+            }
+            let dim = try d.asInt("dim")
+            return .tensor(name == "softmax" ? try t.softmax(dim: dim) : try t.logSoftmax(dim: dim))
+        case "add_": return .tensor(try t.addInPlace(try other(a, name)))
+        case "sub_": return .tensor(try t.subInPlace(try other(a, name)))
+        case "mul_": return .tensor(try t.mulInPlace(try other(a, name)))
+        case "div_": return .tensor(try t.divInPlace(try other(a, name)))
+        case "pow_": return .tensor(try t.powInPlace(try other(a, name, label: "exponent")))
+        case "zero_": return try one { try t.zeroInPlace() }
+        case "relu_": return try one { try t.reluInPlace() }
+        case "exp_", "neg_", "abs_", "sqrt_", "sigmoid_", "tanh_":
+            try a.expectCount(0)
+            let base = String(name.dropLast())
+            return .tensor(try t.applyInPlace { cur in
+                var none = CallArguments([], function: base)
+                guard case .tensor(let r) = try callTensorMethod(cur, base, &none, interp) else { return cur }
+                return r
+            })
+        case "fill_":
+            let b = try a.bind(["value"], required: 1)
+            if case .tensor(let v) = b[0]! { return .tensor(try t.fillInPlace(v)) }
+            guard let s = b[0]!.scalar else { throw GradError.type("fill_() value must be a number") }
+            return .tensor(try t.fillInPlace(s))
+        case "copy_":
+            let b = try a.bind(["src", "non_blocking"], required: 1)
+            return .tensor(try t.copyInPlace(try b[0]!.asTensor("src")))
+        case "uniform_":
+            let b = try a.bind(["from", "to"])
+            return .tensor(try t.uniformInPlace(try b[0]?.asDouble("from") ?? 0, try b[1]?.asDouble("to") ?? 1))
+        case "normal_":
+            let b = try a.bind(["mean", "std"])
+            return .tensor(try t.normalInPlace(mean: try b[0]?.asDouble("mean") ?? 0, std: try b[1]?.asDouble("std") ?? 1))
+        case "masked_fill":
+            let b = try a.bind(["mask", "value"], required: 2)
+            return .tensor(try Tensor.where(try b[0]!.asTensor("mask"), try b[1]!.asTensor("value"), t))
+        case "numpy":
+            throw GradError.runtime("gradsh has no NumPy; use .tolist() to see the values")
+        case "is_inference_tensor": return .bool(t.isInference)
+        default:
+            throw GradError.attribute("Tensor", name)
+        }
+    }
+
+    static func pythonValue(_ s: Scalar) -> Value {
+        switch s {
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .float(let d): return .float(d)
+        }
+    }
+
+    /// `tolist()`: nested Python lists (a plain number for a 0-d tensor).
+    static func toList(_ t: Tensor) -> Value {
+        let values = t.scalars().map(pythonValue)
+        if t.rank == 0 { return values[0] }
+        var index = 0
+        func build(_ d: Int) -> Value {
+            if d == t.rank - 1 {
+                let row = Array(values[index..<index + t.shape[d]])
+                index += t.shape[d]
+                return .list(ListStorage(row))
+            }
+            return .list(ListStorage((0..<t.shape[d]).map { _ in build(d + 1) }))
+        }
+        return build(0)
+    }
+
+    // MARK: modules
+
+    static func moduleAttribute(_ m: Module, _ name: String) throws -> Value {
+        if name == "training" { return .bool(m.training) }
+        if let p = m.ownParameters.first(where: { $0.name == name }) { return .tensor(p.tensor) }
+        if name == "bias", let l = m as? Linear, l.bias == nil { return .none }
+        switch name {
+        case "parameters", "eval", "train", "zero_grad", "forward", "named_parameters", "children", "modules", "requires_grad_":
+            return .boundMethod(receiver: .module(m), name: name)
+        case "in_features": if let l = m as? Linear { return .int(Int64(l.inFeatures)) }
+        case "out_features": if let l = m as? Linear { return .int(Int64(l.outFeatures)) }
+        case "p": if let d = m as? Dropout { return .float(d.p) }
+        default: break
+        }
+        throw GradError.attribute(m.typeName, name)
+    }
+
+    static func callModuleMethod(_ m: Module, _ name: String, _ args: inout CallArguments, _ interp: Interpreter) throws -> Value {
+        switch name {
+        case "parameters":
+            _ = try args.bind(["recurse"])
+            return .list(ListStorage(m.parameters().map { .tensor($0) }))
+        case "named_parameters":
+            try args.expectCount(0)
+            return .list(ListStorage(namedParameters(m, prefix: "").map { .tuple([.str($0.0), .tensor($0.1)]) }))
+        case "children":
+            try args.expectCount(0)
+            return .list(ListStorage(m.children.map { .module($0) }))
+        case "eval":
+            try args.expectCount(0)
+            m.eval()
+            return .module(m)
+        case "train":
+            let b = try args.bind(["mode"])
+            m.train(try b[0]?.asBool("mode") ?? true)
+            return .module(m)
+        case "zero_grad":
+            _ = try args.bind(["set_to_none"])
+            m.zeroGrad()
+            return .none
+        case "requires_grad_":
+            let b = try args.bind(["requires_grad"])
+            for p in m.parameters() { try p.setRequiresGrad(try b[0]?.asBool("requires_grad") ?? true) }
+            return .module(m)
+        default:
+            return try interp.call(.module(m), args.positional, args.keywords)
+        }
+    }
+
+    static func namedParameters(_ m: Module, prefix: String) -> [(String, Tensor)] {
+        m.ownParameters.map { (prefix + $0.name, $0.tensor) }
+            + m.children.enumerated().flatMap { namedParameters($0.element, prefix: "\(prefix)\($0.offset).") }
+    }
+
+    // MARK: lists and strings
+
+    static func callListMethod(_ l: ListStorage, _ name: String, _ args: inout CallArguments, _ interp: Interpreter) throws -> Value {
+        switch name {
+        case "append":
+            try args.expectCount(1)
+            guard l.items.count < 10_000_000 else { throw GradError("MemoryError", "the list is too long") }
+            l.items.append(args.positional[0])
+            return .none
+        case "extend":
+            try args.expectCount(1)
+            try interp.forEachItem(of: args.positional[0]) { l.items.append($0) }
+            return .none
+        case "pop":
+            let b = try args.bind(["index"])
+            guard !l.items.isEmpty else { throw GradError.index("pop from empty list") }
+            var i = try b[0]?.asInt("index") ?? l.items.count - 1
+            if i < 0 { i += l.items.count }
+            guard i >= 0 && i < l.items.count else { throw GradError.index("pop index out of range") }
+            return l.items.remove(at: i)
+        case "insert":
+            try args.expectCount(2)
+            var i = try args.positional[0].asInt("index")
+            if i < 0 { i = Swift.max(0, i + l.items.count) }
+            l.items.insert(args.positional[1], at: Swift.min(i, l.items.count))
+            return .none
+        case "index", "count":
+            try args.expectCount(1)
+            var matches: [Int] = []
+            for (i, v) in l.items.enumerated() where try interp.valuesEqual(v, args.positional[0]) { matches.append(i) }
+            if name == "count" { return .int(Int64(matches.count)) }
+            guard let first = matches.first else { throw GradError.value("value is not in list") }
+            return .int(Int64(first))
+        case "reverse": try args.expectCount(0); l.items.reverse(); return .none
+        case "clear": try args.expectCount(0); l.items.removeAll(); return .none
+        default: try args.expectCount(0); return .list(ListStorage(l.items))
+        }
+    }
+
+    static func callStringMethod(_ s: String, _ name: String, _ args: inout CallArguments) throws -> Value {
+        switch name {
+        case "upper": try args.expectCount(0); return .str(s.uppercased())
+        case "lower": try args.expectCount(0); return .str(s.lowercased())
+        case "strip": try args.expectCount(0); return .str(s.trimmingCharacters(in: .whitespacesAndNewlines))
+        case "split":
+            let b = try args.bind(["sep"])
+            if let sep = b[0], !sep.isNone {
+                let sepString = try sep.asString("sep")
+                guard !sepString.isEmpty else { throw GradError.value("empty separator") }
+                return .list(ListStorage(s.components(separatedBy: sepString).map { .str($0) }))
+            }
+            return .list(ListStorage(s.split(whereSeparator: { $0.isWhitespace }).map { .str(String($0)) }))
+        case "join":
+            try args.expectCount(1)
+            let parts = try args.positional[0].asSequence("join").map { try $0.asString("sequence item") }
+            return .str(parts.joined(separator: s))
+        case "startswith": try args.expectCount(1); return .bool(s.hasPrefix(try args.positional[0].asString("prefix")))
+        case "endswith": try args.expectCount(1); return .bool(s.hasSuffix(try args.positional[0].asString("suffix")))
+        case "replace":
+            try args.expectCount(2)
+            return .str(s.replacingOccurrences(of: try args.positional[0].asString("old"), with: try args.positional[1].asString("new")))
+        default:
+            // format: positional {} placeholders.
+            var out = ""
+            var i = 0
+            var chars = Array(s)[...]
+            while let c = chars.popFirst() {
+                if c == "{", chars.first == "}" {
+                    chars.removeFirst()
+                    guard i < args.positional.count else { throw GradError.index("Replacement index \(i) out of range for positional args tuple") }
+                    out += Repr.str(args.positional[i])
+                    i += 1
+                } else {
+                    out.append(c)
+                }
+            }
+            return .str(out)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import GradCore
+
+/// A runtime value of the gradsh language: Python-like scalars and containers, tensors, and
+/// the objects of PyTorch's API (modules, optimizers, loaders, grad_fn nodes, dtypes).
+public enum Value {
+    case none
+    case bool(Bool)
+    case int(Int64)
+    case float(Double)
+    case str(String)
+    case tensor(Tensor)
+    case tuple([Value])
+    case list(ListStorage)
+    case function(Function)
+    case builtin(Builtin)
+    case boundMethod(receiver: Receiver, name: String)
+    case module(Module)
+    case optimizer(Optimizer)
+    case dataset(TensorDataset)
+    case loader(DataLoader)
+    case node(Node)
+    case dtype(DType)
+    case range(start: Int64, stop: Int64, step: Int64)
+    /// `torch`, `nn`, `torch.nn.functional`, ...: attribute access finds builtins.
+    case namespace(String)
+    /// An object that is only shown, such as what `set_grad_enabled(False)` returns.
+    case opaque(typeName: String, repr: String)
+
+    /// Python's type name, used in error messages.
+    public var typeName: String {
+        switch self {
+        case .none: return "NoneType"
+        case .bool: return "bool"
+        case .int: return "int"
+        case .float: return "float"
+        case .str: return "str"
+        case .tensor: return "Tensor"
+        case .tuple: return "tuple"
+        case .list: return "list"
+        case .function: return "function"
+        case .builtin: return "builtin_function_or_method"
+        case .boundMethod: return "builtin_function_or_method"
+        case .module(let m): return m.typeName
+        case .optimizer(let o): return o.typeName
+        case .dataset: return "TensorDataset"
+        case .loader: return "DataLoader"
+        case .node(let n): return n.name
+        case .dtype: return "dtype"
+        case .range: return "range"
+        case .namespace: return "module"
+        case .opaque(let t, _): return t
+        }
+    }
+
+    /// Python truthiness; a tensor must hold exactly one element.
+    func truth() throws -> Bool {
+        switch self {
+        case .none: return false
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        case .float(let d): return d != 0
+        case .str(let s): return !s.isEmpty
+        case .tuple(let items): return !items.isEmpty
+        case .list(let l): return !l.items.isEmpty
+        case .range(let a, let b, let s): return s > 0 ? a < b : a > b
+        case .tensor(let t):
+            guard t.numel == 1 else {
+                throw GradError.runtime("Boolean value of Tensor with more than one value is ambiguous")
+            }
+            return try t.item().boolValue
+        default: return true
+        }
+    }
+}
+
+/// A mutable Python list, shared by every name bound to it.
+public final class ListStorage {
+    public var items: [Value]
+    public init(_ items: [Value]) { self.items = items }
+}
+
+/// What a bound method is bound to.
+public enum Receiver {
+    case tensor(Tensor)
+    case list(ListStorage)
+    case module(Module)
+    case optimizer(Optimizer)
+    case node(Node)
+    case str(String)
+}
+
+/// A function defined with `def`: its parameters, body, the scope it closes over, and the
+/// grad modes its decorators apply around every call.
+public final class Function {
+    public let definition: FunctionDef
+    let defaults: [Value?]
+    let closure: Scope
+    let modes: [GradModeChange]
+
+    init(definition: FunctionDef, defaults: [Value?], closure: Scope, modes: [GradModeChange]) {
+        self.definition = definition
+        self.defaults = defaults
+        self.closure = closure
+        self.modes = modes
+    }
+
+    public var name: String { definition.name }
+}
+
+/// A built-in function: its Python name and implementation.
+public struct Builtin {
+    public let name: String
+    let call: (inout CallArguments, Interpreter) throws -> Value
+}
+
+/// Variables of one function call (or the session's globals), with a link to the scope the
+/// function was defined in: blocks make no scope, as in Python.
+public final class Scope {
+    var variables: [String: Value] = [:]
+    let parent: Scope?
+
+    init(parent: Scope?) {
+        self.parent = parent
+    }
+
+    func lookup(_ name: String) -> Value? {
+        var s: Scope? = self
+        while let scope = s {
+            if let v = scope.variables[name] { return v }
+            s = scope.parent
+        }
+        return nil
+    }
+
+    /// Names bound in this scope, sorted, for `:vars` and completion.
+    public var names: [String] { variables.keys.sorted() }
+
+    public func value(of name: String) -> Value? { variables[name] }
+}

@@ -1,0 +1,105 @@
+import GradCore
+
+/// One evaluation engine for the terminal, piped scripts, files, `-c` and tests: lines go
+/// in, and whenever they form a complete chunk (no open block, bracket, string or pending
+/// decorator) the chunk is parsed and run. A syntax error discards that chunk only.
+public final class Session {
+    public let interpreter = Interpreter()
+    /// Every line fed so far, for error carets (index 0 is line 1).
+    public private(set) var lines: [String] = []
+    private var pending: [String] = []
+    private var pendingStart = 1
+
+    public init() {}
+
+    /// What feeding a line did.
+    public enum FeedResult: Equatable {
+        /// The chunk is not complete yet: show a continuation prompt.
+        case needsMore
+        /// The chunk ran (or failed); events were emitted.
+        case ran
+    }
+
+    /// True while a chunk is being gathered.
+    public var isGathering: Bool { !pending.isEmpty }
+
+    /// The line number the next line will get.
+    public var nextLineNumber: Int { lines.count + 1 }
+
+    /// Feeds one line (without its newline).
+    @discardableResult
+    public func feed(_ line: String, emit: (SessionEvent) -> Void) -> FeedResult {
+        lines.append(line)
+        if pending.isEmpty {
+            pendingStart = lines.count
+            let trimmed = line.trimmingLeadingSpaces()
+            if trimmed.hasPrefix(":") || trimmed.hasPrefix("?") {
+                emit(.command(line: pendingStart, text: trimmed))
+                return .ran
+            }
+        }
+        pending.append(line)
+        let source = pending.joined(separator: "\n")
+        switch Parser.parse(source, firstLine: pendingStart) {
+        case .incomplete:
+            return .needsMore
+        case .failure(let e):
+            pending = []
+            emit(.error(line: e.location?.line ?? pendingStart, e))
+            return .ran
+        case .program(let program):
+            pending = []
+            run(program, emit: emit)
+            return .ran
+        }
+    }
+
+    /// End of input: an unfinished chunk is a syntax error pointing at where it began.
+    public func finish(emit: (SessionEvent) -> Void) {
+        guard !pending.isEmpty else { return }
+        let source = pending.joined(separator: "\n")
+        pending = []
+        let what: String
+        if source.contains("<") && !source.contains("(") || source.filter({ $0 == "<" }).count > source.filter({ $0 == ">" }).count {
+            what = "a block opened with '<' was never closed with '>'"
+        } else if source.hasPrefix("@") || source.contains("\n@") {
+            what = "a decorator must be followed by a def"
+        } else {
+            what = "unexpected end of input: an open bracket or string was never closed"
+        }
+        emit(.error(line: pendingStart, GradError.syntax(what, at: SourceLocation(line: pendingStart, column: 1))))
+    }
+
+    /// Discards a chunk being gathered (Ctrl-C on a continuation line).
+    public func cancelPending() {
+        pending = []
+    }
+
+    /// Runs a whole text as if typed line by line.
+    public func run(source: String, emit: (SessionEvent) -> Void) {
+        var text = source
+        if text.hasSuffix("\n") { text.removeLast() }
+        if text.isEmpty && source.isEmpty { return }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            feed(String(line.hasSuffix("\r") ? line.dropLast() : line), emit: emit)
+        }
+        finish(emit: emit)
+    }
+
+    private func run(_ program: [Stmt], emit: (SessionEvent) -> Void) {
+        withoutActuallyEscaping(emit) { e in
+            interpreter.run(program, emit: e)
+        }
+    }
+
+    /// The text of line `n` (1-based), for carets under errors.
+    public func sourceLine(_ n: Int) -> String? {
+        n >= 1 && n <= lines.count ? lines[n - 1] : nil
+    }
+}
+
+extension String {
+    func trimmingLeadingSpaces() -> String {
+        String(drop { $0 == " " || $0 == "\t" })
+    }
+}

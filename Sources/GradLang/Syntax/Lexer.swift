@@ -1,0 +1,192 @@
+/// Turns source text into tokens. Newlines inside `(` `)` and `[` `]` are not statement ends;
+/// `<` and `>` are plain operators here: the parser decides which ones open and close blocks.
+public struct Lexer {
+    /// The result of lexing: tokens, or what went wrong.
+    public enum Outcome {
+        case tokens([Token])
+        /// An open bracket or string at the end: more lines are coming.
+        case incomplete
+        case failure(GradError)
+    }
+
+    private let chars: [Character]
+    private var pos = 0
+    private var line: Int
+    private var column = 1
+    private var depth = 0
+    private var brackets: [(Character, SourceLocation)] = []
+
+    /// Longest operators first so `**=` is not read as `**` then `=`.
+    private static let operators: [String] = [
+        "...", "**=", "//=", "**", "//", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=", "%=", "@=", "->",
+        "+", "-", "*", "/", "%", "@", "<", ">", "=", "(", ")", "[", "]", "{", "}", ",", ".", ":", ";", "~", "&", "|", "^", "!",
+    ]
+
+    public init(_ source: String, firstLine: Int = 1) {
+        chars = Array(source)
+        line = firstLine
+    }
+
+    private var location: SourceLocation { SourceLocation(line: line, column: column) }
+
+    private mutating func advance() {
+        if chars[pos] == "\n" {
+            line += 1
+            column = 1
+        } else {
+            column += 1
+        }
+        pos += 1
+    }
+
+    public mutating func tokenize() -> Outcome {
+        var tokens: [Token] = []
+        while pos < chars.count {
+            let c = chars[pos]
+            let start = location
+            if c == "\n" {
+                advance()
+                if depth == 0, let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: start)) }
+                continue
+            }
+            if c == " " || c == "\t" || c == "\r" || c == "\u{0C}" { advance(); continue }
+            if c == "\\" && pos + 1 < chars.count && chars[pos + 1] == "\n" { advance(); advance(); continue }
+            if c == "#" {
+                while pos < chars.count && chars[pos] != "\n" { advance() }
+                continue
+            }
+            if c.isLetter && c.isASCII || c == "_" {
+                var s = ""
+                while pos < chars.count, chars[pos].isASCII, chars[pos].isLetter || chars[pos].isNumber || chars[pos] == "_" {
+                    s.append(chars[pos])
+                    advance()
+                }
+                tokens.append(Token(kind: Token.keywords.contains(s) ? .keyword(s) : .name(s), location: start))
+                continue
+            }
+            if c.isASCII && c.isNumber || (c == "." && pos + 1 < chars.count && chars[pos + 1].isASCII && chars[pos + 1].isNumber) {
+                switch number(at: start) {
+                case .success(let t): tokens.append(t)
+                case .failure(let e): return .failure(e)
+                }
+                continue
+            }
+            if c == "\"" || c == "'" {
+                switch string(quote: c, at: start) {
+                case .success(let t): tokens.append(t)
+                case .failure(let e): return .failure(e)
+                case .none: return .incomplete
+                }
+                continue
+            }
+            if let op = Lexer.operators.first(where: { matches($0) }) {
+                for _ in op { advance() }
+                switch op {
+                case "(", "[", "{":
+                    depth += 1
+                    brackets.append((op.first!, start))
+                case ")", "]", "}":
+                    let open: Character = op == ")" ? "(" : op == "]" ? "[" : "{"
+                    guard let last = brackets.last else {
+                        return .failure(.syntax("unmatched '\(op)'", at: start))
+                    }
+                    if last.0 != open {
+                        return .failure(.syntax("closing parenthesis '\(op)' does not match opening parenthesis '\(last.0)' on line \(last.1.line)", at: start))
+                    }
+                    brackets.removeLast()
+                    depth -= 1
+                default: break
+                }
+                tokens.append(Token(kind: .op(op), location: start))
+                continue
+            }
+            if c == "\0" {
+                return .failure(.syntax("source code cannot contain null bytes", at: start))
+            }
+            let shown = c.unicodeScalars.first.map { $0.value < 32 || $0.value == 127 ? String(format: "U+%04X", $0.value) : String(c) } ?? String(c)
+            return .failure(.syntax("invalid character '\(shown)' in the input", at: start))
+        }
+        if depth > 0 { return .incomplete }
+        if let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: location)) }
+        tokens.append(Token(kind: .end, location: location))
+        return .tokens(tokens)
+    }
+
+    private func matches(_ op: String) -> Bool {
+        var i = pos
+        for ch in op {
+            guard i < chars.count, chars[i] == ch else { return false }
+            i += 1
+        }
+        return true
+    }
+
+    private enum Lexed {
+        case success(Token)
+        case failure(GradError)
+    }
+
+    private mutating func number(at start: SourceLocation) -> Lexed {
+        var s = ""
+        var isFloat = false
+        func digits() { while pos < chars.count, chars[pos].isASCII, chars[pos].isNumber || chars[pos] == "_" { if chars[pos] != "_" { s.append(chars[pos]) }; advance() } }
+        digits()
+        if pos < chars.count && chars[pos] == "." && !(pos + 2 < chars.count && chars[pos + 1] == "." && chars[pos + 2] == ".") {
+            isFloat = true
+            s.append(".")
+            advance()
+            digits()
+        }
+        if pos < chars.count && (chars[pos] == "e" || chars[pos] == "E") {
+            var look = pos + 1
+            if look < chars.count && (chars[look] == "+" || chars[look] == "-") { look += 1 }
+            if look < chars.count && chars[look].isASCII && chars[look].isNumber {
+                isFloat = true
+                s.append("e")
+                advance()
+                if chars[pos] == "+" || chars[pos] == "-" { s.append(chars[pos]); advance() }
+                digits()
+            }
+        }
+        if pos < chars.count, chars[pos].isLetter || chars[pos] == "_" {
+            return .failure(.syntax("invalid decimal literal", at: start))
+        }
+        if isFloat {
+            guard let d = Double(s.hasPrefix(".") ? "0" + s : s) else { return .failure(.syntax("invalid number '\(s)'", at: start)) }
+            return .success(Token(kind: .float(d), location: start))
+        }
+        guard let i = Int64(s) else {
+            return .failure(GradError("OverflowError", "integer literal \(s) is too large (gradsh integers are 64-bit)", at: start))
+        }
+        return .success(Token(kind: .int(i), location: start))
+    }
+
+    /// A string literal; nil when the line ends inside it (more input may complete it).
+    private mutating func string(quote: Character, at start: SourceLocation) -> Lexed? {
+        advance()
+        var s = ""
+        while pos < chars.count {
+            let c = chars[pos]
+            if c == quote { advance(); return .success(Token(kind: .string(s), location: start)) }
+            if c == "\\" && pos + 1 < chars.count {
+                advance()
+                let e = chars[pos]
+                switch e {
+                case "n": s.append("\n")
+                case "t": s.append("\t")
+                case "\\": s.append("\\")
+                case "\"": s.append("\"")
+                case "'": s.append("'")
+                case "0": s.append("\0")
+                case "\n": break
+                default: s.append("\\"); s.append(e)
+                }
+                advance()
+                continue
+            }
+            s.append(c)
+            advance()
+        }
+        return nil
+    }
+}

@@ -1,0 +1,58 @@
+/// A position in the user's input: 1-based line and column.
+public struct SourceLocation: Equatable, Comparable, Sendable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+
+    public static func < (a: SourceLocation, b: SourceLocation) -> Bool {
+        (a.line, a.column) < (b.line, b.column)
+    }
+
+    public var description: String { "\(line):\(column)" }
+}
+
+/// An error a user sees: the Python exception type PyTorch would raise, a message, where it
+/// happened, and an optional hint. Rendering (colour, carets) is the shell's business.
+public struct GradError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// `SyntaxError`, `RuntimeError`, `TypeError`, ...
+    public var type: String
+    public var message: String
+    /// The innermost location: where the offending expression is.
+    public var location: SourceLocation?
+    /// A second line of help, shown as `hint:` after the error.
+    public var hint: String?
+
+    public init(_ type: String, _ message: String, at location: SourceLocation? = nil, hint: String? = nil) {
+        self.type = type
+        self.message = message
+        self.location = location
+        self.hint = hint
+    }
+
+    public static func syntax(_ message: String, at location: SourceLocation, hint: String? = nil) -> GradError {
+        GradError("SyntaxError", message, at: location, hint: hint)
+    }
+
+    public static func type(_ message: String) -> GradError { GradError("TypeError", message) }
+    public static func value(_ message: String) -> GradError { GradError("ValueError", message) }
+    public static func name(_ name: String) -> GradError { GradError("NameError", "name '\(name)' is not defined") }
+    public static func attribute(_ typeName: String, _ attr: String) -> GradError {
+        GradError("AttributeError", "'\(typeName)' object has no attribute '\(attr)'")
+    }
+    public static func index(_ message: String) -> GradError { GradError("IndexError", message) }
+    public static func runtime(_ message: String) -> GradError { GradError("RuntimeError", message) }
+    public static func zeroDivision(_ message: String) -> GradError { GradError("ZeroDivisionError", message) }
+
+    public var description: String { "\(type): \(message)" }
+
+    /// The same error, located at `loc` unless it already has a location.
+    func located(_ loc: SourceLocation) -> GradError {
+        var e = self
+        if e.location == nil { e.location = loc }
+        return e
+    }
+}

@@ -1,0 +1,45 @@
+/// A lexical token with the location of its first character.
+public struct Token: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        case name(String)
+        case keyword(String)
+        case int(Int64)
+        case float(Double)
+        case string(String)
+        /// Operators and punctuation: `+`, `<=`, `(`, `...`, ...
+        case op(String)
+        case newline
+        case end
+    }
+
+    public var kind: Kind
+    public var location: SourceLocation
+
+    public static let keywords: Set<String> = [
+        "def", "return", "for", "in", "if", "else", "and", "or", "not", "True", "False", "None",
+        "no_grad", "enable_grad", "inference",
+    ]
+
+    /// Python keywords that gradsh does not have, so a learner gets a targeted message.
+    static let pythonOnlyKeywords: Set<String> = [
+        "with", "while", "elif", "lambda", "class", "import", "from", "try", "except", "pass",
+        "break", "continue", "yield", "global", "nonlocal", "raise", "del", "assert", "is", "finally", "as",
+    ]
+
+    func isOp(_ s: String) -> Bool { kind == .op(s) }
+    func isKeyword(_ s: String) -> Bool { kind == .keyword(s) }
+
+    /// How the token reads in an error message.
+    var display: String {
+        switch kind {
+        case .name(let n): return "'\(n)'"
+        case .keyword(let k): return "'\(k)'"
+        case .int(let i): return "'\(i)'"
+        case .float(let d): return "'\(d)'"
+        case .string: return "string"
+        case .op(let o): return "'\(o)'"
+        case .newline: return "end of line"
+        case .end: return "end of input"
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import GradCore
+import GradLang
+
+/// Chooses where input comes from and runs it on a thread with a large stack, so deep
+/// (but bounded) recursion in user code cannot overflow the process stack.
+public enum Launcher {
+    public struct Options {
+        public var file: String?
+        public var code: String?
+        public var json: Bool
+        public var quiet: Bool
+        public var bail: Bool
+        public var noColor: Bool
+
+        public init(file: String?, code: String?, json: Bool, quiet: Bool, bail: Bool, noColor: Bool) {
+            (self.file, self.code, self.json, self.quiet, self.bail, self.noColor) = (file, code, json, quiet, bail, noColor)
+        }
+    }
+
+    /// Runs and returns the exit status: 0 when nothing failed, 1 when a statement failed,
+    /// 2 for an unreadable file.
+    public static func run(_ options: Options) -> Int32 {
+        var status: Int32 = 0
+        onLargeStack { status = runHere(options) }
+        return status
+    }
+
+    /// Runs `body` on a thread with a 512 MiB stack and waits for it.
+    public static func onLargeStack(_ body: @escaping () -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            body()
+            done.signal()
+        }
+        thread.stackSize = 512 << 20
+        thread.start()
+        done.wait()
+    }
+
+    private static func runHere(_ options: Options) -> Int32 {
+        let useColor = !options.noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) != 0 && !options.json
+        let session = Session()
+        if let code = options.code {
+            let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: "<string>")
+            let failures = ScriptRunner(renderer: renderer, bail: options.bail).run(session: session, lines: ScriptRunner.lines(of: code))
+            return failures > 0 ? 1 : 0
+        }
+        if let file = options.file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                Renderer.standardError("gradsh: cannot read '\(file)': \(FileManager.default.fileExists(atPath: file) ? "permission denied or not a file" : "no such file")\n")
+                return 2
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                Renderer.standardError("gradsh: '\(file)' is not UTF-8 text (invalid byte at offset \(invalidUTF8Offset(data)))\n")
+                return 2
+            }
+            let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: file)
+            let failures = ScriptRunner(renderer: renderer, bail: options.bail).run(session: session, lines: ScriptRunner.lines(of: text))
+            return failures > 0 ? 1 : 0
+        }
+        let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: "<stdin>")
+        var lineNumber = 0
+        let failures = ScriptRunner(renderer: renderer, bail: options.bail).run(session: session) {
+            guard let raw = readLine(strippingNewline: true) else { return nil }
+            lineNumber += 1
+            return raw
+        }
+        return failures > 0 ? 1 : 0
+    }
+
+    /// The offset of the first byte that is not valid UTF-8.
+    static func invalidUTF8Offset(_ data: Data) -> Int {
+        var offset = 0
+        var iterator = data.makeIterator()
+        var decoder = UTF8()
+        var consumed = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let s):
+                consumed += String(s).utf8.count
+                offset = consumed
+            case .emptyInput: return offset
+            case .error: return offset
+            }
+        }
+    }
+}

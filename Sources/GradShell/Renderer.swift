@@ -1,0 +1,94 @@
+import Foundation
+import GradCore
+import GradLang
+
+/// Turns session events into what the user sees: results and graph lines (or JSON lines)
+/// on standard output, errors with a caret on standard error.
+public final class Renderer {
+    public enum Format { case text, json }
+
+    public let format: Format
+    public let quiet: Bool
+    public let color: Bool
+    /// The name errors are reported under: the file, `<stdin>` or `<string>`.
+    public let sourceName: String
+    public private(set) var errorCount = 0
+    private let out: (String) -> Void
+    private let err: (String) -> Void
+
+    public init(format: Format, quiet: Bool, color: Bool, sourceName: String,
+                out: @escaping (String) -> Void = Renderer.standardOutput,
+                err: @escaping (String) -> Void = Renderer.standardError) {
+        self.format = format
+        self.quiet = quiet
+        self.color = color
+        self.sourceName = sourceName
+        self.out = out
+        self.err = err
+    }
+
+    public static func standardOutput(_ s: String) {
+        FileHandle.standardOutput.write(Data(s.utf8))
+    }
+
+    public static func standardError(_ s: String) {
+        FileHandle.standardError.write(Data(s.utf8))
+    }
+
+    private func paint(_ s: String, _ code: String) -> String {
+        color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s
+    }
+
+    public func render(_ event: SessionEvent, session: Session) {
+        if case .error(_, let e) = event {
+            errorCount += 1
+            err(errorReport(e, session: session))
+        }
+        if format == .json {
+            if let line = JSONEvents.line(for: event) { out(line + "\n") }
+            return
+        }
+        switch event {
+        case .printed(_, let text):
+            out(text + "\n")
+        case .result(_, let target, let value):
+            guard !quiet else { return }
+            out(display(value, target: target))
+        case .error, .command:
+            break
+        }
+    }
+
+    /// A result as the shell shows it: the value's repr (prefixed with `name = ` for an
+    /// assignment) and, for a tensor, its graph line.
+    public func display(_ value: Value, target: String?) -> String {
+        let repr = Repr.repr(value)
+        var text: String
+        if let target {
+            let prefix = "\(target) = "
+            let pad = String(repeating: " ", count: prefix.count)
+            text = prefix + repr.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n" + pad)
+        } else {
+            text = repr
+        }
+        text += "\n"
+        if case .tensor(let t) = value {
+            text += paint("# " + GraphLine.describe(t), t.gradFn != nil ? "32" : t.requiresGrad ? "36" : "2") + "\n"
+        }
+        return text
+    }
+
+    /// `file:line:col: error: Type: message`, the source line and a caret, then any hint.
+    public func errorReport(_ e: GradError, session: Session) -> String {
+        let loc = e.location
+        let line = loc?.line ?? 0
+        var text = "\(sourceName):\(line):\(loc?.column ?? 1): " + paint("error:", "1;31") + " \(e.type): \(e.message)\n"
+        if let loc, let source = session.sourceLine(loc.line) {
+            let shown = source.replacingOccurrences(of: "\t", with: " ")
+            text += "  \(shown)\n"
+            text += "  " + String(repeating: " ", count: Swift.max(0, loc.column - 1)) + paint("^", "1;32") + "\n"
+        }
+        if let hint = e.hint { text += paint("hint:", "1;36") + " \(hint)\n" }
+        return text
+    }
+}

@@ -26,6 +26,10 @@ let package = Package(
             name: "gradsh",
             dependencies: ["GradShell", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "GradCoreTests", dependencies: ["GradCore"]),
+        .testTarget(name: "GradLangTests", dependencies: ["GradLang"]),
+        .testTarget(
+            name: "GradshTests", dependencies: [],
+            exclude: []),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -28,6 +28,8 @@ public final class Tensor {
     public let creationMode: GradMode
     /// Made by `detach()` / `detach_()`: cut from its graph on purpose.
     public internal(set) var isDetached = false
+    /// Made by backward to hold a leaf's (or a retained non-leaf's) `.grad`.
+    public internal(set) var isGradient = false
     /// Free for the language layer to remember where and how the tensor was made.
     public var provenance: AnyObject?
 

@@ -64,7 +64,9 @@ public final class Renderer {
     public func display(_ value: Value, target: String?) -> String {
         let repr = Repr.repr(value)
         var text: String
-        if let target {
+        if let target, repr.contains("\n"), !value.isTensorValue {
+            text = "\(target) =\n" + repr
+        } else if let target {
             let prefix = "\(target) = "
             let pad = String(repeating: " ", count: prefix.count)
             text = prefix + repr.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n" + pad)
@@ -91,4 +93,8 @@ public final class Renderer {
         if let hint = e.hint { text += paint("hint:", "1;36") + " \(hint)\n" }
         return text
     }
+}
+
+extension Value {
+    var isTensorValue: Bool { if case .tensor = self { return true } else { return false } }
 }

@@ -39,4 +39,19 @@ struct GradshCommand: ParsableCommand {
     }
 }
 
-GradshCommand.main()
+// Usage errors exit with 2 (not ArgumentParser's 64), as the contract says.
+do {
+    var command = try GradshCommand.parseAsRoot()
+    try command.run()
+} catch let exit as ExitCode {
+    Foundation.exit(exit.rawValue)
+} catch {
+    let code = GradshCommand.exitCode(for: error)
+    let message = GradshCommand.fullMessage(for: error)
+    if code == .success {
+        print(message)
+        Foundation.exit(0)
+    }
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    Foundation.exit(2)
+}

@@ -151,7 +151,9 @@ public enum AutogradEngine {
                 try existing.addInPlaceUnchecked(incoming)
             }
         } else {
-            t.grad = createGraph ? incoming : try incoming.freshCopy()
+            let fresh = createGraph ? incoming : try incoming.freshCopy()
+            fresh.isGradient = true
+            t.grad = fresh
         }
     }
 }

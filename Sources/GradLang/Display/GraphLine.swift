@@ -17,6 +17,9 @@ public enum GraphLine {
         if t.isInference {
             return "no graph: inference tensor (made in inference mode); autograd cannot save it for backward, and outside inference mode it cannot be changed in place or made to require grad"
         }
+        if t.isGradient {
+            return "no graph: a gradient computed by backward(); later backward passes add into it in place"
+        }
         if t.isDetached {
             return "no graph: detached from the graph (shares memory with the original)"
         }

@@ -200,9 +200,9 @@ public struct Parser {
                 case "set_grad_enabled": mode = "set_grad_enabled(...)"; spelled = "torch.set_grad_enabled(...)"
                 default: break
                 }
-            } else if case .keyword(let k) = tokens[k].kind, ["inference", "enable_grad", "no_grad"].contains(k) {
-                mode = k
-                spelled = k
+            } else if case .keyword(let kw) = tokens[k].kind, ["inference", "enable_grad", "no_grad"].contains(kw) {
+                mode = kw
+                spelled = tokens[k - 1].isOp(".") ? "torch.\(kw)()" : kw
             }
         }
         return .syntax("use \(mode) < ... > instead of with \(spelled):", at: loc,

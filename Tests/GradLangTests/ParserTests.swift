@@ -1,0 +1,131 @@
+import XCTest
+@testable import GradLang
+
+/// The grammar of LANGUAGE.md section 3, the block rule, chunk completeness and every
+/// syntax error message.
+final class ParserTests: XCTestCase {
+    private func program(_ source: String, file: StaticString = #filePath, line: UInt = #line) -> [Stmt] {
+        switch Parser.parse(source) {
+        case .program(let p): return p
+        case .incomplete: XCTFail("incomplete: \(source)", file: file, line: line); return []
+        case .failure(let e): XCTFail("\(e) in: \(source)", file: file, line: line); return []
+        }
+    }
+
+    private func error(_ source: String, file: StaticString = #filePath, line: UInt = #line) -> GradError? {
+        switch Parser.parse(source) {
+        case .failure(let e): return e
+        default: XCTFail("expected a syntax error: \(source)", file: file, line: line); return nil
+        }
+    }
+
+    func testStatementsAndSeparators() {
+        XCTAssertEqual(program("a = 1; b = 2\nc = a + b\n\n# comment\n").count, 3)
+        XCTAssertEqual(program("x = (1 +\n  2)").count, 1)
+        XCTAssertEqual(program("x = [1,\n 2,\n 3]").count, 1)
+        guard case .assign(let targets, _) = program("a = b = 3")[0].kind else { return XCTFail() }
+        XCTAssertEqual(targets.count, 2)
+        guard case .assign(let t, _) = program("a, (b, c) = 1, (2, 3)")[0].kind, case .tuple(let items, _) = t[0] else { return XCTFail() }
+        XCTAssertEqual(items.count, 2)
+        guard case .augmentedAssign(_, let op, _) = program("w -= lr * g")[0].kind else { return XCTFail() }
+        XCTAssertEqual(op, "-=")
+        guard case .assign(let ts, _) = program("x[0, 1:] = 5")[0].kind, case .subscript = ts[0] else { return XCTFail() }
+        guard case .assign(let at, _) = program("x.grad = None")[0].kind, case .attribute = at[0] else { return XCTFail() }
+    }
+
+    func testBlockRule() {
+        guard case .modeBlock(.noGrad, let body) = program("no_grad < y = x > 0 >")[0].kind else { return XCTFail() }
+        XCTAssertEqual(body.count, 1)
+        guard case .assign(_, let value) = body[0].kind, case .comparison(_, let ops) = value.kind else { return XCTFail() }
+        XCTAssertEqual(ops, [">"])
+        XCTAssertEqual(program("no_grad < a = 1 ; b = 2 >").count, 1)
+        XCTAssertEqual(program("no_grad <\n  a = 1\n  enable_grad < b = 2 >\n>").count, 1)
+        guard case .ifElse(_, _, let elseBody) = program("if (n < 3) < a = 1 > else < a = 2 >")[0].kind else { return XCTFail() }
+        XCTAssertNotNil(elseBody)
+        guard case .ifElse(let cond, _, _) = program("if n > 2 < a = 1 >")[0].kind, case .comparison = cond.kind else { return XCTFail() }
+        guard case .forLoop(_, _, let loopBody) = program("for i in range(3) < total += i >")[0].kind else { return XCTFail() }
+        XCTAssertEqual(loopBody.count, 1)
+        guard case .ifElse(_, _, let chain) = program("if a < b = 1 > else if c < b = 2 > else < b = 3 >")[0].kind,
+              case .ifElse = chain?.first?.kind else { return XCTFail() }
+        XCTAssertEqual(program("no_grad < >").count, 1)
+        XCTAssertEqual(program("no_grad < x = [a > b, c] >").count, 1)
+        guard case .modeBlock(.inference(let arg), _) = program("inference(False) < p = 1 >")[0].kind else { return XCTFail() }
+        XCTAssertNotNil(arg)
+    }
+
+    func testModeHeadsAndDecorators() {
+        for head in ["torch.no_grad()", "torch.enable_grad()", "torch.inference_mode()", "torch.set_grad_enabled(False)",
+                     "set_grad_enabled(True)", "inference", "enable_grad", "no_grad"] {
+            guard case .modeBlock = program("\(head) < a = 1 >")[0].kind else { return XCTFail(head) }
+        }
+        guard case .expression = program("set_grad_enabled(False)")[0].kind else { return XCTFail() }
+        for deco in ["@no_grad", "@torch.no_grad()", "@inference", "@torch.inference_mode()", "@enable_grad", "@set_grad_enabled(False)"] {
+            guard case .functionDef(let def) = program("\(deco)\ndef f(x) < return x >")[0].kind else { return XCTFail(deco) }
+            XCTAssertEqual(def.decorators.count, 1, deco)
+        }
+        guard case .functionDef(let def) = program("@no_grad\n@enable_grad\ndef f(a, k=2) <\n return a * k\n>")[0].kind else { return XCTFail() }
+        XCTAssertEqual(def.decorators.count, 2)
+        XCTAssertEqual(def.parameters.map(\.name), ["a", "k"])
+    }
+
+    func testPrecedence() {
+        guard case .expression(let e) = program("-x ** 2 + 3 * y @ z")[0].kind,
+              case .binary("+", let l, let r) = e.kind,
+              case .unary("-", let p) = l.kind, case .binary("**", _, _) = p.kind,
+              case .binary("@", let m, _) = r.kind, case .binary("*", _, _) = m.kind else { return XCTFail() }
+        guard case .expression(let c) = program("1 < 2 < 3")[0].kind, case .comparison(let xs, _) = c.kind else { return XCTFail() }
+        XCTAssertEqual(xs.count, 3)
+        guard case .expression(let n) = program("not a or b and c")[0].kind, case .logicalOr(let a, _) = n.kind,
+              case .logicalNot = a.kind else { return XCTFail() }
+        guard case .expression(let k) = program("f(x, dim=1, keepdim=True)[0].sum()")[0].kind, case .call = k.kind else { return XCTFail() }
+        guard case .expression(let s) = program("x[..., None, 1:3:2, ::2]")[0].kind, case .subscript(_, let items) = s.kind else { return XCTFail() }
+        XCTAssertEqual(items.count, 4)
+    }
+
+    func testCompleteness() {
+        XCTAssertFalse(Parser.isComplete("no_grad <"))
+        XCTAssertFalse(Parser.isComplete("def f(x) <\n  y = x"))
+        XCTAssertFalse(Parser.isComplete("x = (1,"))
+        XCTAssertFalse(Parser.isComplete("@no_grad"))
+        XCTAssertFalse(Parser.isComplete("s = \"abc"))
+        XCTAssertFalse(Parser.isComplete("for i in range(3) <\n  no_grad < a = 1 >"))
+        XCTAssertFalse(Parser.isComplete("def f(x) <\n  return x *+* 2"), "an error inside an open block waits for the block to end")
+        XCTAssertTrue(Parser.isComplete("no_grad < a = 1 >"))
+        XCTAssertTrue(Parser.isComplete("x = 1 +* 2"))
+        XCTAssertTrue(Parser.isComplete("with torch.no_grad():"))
+    }
+
+    func testSyntaxErrorsHaveLocationsAndLearnerMessages() {
+        let e1 = error("x = tensor([1.0 2.0])")
+        XCTAssertEqual(e1?.message, "invalid syntax. Perhaps you forgot a comma?")
+        XCTAssertEqual(e1?.location, SourceLocation(line: 1, column: 17))
+        XCTAssertEqual(error("y = x +* 2")?.location, SourceLocation(line: 1, column: 8))
+        XCTAssertEqual(error("with torch.no_grad():")?.message, "use no_grad < ... > instead of with torch.no_grad():")
+        XCTAssertEqual(error("with torch.inference_mode():")?.message, "use inference < ... > instead of with torch.inference_mode():")
+        XCTAssertTrue(error("def f(x):")!.message.contains("< ... >"))
+        XCTAssertTrue(error("for i in range(3):")!.message.contains("< ... >"))
+        XCTAssertTrue(error("if x:")!.message.contains("< ... >"))
+        XCTAssertTrue(error("while x < 3 < a = 1 >")!.message.contains("while"))
+        XCTAssertTrue(error("elif x < a = 1 >")!.message.contains("else if"))
+        XCTAssertTrue(error("import torch")!.message.contains("no imports"))
+        XCTAssertTrue(error("x = )")!.message.contains("unmatched"))
+        XCTAssertTrue(error("x = (]")!.message.contains("does not match"))
+        XCTAssertTrue(error(">")!.message.contains("no block is open"))
+        XCTAssertTrue(error("1 = x")!.message.contains("cannot assign to literal"))
+        XCTAssertTrue(error("f(x) = 1")!.message.contains("function call"))
+        XCTAssertTrue(error("f(a=1, 2)")!.message.contains("positional argument follows keyword argument"))
+        XCTAssertTrue(error("@foo\ndef f() < >")!.message.contains("unknown decorator"))
+        XCTAssertTrue(error("def f(a=1, b) < >")!.message.contains("without a default"))
+        XCTAssertTrue(error("x = 1 $ 2")!.message.contains("invalid character"))
+        XCTAssertTrue(error("x = 12abc")!.message.contains("invalid decimal literal"))
+        XCTAssertTrue(error("x = 99999999999999999999")!.message.contains("too large"))
+        let deep = String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500)
+        XCTAssertTrue(error(deep)!.message.contains("too many nested"))
+        let e2 = error("x = 1\ny = (2 +* 3)")
+        XCTAssertEqual(e2?.location?.line, 2)
+        switch Parser.parse("a = 1\nb = +* 2", firstLine: 10) {
+        case .failure(let e): XCTAssertEqual(e.location?.line, 11)
+        default: XCTFail()
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import GradCore
+import XCTest
+@testable import GradLang
+
+/// The interpreter, driven through a Session exactly as scripts and the terminal drive it.
+final class InterpreterTests: XCTestCase {
+    override func setUp() { GradModeState.reset() }
+
+    /// Runs `source` and returns the events, rendered compactly.
+    private func run(_ source: String, _ session: Session = Session()) -> [String] {
+        var out: [String] = []
+        session.run(source: source) { event in
+            switch event {
+            case .result(let line, let target, let value): out.append("\(line) \(target ?? "_") = \(Repr.repr(value))")
+            case .printed(let line, let text): out.append("\(line) print \(text)")
+            case .error(let line, let e): out.append("\(line) \(e.type): \(e.message)")
+            case .command(let line, let text): out.append("\(line) command \(text)")
+            }
+        }
+        return out
+    }
+
+    /// The events without their line numbers, for a session fed several times.
+    private func bare(_ source: String, _ session: Session) -> [String] {
+        run(source, session).map { String($0.drop { $0 != " " }.dropFirst()) }
+    }
+
+    private func value(_ source: String) -> String {
+        run(source).last ?? ""
+    }
+
+    func testPythonScalars() {
+        XCTAssertEqual(run("7 // 2\n-7 // 2\n-7 % 3\n2 ** 10\n7 / 2\n2 ** -1\n1 < 2 < 3\n3 > 2 > 2"),
+                       ["1 _ = 3", "2 _ = -4", "3 _ = 2", "4 _ = 1024", "5 _ = 3.5", "6 _ = 0.5", "7 _ = True", "8 _ = False"])
+        XCTAssertEqual(value("round(2.567, 2)"), "1 _ = 2.57")
+        XCTAssertEqual(value("round(2.5)"), "1 _ = 2")
+        XCTAssertEqual(value("'a' + str(1) * 2"), "1 _ = 'a11'")
+        XCTAssertEqual(value("[1, 2] + [3]"), "1 _ = [1, 2, 3]")
+        XCTAssertEqual(value("x = [1, 2, 3]\nx[-1]"), "2 _ = 3")
+        XCTAssertEqual(value("x = [1, 2, 3, 4]\nx[1:3]"), "2 _ = [2, 3]")
+        XCTAssertEqual(value("x = []\nx.append(4)\nx"), "3 _ = [4]")
+        XCTAssertEqual(value("9223372036854775807 + 1"), "1 OverflowError: integer result does not fit in 64 bits")
+        XCTAssertEqual(value("a = 3 if 1 > 2 else 4"), "1 a = 4")
+        XCTAssertEqual(value("'%s has %d' % ('x', 3)"), "1 _ = 'x has 3'")
+        XCTAssertEqual(value("2 in [1, 2]"), "1 _ = True")
+        XCTAssertEqual(value("sum([1, 2, 3])"), "1 _ = 6")
+        XCTAssertEqual(value("max([3, 9, 2])"), "1 _ = 9")
+        XCTAssertEqual(value("list(zip([1, 2], [3, 4]))"), "1 _ = [(1, 3), (2, 4)]")
+    }
+
+    func testFunctionsClosuresAndScope() {
+        XCTAssertEqual(value("def f(a, k=2) < return a * k >\nf(5)"), "2 _ = 10")
+        XCTAssertEqual(value("def outer(n) <\n  def inner(m) < return n + m >\n  return inner\n>\nadd3 = outer(3)\nadd3(4)"), "6 _ = 7")
+        XCTAssertEqual(value("x = 1\ndef f() <\n  x = 2\n  return x\n>\nf()\nx"), "7 _ = 1", "assignments in a function are local")
+        XCTAssertEqual(value("def fact(n) <\n  if n <= 1 < return 1 >\n  return n * fact(n - 1)\n>\nfact(10)"), "5 _ = 3628800")
+        XCTAssertEqual(value("no_grad < q = 5 >\nq"), "2 _ = 5", "blocks make no scope")
+        XCTAssertEqual(value("def f(a) < return a >\nf(1, 2)"), "2 TypeError: f() takes 1 positional argument but 2 were given")
+        XCTAssertEqual(value("def f(a) < return a >\nf(b=1)"), "2 TypeError: f() got an unexpected keyword argument 'b'")
+        XCTAssertEqual(value("def f() < return 1 >\nf.x"), "2 AttributeError: 'function' object has no attribute 'x'")
+    }
+
+    func testRecursionIsLimitedNotFatal() {
+        var out: [String] = []
+        let done = expectation(description: "ran")
+        let thread = Thread {
+            out = self.run("def f(n) < return f(n + 1) >\nf(0)\n1 + 1")
+            done.fulfill()
+        }
+        thread.stackSize = 512 << 20
+        thread.start()
+        wait(for: [done], timeout: 60)
+        XCTAssertEqual(out.count, 2)
+        XCTAssertTrue(out[0].hasPrefix("2 RecursionError: maximum recursion depth exceeded"), out[0])
+        XCTAssertEqual(out[1], "3 _ = 2")
+    }
+
+    func testAFailingStatementChangesNothing() {
+        let s = Session()
+        _ = run("a, b = 1, 2\nx = tensor([1.0])", s)
+        XCTAssertEqual(bare("a, b = 3, missing\na", s).last, "_ = 1")
+        XCTAssertEqual(bare("a, b = (5, 6, 7)\nb", s).last, "_ = 2")
+        XCTAssertEqual(bare("a, x[0] = 9, 'text'\na", s).last, "_ = 1", "the index assignment failed: a is not bound")
+        XCTAssertEqual(bare("x = x @ ones(3)\nx", s).last, "_ = tensor([1.])")
+    }
+
+    func testModesAreRestoredAfterErrors() {
+        let s = Session()
+        let out = run("no_grad <\n  inference <\n    enable_grad < y = missing >\n  >\n>\nis_grad_enabled()\nis_inference_mode_enabled()", s)
+        XCTAssertEqual(out, ["3 NameError: name 'missing' is not defined", "6 _ = True", "7 _ = False"])
+        XCTAssertEqual(bare("@no_grad\ndef f() < return 1 / 0 >\nf()\nis_grad_enabled()", s), ["ZeroDivisionError: division by zero", "_ = True"])
+        XCTAssertEqual(bare("for i in range(3) < set_grad_enabled(False) >\nis_grad_enabled()", s).last, "_ = False", "a plain call persists")
+        XCTAssertEqual(bare("set_grad_enabled(True)\nis_grad_enabled()", s).last, "_ = True")
+    }
+
+    func testDisplayRules() {
+        let out = run("x = 1\nx\nprint(x, 'a', None, True, 2.5)\ndef f() <\n  y = 3\n  print('inside')\n>\nf()\nfor i in range(2) < z = i >\nNone\ny = None")
+        XCTAssertEqual(out, ["1 x = 1", "2 _ = 1", "3 print 1 a None True 2.5", "8 print inside", "11 y = None"])
+        XCTAssertEqual(run("x = tensor([1.0])\nx += 1\nx")[1], "2 x = tensor([2.])")
+        XCTAssertEqual(run(":vars"), ["1 command :vars"])
+    }
+
+    func testNeuralNetsOptimizersAndData() {
+        let s = Session()
+        _ = run("manual_seed(1)\nlin = Linear(3, 2)", s)
+        XCTAssertEqual(bare("lin.weight._version\nlin.bias.shape\nlen(lin.parameters())\nlin.training", s),
+                       ["_ = 1", "_ = (2,)", "_ = 2", "_ = True"])
+        XCTAssertEqual(bare("model = Sequential(lin, Dropout(0.5))\nm = model.eval()\nmodel[1].training\nm = model.train()\nlin.training", s).filter { $0.hasPrefix("_") },
+                       ["_ = False", "_ = True"])
+        XCTAssertEqual(bare("X = ones(4, 3)\nopt = SGD(lin.parameters(), lr=0.1, momentum=0.9)\nloss = lin(X).sum()\nloss.backward()\nopt.step()\nlin.weight._version\nopt.zero_grad()\nprint(lin.weight.grad)", s).suffix(2),
+                       ["_ = 2", "print None"])
+        XCTAssertEqual(bare("adam = Adam(lin.parameters(), lr=0.01)\nlin(X).sum().backward()\nadam.step()\nlin.bias._version", s).last, "_ = 3")
+        XCTAssertEqual(bare("ds = TensorDataset(arange(10.0), arange(10))\nloader = DataLoader(ds, batch_size=4)\nlen(loader)\nfor xb, yb in loader < last = yb >\nlast", s).suffix(2),
+                       ["_ = 3", "_ = tensor([8, 9])"])
+        let first = bare("manual_seed(3)\nl = DataLoader(TensorDataset(arange(6)), batch_size=6, shuffle=True)\nfor (b,) in l < p = b >\np", s).last
+        let second = bare("manual_seed(3)\nfor (b,) in l < p = b >\np", s).last
+        XCTAssertEqual(first, second, "shuffling follows the seed")
+        XCTAssertNotEqual(first, "_ = tensor([0, 1, 2, 3, 4, 5])")
+        XCTAssertEqual(bare("X, y = make_blobs(30, 3, 2, seed=5)\nX.shape\ny.shape\ny.max()", s).suffix(3),
+                       ["_ = (30, 2)", "_ = (30,)", "_ = tensor(2)"])
+    }
+
+    func testGradFnObjectsAndNamespaces() {
+        XCTAssertEqual(value("x = ones(2, requires_grad=True)\n(x * 2).grad_fn.name()"), "2 _ = 'MulBackward0'")
+        XCTAssertEqual(value("torch.nn.functional.relu(tensor([-1.0, 1.0]))"), "1 _ = tensor([0., 1.])")
+        XCTAssertEqual(value("F.softmax(tensor([0.0, 0.0]), dim=0)"), "1 _ = tensor([0.5000, 0.5000])")
+        XCTAssertEqual(value("torch.optim.SGD"), "1 _ = <built-in function SGD>")
+        XCTAssertEqual(value("zeros(2, dtype=torch.long)"), "1 _ = tensor([0, 0])")
+        XCTAssertEqual(value("torch.bogus"), "1 AttributeError: module 'torch' has no attribute 'bogus'")
+        XCTAssertEqual(value("a, b = tensor([1, 2])\nb"), "2 _ = tensor(2)")
+    }
+}

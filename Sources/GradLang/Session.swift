@@ -4,13 +4,36 @@ import GradCore
 /// in, and whenever they form a complete chunk (no open block, bracket, string or pending
 /// decorator) the chunk is parsed and run. A syntax error discards that chunk only.
 public final class Session {
-    public let interpreter = Interpreter()
+    public let interpreter: Interpreter
     /// Every line fed so far, for error carets (index 0 is line 1).
     public private(set) var lines: [String] = []
     private var pending: [String] = []
     private var pendingStart = 1
 
-    public init() {}
+    /// A session; several may share one interpreter (`:load` numbers a file's lines apart).
+    public init(interpreter: Interpreter = Interpreter()) {
+        self.interpreter = interpreter
+    }
+
+    /// Parses `text` as a single expression and evaluates it, displaying nothing.
+    public func evaluateExpression(_ text: String) throws -> Value {
+        switch Parser.parse(text, firstLine: nextLineNumber) {
+        case .program(let p):
+            guard p.count == 1, case .expression(let e) = p[0].kind else {
+                throw GradError.syntax("expected one expression", at: SourceLocation(line: nextLineNumber, column: 1))
+            }
+            return try interpreter.evaluate(e)
+        case .incomplete:
+            throw GradError.syntax("the expression is incomplete", at: SourceLocation(line: nextLineNumber, column: 1))
+        case .failure(let e):
+            throw e
+        }
+    }
+
+    /// The head of the innermost block still open in the chunk being gathered.
+    public var innermostOpenBlock: String? {
+        pending.isEmpty ? nil : Parser.innermostOpenBlock(pending.joined(separator: "\n"))
+    }
 
     /// What feeding a line did.
     public enum FeedResult: Equatable {

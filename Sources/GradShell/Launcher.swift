@@ -43,7 +43,7 @@ public enum Launcher {
         let session = Session()
         if let code = options.code {
             let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: "<string>")
-            let failures = ScriptRunner(renderer: renderer, bail: options.bail).run(session: session, lines: ScriptRunner.lines(of: code))
+            let failures = ScriptRunner(session: session, renderer: renderer, bail: options.bail).run(lines: ScriptRunner.lines(of: code))
             return failures > 0 ? 1 : 0
         }
         if let file = options.file {
@@ -56,15 +56,12 @@ public enum Launcher {
                 return 2
             }
             let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: file)
-            let failures = ScriptRunner(renderer: renderer, bail: options.bail).run(session: session, lines: ScriptRunner.lines(of: text))
+            let failures = ScriptRunner(session: session, renderer: renderer, bail: options.bail).run(lines: ScriptRunner.lines(of: text))
             return failures > 0 ? 1 : 0
         }
         let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: "<stdin>")
-        var lineNumber = 0
-        let failures = ScriptRunner(renderer: renderer, bail: options.bail).run(session: session) {
-            guard let raw = readLine(strippingNewline: true) else { return nil }
-            lineNumber += 1
-            return raw
+        let failures = ScriptRunner(session: session, renderer: renderer, bail: options.bail).run {
+            readLine(strippingNewline: true)
         }
         return failures > 0 ? 1 : 0
     }

@@ -15,6 +15,8 @@ public final class Renderer {
     public private(set) var errorCount = 0
     private let out: (String) -> Void
     private let err: (String) -> Void
+    /// Told of every error, so a `:load`ed file's failures count for the whole run.
+    private var onError: () -> Void = {}
 
     public init(format: Format, quiet: Bool, color: Bool, sourceName: String,
                 out: @escaping (String) -> Void = Renderer.standardOutput,
@@ -25,6 +27,14 @@ public final class Renderer {
         self.sourceName = sourceName
         self.out = out
         self.err = err
+    }
+
+    /// A renderer for a file run inside this one (`:load`): same output, its own file name,
+    /// errors counted here too.
+    public func child(sourceName: String) -> Renderer {
+        let r = Renderer(format: format, quiet: quiet, color: color, sourceName: sourceName, out: out, err: err)
+        r.onError = { [weak self] in self?.errorCount += 1 }
+        return r
     }
 
     public static func standardOutput(_ s: String) {
@@ -42,6 +52,7 @@ public final class Renderer {
     public func render(_ event: SessionEvent, session: Session) {
         if case .error(_, let e) = event {
             errorCount += 1
+            onError()
             err(errorReport(e, session: session))
         }
         if format == .json {

@@ -3,33 +3,53 @@ import GradCore
 import GradLang
 
 /// Runs a script (a file, standard input or `-c` code) through a session, rendering each
-/// event as it happens. No prompts, no banner.
-public struct ScriptRunner {
+/// event as it happens and carrying out colon commands. No prompts, no banner.
+public final class ScriptRunner {
     public let renderer: Renderer
     public let bail: Bool
+    let session: Session
+    let commands: ShellCommands
+    private(set) var quitRequested = false
+    private var stopped = false
 
-    public init(renderer: Renderer, bail: Bool) {
+    public init(session: Session, renderer: Renderer, bail: Bool) {
+        self.session = session
         self.renderer = renderer
         self.bail = bail
+        commands = ShellCommands(session: session, renderer: renderer)
+        commands.load = { [unowned self] file, line in self.load(file, line: line) }
     }
 
-    /// Feeds lines from `next` until it returns nil; returns the number of failed statements.
+    /// Handles one event of the session: renders it, or carries out a command.
+    func handle(_ event: SessionEvent) {
+        if case .command(let line, let text) = event {
+            if commands.run(text, line: line) == .quit { quitRequested = true; stopped = true }
+            return
+        }
+        renderer.render(event, session: session)
+        if case .error = event, bail { stopped = true }
+    }
+
+    /// Feeds lines from `next` until it returns nil (or `:quit`, or the first error with
+    /// `--bail`); returns the number of errors reported.
     @discardableResult
-    public func run(session: Session, lines next: () -> String?) -> Int {
-        var stop = false
-        let handle: (SessionEvent) -> Void = { event in
-            if case .command(let line, let text) = event {
-                renderer.render(.error(line: line, GradError.syntax("the command '\(text)' is not available in this version of gradsh", at: SourceLocation(line: line, column: 1))), session: session)
-            } else {
-                renderer.render(event, session: session)
-            }
-            if case .error = event, bail { stop = true }
+    public func run(lines next: () -> String?) -> Int {
+        while !stopped, let line = next() {
+            session.feed(line) { handle($0) }
         }
-        while !stop, let line = next() {
-            session.feed(line, emit: handle)
-        }
-        if !stop { session.finish(emit: handle) }
+        if !stopped { session.finish { handle($0) } }
         return renderer.errorCount
+    }
+
+    /// `:load FILE`: runs a file in the same interpreter, its lines numbered on their own.
+    func load(_ path: String, line: Int) {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            renderer.render(.error(line: line, GradError("CommandError", "cannot read '\(path)'", at: SourceLocation(line: line, column: 1))), session: session)
+            return
+        }
+        let child = ScriptRunner(session: Session(interpreter: session.interpreter), renderer: renderer.child(sourceName: path), bail: bail)
+        child.run(lines: ScriptRunner.lines(of: text))
+        if child.quitRequested { quitRequested = true; stopped = true }
     }
 
     /// Lines of a whole text.

@@ -43,6 +43,16 @@ public final class Interpreter {
 
     public init() {}
 
+    /// Forgets every variable (`:reset`).
+    public func reset() {
+        globals.variables.removeAll()
+    }
+
+    /// Evaluates one expression in the global scope, displaying nothing.
+    public func evaluate(_ expr: Expr) throws -> Value {
+        try evaluate(expr, in: globals)
+    }
+
     // MARK: statements
 
     /// Runs top-level statements; each failing statement reports an error and the rest run.
@@ -50,9 +60,13 @@ public final class Interpreter {
         self.emit = emit
         defer { self.emit = { _ in } }
         for stmt in program {
+            // Ctrl-C undoes the interrupted statement's bindings; other errors keep what
+            // completed before them, as Python does.
+            let bindings = globals.variables
             do {
                 try execute(stmt, display: true, in: globals)
             } catch let e as GradError {
+                if e.type == "KeyboardInterrupt" { globals.variables = bindings }
                 emit(.error(line: displayLine, e))
             } catch let e as ReturnSignal {
                 _ = e

@@ -136,4 +136,7 @@ public final class Scope {
     public var names: [String] { variables.keys.sorted() }
 
     public func value(of name: String) -> Value? { variables[name] }
+
+    /// Every binding, sorted by name.
+    public var bindings: [(name: String, value: Value)] { variables.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
 }

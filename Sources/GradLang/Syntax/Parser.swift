@@ -39,6 +39,23 @@ public struct Parser {
     /// Thrown when the input ends where more could follow.
     struct Incomplete: Error {}
 
+    /// For an incomplete chunk, the head of the innermost block still open (`no_grad`,
+    /// `def f(...)`, `for ... in ...`), for the continuation prompt; nil when the chunk is
+    /// complete or only a bracket or string is open.
+    public static func innermostOpenBlock(_ source: String) -> String? {
+        var lexer = Lexer(source)
+        guard case .tokens(let tokens) = lexer.tokenize() else { return nil }
+        var parser = Parser(tokens: tokens)
+        do {
+            _ = try parser.parseProgram()
+            return nil
+        } catch is Incomplete {
+            return parser.openHeads.last ?? (parser.pendingDecorator ? "@" : nil)
+        } catch {
+            return nil
+        }
+    }
+
     static let maxNesting = 150
 
     private var tokens: [Token]
@@ -50,6 +67,9 @@ public struct Parser {
     /// The first syntax error inside a block; parsing goes on to the block's end so that a
     /// broken block is discarded whole rather than leaving its closing `>` behind.
     private var firstError: GradError?
+    /// Heads of the blocks open at the current position, innermost last.
+    private var openHeads: [String] = []
+    private var pendingDecorator = false
 
     init(tokens: [Token]) {
         self.tokens = tokens
@@ -256,13 +276,15 @@ public struct Parser {
         }
         _ = advance()
         blockDepth += 1
-        defer { blockDepth -= 1 }
+        openHeads.append(head)
         var body: [Stmt] = []
         while true {
             skipSeparators()
             if current.kind == .end { throw Incomplete() }
             if current.isOp(">") {
                 _ = advance()
+                blockDepth -= 1
+                openHeads.removeLast()
                 return body
             }
             do {
@@ -346,6 +368,7 @@ public struct Parser {
     }
 
     private mutating func parseDecorated() throws -> Stmt {
+        pendingDecorator = true
         var decorators: [ModeHead] = []
         while current.isOp("@") {
             let at = advance()
@@ -368,6 +391,7 @@ public struct Parser {
         guard current.isKeyword("def") else {
             throw GradError.syntax("a decorator must be followed by a def", at: current.location)
         }
+        pendingDecorator = false
         return try parseDef(decorators: decorators)
     }
 

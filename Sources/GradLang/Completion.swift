@@ -1,0 +1,130 @@
+import GradCore
+
+/// TAB completion candidates for the text before the cursor: variables, builtins and
+/// keywords; methods and attributes after `x.` (from the value's actual type); keyword
+/// argument names inside a call; and colon commands.
+public enum Completion {
+    public static let commandNames = [":help", ":vars", ":graph", ":dot", ":mode", ":mem", ":time", ":compare", ":load", ":reset", ":quit"]
+
+    /// Every builtin name (for help suggestions).
+    public static var builtinNames: [String] { Builtins.allNames }
+
+    public static func candidates(for line: String, in session: Session) -> [String] {
+        if line.hasPrefix(":") && !line.contains(" ") {
+            return commandNames.filter { $0.hasPrefix(line) }
+        }
+        let word = currentWord(line)
+        let before = line.dropLast(word.count)
+        if before.hasSuffix(".") {
+            let owner = trailingExpression(String(before.dropLast()))
+            guard let value = try? session.evaluateExpressionQuietly(owner) else { return [] }
+            return members(of: value).filter { $0.hasPrefix(word) }.sorted()
+        }
+        var names = Set(session.interpreter.globals.names)
+        names.formUnion(Builtins.allNames)
+        names.formUnion(Token.keywords)
+        names.formUnion(Builtins.namespaces)
+        if let call = openCallee(String(before)), let params = parameterNames(of: call, in: session) {
+            names.formUnion(params.map { $0 + "=" })
+        }
+        return names.filter { $0.hasPrefix(word) && !$0.isEmpty }.sorted()
+    }
+
+    /// The identifier characters at the end of `line`.
+    static func currentWord(_ line: String) -> String {
+        String(line.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }.reversed())
+    }
+
+    /// `model.layer[0]` before a dot: names, dots, calls with balanced brackets.
+    static func trailingExpression(_ text: String) -> String {
+        var depth = 0
+        var start = text.endIndex
+        var i = text.endIndex
+        while i > text.startIndex {
+            let j = text.index(before: i)
+            let c = text[j]
+            if c == ")" || c == "]" { depth += 1 }
+            else if c == "(" || c == "[" {
+                if depth == 0 { break }
+                depth -= 1
+            } else if depth == 0 && !(c.isLetter || c.isNumber || c == "_" || c == ".") { break }
+            start = j
+            i = j
+        }
+        return String(text[start...])
+    }
+
+    /// The name of the function whose argument list is open at the end of `text`.
+    static func openCallee(_ text: String) -> String? {
+        var depth = 0
+        var i = text.endIndex
+        while i > text.startIndex {
+            let j = text.index(before: i)
+            switch text[j] {
+            case ")", "]": depth += 1
+            case "[": depth -= 1
+            case "(":
+                if depth == 0 {
+                    let name = trailingExpression(String(text[..<j]))
+                    return name.isEmpty ? nil : name
+                }
+                depth -= 1
+            default: break
+            }
+            i = j
+        }
+        return nil
+    }
+
+    static func parameterNames(of callee: String, in session: Session) -> [String]? {
+        if let value = try? session.evaluateExpressionQuietly(callee), case .function(let f) = value {
+            return f.definition.parameters.map(\.name)
+        }
+        let name = callee.split(separator: ".").last.map(String.init) ?? callee
+        return keywordArguments[name]
+    }
+
+    static let keywordArguments: [String: [String]] = [
+        "tensor": ["dtype", "requires_grad"], "zeros": ["dtype", "requires_grad"], "ones": ["dtype", "requires_grad"],
+        "rand": ["dtype", "requires_grad"], "randn": ["dtype", "requires_grad"], "full": ["dtype", "requires_grad"],
+        "arange": ["dtype", "requires_grad"], "sum": ["dim", "keepdim"], "mean": ["dim", "keepdim"], "max": ["dim", "keepdim"],
+        "min": ["dim", "keepdim"], "argmax": ["dim", "keepdim"], "argmin": ["dim", "keepdim"], "prod": ["dim", "keepdim"],
+        "softmax": ["dim"], "log_softmax": ["dim"], "cat": ["dim"], "stack": ["dim"], "clamp": ["min", "max"],
+        "backward": ["gradient", "retain_graph", "create_graph"], "grad": ["retain_graph", "create_graph", "allow_unused", "grad_outputs"],
+        "SGD": ["lr", "momentum", "weight_decay"], "Adam": ["lr", "betas", "eps"], "DataLoader": ["batch_size", "shuffle", "drop_last"],
+        "Linear": ["bias"], "Dropout": ["p"], "mse_loss": ["reduction"], "cross_entropy": ["reduction"], "nll_loss": ["reduction"],
+        "make_blobs": ["n_samples", "centers", "n_features", "seed", "cluster_std"], "print": ["sep", "end"], "randint": ["size", "dtype"],
+        "requires_grad_": ["requires_grad"], "flatten": ["start_dim", "end_dim"], "squeeze": ["dim"], "unsqueeze": ["dim"],
+        "linspace": ["steps", "dtype"], "eye": ["dtype"], "round": ["ndigits"], "dropout": ["p", "training"],
+    ]
+
+    /// Attribute and method names of a value, by its actual type.
+    public static func members(of value: Value) -> [String] {
+        switch value {
+        case .tensor: return Array(Methods.tensorAttributeNames) + Array(Methods.tensorMethodNames)
+        case .module(let m):
+            var names = ["training", "parameters", "named_parameters", "children", "eval", "train", "zero_grad", "forward", "requires_grad_"]
+            names += m.ownParameters.map(\.name)
+            if m is Linear { names += ["in_features", "out_features", "bias"] }
+            if m is Dropout { names.append("p") }
+            return names
+        case .optimizer: return ["step", "zero_grad", "param_groups"]
+        case .node: return ["next_functions", "name"]
+        case .list: return ["append", "pop", "extend", "index", "count", "insert", "reverse", "clear", "copy"]
+        case .str: return ["upper", "lower", "strip", "split", "join", "format", "startswith", "endswith", "replace"]
+        case .loader: return ["dataset", "batch_size"]
+        case .dataset: return ["tensors"]
+        case .namespace: return Builtins.allNames + ["float32", "float", "long", "int64", "bool", "nn", "functional", "optim", "autograd"]
+        default: return []
+        }
+    }
+}
+
+extension Session {
+    /// Evaluates a side-effect-free looking expression for completion: only names, attribute
+    /// access and subscripts, never calls (completion must not run user code).
+    func evaluateExpressionQuietly(_ text: String) throws -> Value {
+        guard !text.isEmpty, !text.contains("(") else { throw GradError.value("not evaluated") }
+        return try evaluateExpression(text)
+    }
+}

@@ -1,0 +1,322 @@
+import Foundation
+import GradCore
+import GradLang
+
+/// The colon commands, in the terminal and in scripts alike. Each writes its output through
+/// `print` (so `--json` turns it into print events) and reports failures as errors.
+final class ShellCommands {
+    enum Outcome {
+        case done
+        case quit
+    }
+
+    let session: Session
+    let renderer: Renderer
+    /// Runs a script file in this session (`:load`), supplied by whoever owns the input loop.
+    var load: (String, Int) -> Void = { _, _ in }
+
+    init(session: Session, renderer: Renderer) {
+        self.session = session
+        self.renderer = renderer
+    }
+
+    static let names = ["help", "vars", "graph", "dot", "mode", "mem", "time", "compare", "load", "reset", "quit"]
+
+    private func output(_ text: String, line: Int) {
+        renderer.render(.printed(line: line, text: text), session: session)
+    }
+
+    private func fail(_ message: String, line: Int, hint: String? = nil) {
+        renderer.render(.error(line: line, GradError("CommandError", message, at: SourceLocation(line: line, column: 1), hint: hint)), session: session)
+    }
+
+    /// Carries out `text` (`:vars`, `?relu`, ...) given on line `line`.
+    func run(_ text: String, line: Int) -> Outcome {
+        var command = text.trimmingCharacters(in: .whitespaces)
+        if command.hasPrefix("?") { command = ":help " + command.dropFirst() }
+        command.removeFirst()
+        let name = String(command.prefix { !$0.isWhitespace })
+        let argument = command.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
+        switch name {
+        case "help", "h": help(argument, line: line)
+        case "vars": vars(line: line)
+        case "graph": graph(argument, line: line, dot: false)
+        case "dot": graph(argument, line: line, dot: true)
+        case "mode": mode(line: line)
+        case "mem": memory(line: line)
+        case "time": time(argument, line: line)
+        case "compare": compare(argument, line: line)
+        case "load":
+            guard !argument.isEmpty else { fail(":load needs a file name", line: line, hint: "for example :load examples/01_graphs.grad"); break }
+            load(argument, line)
+        case "reset":
+            session.interpreter.reset()
+            GradModeState.reset()
+            output("all variables forgotten; grad mode on, inference mode off", line: line)
+        case "quit", "q", "exit": return .quit
+        case "":
+            fail("a command name is needed after ':'", line: line, hint: "try :help commands")
+        default:
+            let suggestion = Self.closest(name, in: Self.names).map { "did you mean :\($0)?" } ?? "try :help commands"
+            fail("unknown command ':\(name)'", line: line, hint: suggestion)
+        }
+        return .done
+    }
+
+    // MARK: help
+
+    private func help(_ topic: String, line: Int) {
+        if let text = HelpTopics.text(for: topic) {
+            output(text, line: line)
+            return
+        }
+        let suggestion = Self.closest(topic, in: HelpTopics.allTopics + Completion.builtinNames).map { "did you mean :help \($0)?" } ?? "try :help builtins, :help modes or :help concepts"
+        fail("no help for '\(topic)'", line: line, hint: suggestion)
+    }
+
+    // MARK: vars
+
+    private func vars(line: Int) {
+        let bindings = session.interpreter.globals.bindings
+        guard !bindings.isEmpty else { output("no variables yet", line: line); return }
+        var rows: [[String]] = [["name", "value", "dtype", "requires_grad", "is_leaf", "grad_fn", "inference", "version", "graph holds"]]
+        for (name, value) in bindings {
+            switch value {
+            case .tensor(let t):
+                let stats = t.graphStats
+                rows.append([name, "tensor " + "[" + t.shape.map(String.init).joined(separator: ", ") + "]", t.dtype.name,
+                             t.requiresGrad ? "True" : "False", t.isLeaf ? "True" : "False", t.gradFn?.name ?? "-",
+                             t.isInference ? "True" : "False", t.versionIfTracked.map(String.init) ?? "-",
+                             t.gradFn == nil ? "-" : "\(stats.nodeCount) nodes, \(formatBytes(stats.savedBytes))"])
+            default:
+                var shown = Repr.repr(value).replacingOccurrences(of: "\n", with: " ")
+                if shown.count > 40 { shown = String(shown.prefix(37)) + "..." }
+                rows.append([name, "\(value.typeName) \(shown)", "", "", "", "", "", "", ""])
+            }
+        }
+        output(Self.table(rows), line: line)
+    }
+
+    /// Left-aligned columns separated by two spaces, trailing blanks trimmed.
+    static func table(_ rows: [[String]]) -> String {
+        let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }.joined(separator: "\n")
+    }
+
+    // MARK: graph and dot
+
+    private func graph(_ argument: String, line: Int, dot: Bool) {
+        let parts = argument.split(separator: " ", maxSplits: 1).map(String.init)
+        guard let name = parts.first else {
+            fail(":\(dot ? "dot" : "graph") needs a variable name", line: line, hint: "for example :\(dot ? "dot loss graph.svg" : "graph loss")")
+            return
+        }
+        let value: Value
+        do {
+            value = try session.evaluateExpression(name)
+        } catch var e as GradError {
+            e.location = SourceLocation(line: line, column: 1)
+            renderer.render(.error(line: line, e), session: session)
+            return
+        } catch {
+            return
+        }
+        guard case .tensor(let t) = value else {
+            fail("'\(name)' is a \(value.typeName), not a tensor", line: line)
+            return
+        }
+        let drawing = GraphDrawing(bindings: session.interpreter.globals.bindings)
+        guard dot else {
+            output(drawing.tree(of: t, name: name), line: line)
+            return
+        }
+        let text = drawing.dot(of: t, name: name)
+        guard parts.count == 2 else {
+            output(text, line: line)
+            return
+        }
+        writeDot(text + "\n", to: parts[1], line: line)
+    }
+
+    private func writeDot(_ text: String, to file: String, line: Int) {
+        let url = URL(fileURLWithPath: file)
+        let ext = url.pathExtension.lowercased()
+        let dotURL = ext == "dot" || ext == "gv" ? url : url.deletingPathExtension().appendingPathExtension("dot")
+        do {
+            try text.write(to: dotURL, atomically: true, encoding: .utf8)
+        } catch {
+            fail("cannot write '\(dotURL.path)': \(error.localizedDescription)", line: line)
+            return
+        }
+        guard ext == "svg" || ext == "png" else {
+            output("wrote \(dotURL.path)", line: line)
+            return
+        }
+        guard let dotTool = Self.findExecutable("dot") else {
+            output("wrote \(dotURL.path); Graphviz is not installed, so \(file) was not rendered (install it with: apt-get install graphviz)", line: line)
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: dotTool)
+        process.arguments = ["-T\(ext)", dotURL.path, "-o", url.path]
+        let errPipe = Pipe()
+        process.standardError = errPipe
+        do {
+            try process.run()
+            process.waitUntilExit()
+        } catch {
+            fail("cannot run Graphviz: \(error.localizedDescription)", line: line)
+            return
+        }
+        if process.terminationStatus == 0 {
+            output("wrote \(file) (and \(dotURL.lastPathComponent))", line: line)
+        } else {
+            let message = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            fail("Graphviz could not render \(file): \(message.trimmingCharacters(in: .whitespacesAndNewlines))", line: line)
+        }
+    }
+
+    static func findExecutable(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    // MARK: mode and memory
+
+    private func mode(line: Int) {
+        let m = GradModeState.current
+        var text = "grad mode: \(m.isGradEnabled ? "on" : "off")    inference mode: \(m.isInferenceEnabled ? "on" : "off")\n"
+        text += m.isRecording ? "operations on tensors that require grad are recorded" : "nothing is recorded"
+        if !m.isGradEnabled && !m.isInferenceEnabled && session.interpreter.modeStack.isEmpty {
+            text += "\n(grad was switched off by a plain set_grad_enabled(False) call; set_grad_enabled(True) switches it back)"
+        }
+        if !session.interpreter.modeStack.isEmpty {
+            text += "\nopen blocks: " + session.interpreter.modeStack.joined(separator: " > ")
+        }
+        output(text, line: line)
+    }
+
+    private func memory(line: Int) {
+        var rows: [[String]] = [["name", "tensor bytes", "graph nodes", "saved tensors", "graph holds"]]
+        for (name, value) in session.interpreter.globals.bindings {
+            guard case .tensor(let t) = value else { continue }
+            let stats = t.graphStats
+            rows.append([name, formatBytes(t.storageBytes), String(stats.nodeCount), String(stats.savedTensorCount), formatBytes(stats.savedBytes)])
+        }
+        var text = "live tensor memory: \(formatBytes(Storage.liveBytes)) in \(Storage.liveCount) storages"
+        if rows.count > 1 { text += "\n" + Self.table(rows) }
+        output(text, line: line)
+    }
+
+    // MARK: time and compare
+
+    private func time(_ statement: String, line: Int) {
+        guard !statement.isEmpty else { fail(":time needs a statement", line: line, hint: "for example :time y = model(x)"); return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let child = Session(interpreter: session.interpreter)
+        child.run(source: statement) { event in
+            switch event {
+            case .result(_, let target, let value): self.renderer.render(.result(line: line, target: target, value: value), session: self.session)
+            case .printed(_, let text): self.renderer.render(.printed(line: line, text: text), session: self.session)
+            case .error(_, var e):
+                e.location = nil
+                self.renderer.render(.error(line: line, e), session: self.session)
+            case .command: break
+            }
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        output("time: \(Self.seconds(elapsed))", line: line)
+    }
+
+    /// Set GRADSH_HIDE_TIMES=1 for reproducible transcripts: times print as "-".
+    static let hideTimes = ProcessInfo.processInfo.environment["GRADSH_HIDE_TIMES"] != nil
+
+    static func seconds(_ s: Double) -> String {
+        if hideTimes { return "-" }
+        if s < 1e-3 { return String(format: "%.1f µs", s * 1e6) }
+        if s < 1 { return String(format: "%.2f ms", s * 1e3) }
+        return String(format: "%.2f s", s)
+    }
+
+    /// Evaluates the expression under each mode: how long it takes, the graph its result
+    /// carries, the memory that graph holds, and whether autograd can use the result later.
+    private func compare(_ expression: String, line: Int) {
+        guard !expression.isEmpty else { fail(":compare needs an expression", line: line, hint: "for example :compare model(x).sum()"); return }
+        var rows: [[String]] = [["mode", "time", "graph nodes", "saved tensors", "bytes held", "later use in autograd"]]
+        let modes: [(String, GradModeChange?)] = [("grad", nil), ("no_grad", .noGrad), ("inference", .inference(true))]
+        for (name, change) in modes {
+            do {
+                var result: Value = .none
+                var runs = 0
+                let start = DispatchTime.now().uptimeNanoseconds
+                var elapsed: UInt64 = 0
+                repeat {
+                    result = try GradModeState.withGradMode(change ?? .setGradEnabled(GradModeState.current.isGradEnabled)) {
+                        try session.evaluateExpression(expression)
+                    }
+                    runs += 1
+                    elapsed = DispatchTime.now().uptimeNanoseconds - start
+                } while elapsed < 20_000_000 && runs < 1000
+                let perRun = Double(elapsed) / Double(runs) / 1e9
+                guard case .tensor(let t) = result else {
+                    rows.append([name, Self.seconds(perRun), "-", "-", "-", "not a tensor"])
+                    continue
+                }
+                let stats = t.graphStats
+                let later: String
+                if t.gradFn != nil { later = "yes: gradients flow back through it" }
+                else if t.isInference { later = "restricted: cannot be saved for backward or changed in place" }
+                else if t.requiresGrad { later = "yes: a leaf" }
+                else { later = "yes, as a constant (no gradient flows back)" }
+                rows.append([name, Self.seconds(perRun), String(stats.nodeCount), String(stats.savedTensorCount), formatBytes(stats.savedBytes), later])
+            } catch let e as GradError {
+                var located = e
+                located.location = nil
+                rows.append([name, "-", "-", "-", "-", "error: \(located.type): \(located.message)"])
+            } catch {
+                rows.append([name, "-", "-", "-", "-", "error"])
+            }
+        }
+        output(Self.table(rows), line: line)
+    }
+
+    // MARK: suggestions
+
+    /// The candidate closest to `word` by edit distance (a swap of neighbours counts as
+    /// one edit), if close enough to be a likely typo; exact case wins ties.
+    static func closest(_ word: String, in candidates: [String]) -> String? {
+        let w = Array(word)
+        var best: (String, Int)? = nil
+        for c in Set(candidates).sorted() {
+            let d = Swift.min(editDistance(w, Array(c)), editDistance(Array(word.lowercased()), Array(c.lowercased())) + 1)
+            if d <= Swift.max(1, w.count / 3) + 1, best == nil || d < best!.1 { best = (c, d) }
+        }
+        return best?.0
+    }
+
+    /// Optimal string alignment distance: insertions, deletions, substitutions and swaps.
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = Swift.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = Swift.min(d[i][j], d[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return d[a.count][b.count]
+    }
+}

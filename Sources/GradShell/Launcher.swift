@@ -26,10 +26,26 @@ public enum Launcher {
         return status
     }
 
-    /// Runs `body` on a thread with a 512 MiB stack and waits for it.
+    /// Keeps Ctrl-C away from every thread but the one that reads and evaluates: call it
+    /// first thing, so threads started later (by the runtime too) inherit the block.
+    public static func blockInterruptSignal() {
+        setInterruptSignal(blocked: true)
+    }
+
+    private static func setInterruptSignal(blocked: Bool) {
+        var interrupt = sigset_t()
+        sigemptyset(&interrupt)
+        sigaddset(&interrupt, SIGINT)
+        pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &interrupt, nil)
+    }
+
+    /// Runs `body` on a thread with a 512 MiB stack, the only thread that receives Ctrl-C,
+    /// and waits for it.
     public static func onLargeStack(_ body: @escaping () -> Void) {
+        blockInterruptSignal()
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
+            setInterruptSignal(blocked: false)
             body()
             done.signal()
         }
@@ -60,10 +76,20 @@ public enum Launcher {
             return failures > 0 ? 1 : 0
         }
         let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: "<stdin>")
+        if isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0 && !options.json {
+            let reader = EditLineReader(historyPath: historyPath) { line in Completion.candidates(for: line, in: session) }
+            return InteractiveShell(session: session, renderer: renderer, reader: reader).run()
+        }
         let failures = ScriptRunner(session: session, renderer: renderer, bail: options.bail).run {
             readLine(strippingNewline: true)
         }
         return failures > 0 ? 1 : 0
+    }
+
+    /// `GRADSH_HISTORY`, or `~/.gradsh_history`.
+    static var historyPath: String {
+        if let p = ProcessInfo.processInfo.environment["GRADSH_HISTORY"], !p.isEmpty { return p }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".gradsh_history").path
     }
 
     /// The offset of the first byte that is not valid UTF-8.

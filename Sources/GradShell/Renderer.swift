@@ -37,12 +37,24 @@ public final class Renderer {
         return r
     }
 
-    public static func standardOutput(_ s: String) {
-        FileHandle.standardOutput.write(Data(s.utf8))
-    }
+    public static func standardOutput(_ s: String) { writeAll(STDOUT_FILENO, s) }
 
-    public static func standardError(_ s: String) {
-        FileHandle.standardError.write(Data(s.utf8))
+    public static func standardError(_ s: String) { writeAll(STDERR_FILENO, s) }
+
+    /// Plain write(2), unbuffered, so output and errors interleave in order.
+    static func writeAll(_ fd: Int32, _ s: String) {
+        var bytes = Array(s.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += n
+        }
+        _ = bytes.count
+        bytes.removeAll()
     }
 
     private func paint(_ s: String, _ code: String) -> String {
@@ -51,6 +63,7 @@ public final class Renderer {
 
     public func render(_ event: SessionEvent, session: Session) {
         if case .error(_, let e) = event {
+            if e.type == "KeyboardInterrupt" && color { err("\n") }
             errorCount += 1
             onError()
             err(errorReport(e, session: session))

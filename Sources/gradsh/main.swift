@@ -39,6 +39,8 @@ struct GradshCommand: ParsableCommand {
     }
 }
 
+Launcher.blockInterruptSignal()
+
 // Usage errors exit with 2 (not ArgumentParser's 64), as the contract says.
 do {
     var command = try GradshCommand.parseAsRoot()

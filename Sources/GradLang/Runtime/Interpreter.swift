@@ -65,8 +65,11 @@ public final class Interpreter {
             let bindings = globals.variables
             do {
                 try execute(stmt, display: true, in: globals)
-            } catch let e as GradError {
-                if e.type == "KeyboardInterrupt" { globals.variables = bindings }
+            } catch var e as GradError {
+                if e.type == "KeyboardInterrupt" {
+                    globals.variables = bindings
+                    e.location = stmt.location
+                }
                 emit(.error(line: displayLine, e))
             } catch let e as ReturnSignal {
                 _ = e
@@ -82,7 +85,7 @@ public final class Interpreter {
     func checkInterrupt() throws {
         if Interruption.isRequested {
             Interruption.clear()
-            throw GradError("KeyboardInterrupt", "interrupted")
+            throw GradError("KeyboardInterrupt", "interrupted; the statement's assignments were undone")
         }
     }
 

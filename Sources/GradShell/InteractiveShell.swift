@@ -1,0 +1,78 @@
+import Foundation
+import GradCore
+import GradLang
+
+/// The interactive loop: the same session and event handling as scripts, with prompts that
+/// show the grad mode, continuation prompts that name the open block, history and Ctrl-C.
+public final class InteractiveShell {
+    let runner: ScriptRunner
+    let reader: LineReader
+    let color: Bool
+    var session: Session { runner.session }
+
+    public init(session: Session, renderer: Renderer, reader: LineReader) {
+        runner = ScriptRunner(session: session, renderer: renderer, bail: false)
+        self.reader = reader
+        color = renderer.color
+    }
+
+    public static let banner = "gradsh \(GradLang.version): autograd, made visible. :help for help, Ctrl-D to leave."
+
+    /// `grad>`, `no_grad>` or `inference>`: the mode the next statement runs in.
+    public var prompt: String {
+        let mode = GradModeState.current
+        let name = mode.isInferenceEnabled ? "inference" : mode.isGradEnabled ? "grad" : "no_grad"
+        return paint(name + ">", mode.isInferenceEnabled ? "35" : mode.isGradEnabled ? "32" : "33") + " "
+    }
+
+    /// `no_grad ...>` while a block is open, `...>` for an open bracket or string.
+    public var continuationPrompt: String {
+        let head = session.innermostOpenBlock.map { $0 + " " } ?? ""
+        return paint(head + "...>", "2") + " "
+    }
+
+    private func paint(_ s: String, _ code: String) -> String {
+        // \u{1} and \u{2} tell libedit the escapes take no room on the line.
+        color ? "\u{1}\u{1B}[\(code)m\u{2}\(s)\u{1}\u{1B}[0m\u{2}" : s
+    }
+
+    /// Strips a pasted transcript's prompt: `grad> `, `no_grad ...> `, `>>> `, `... `.
+    public static func strippingPrompt(_ line: String) -> String {
+        let patterns = ["^(grad|no_grad|inference|enable_grad)( [^>]*)?> ", "^[a-z_]* ?\\.\\.\\.> ", "^>>> ", "^\\.\\.\\. "]
+        for p in patterns {
+            if let r = line.range(of: p, options: .regularExpression) { return String(line[r.upperBound...]) }
+        }
+        if line == ">>>" || line == "..." { return "" }
+        return line
+    }
+
+    /// Runs until Ctrl-D, `exit`, `quit` or `:quit`; returns the exit status.
+    public func run(showBanner: Bool = true) -> Int32 {
+        if showBanner { Renderer.standardOutput(InteractiveShell.banner + "\n") }
+        var entry: [String] = []
+        while true {
+            switch reader.read(prompt: session.isGathering ? continuationPrompt : prompt) {
+            case .endOfInput:
+                if session.isGathering { session.finish { runner.handle($0) } }
+                return 0
+            case .interrupted:
+                session.cancelPending()
+                entry = []
+            case .line(let text):
+                for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                    let line = InteractiveShell.strippingPrompt(String(raw))
+                    let word = line.trimmingCharacters(in: .whitespaces)
+                    if !session.isGathering && ["exit", "quit", "exit()", "quit()"].contains(word) { return 0 }
+                    if entry.isEmpty && word.isEmpty { continue }
+                    entry.append(line)
+                    Interruption.clear()
+                    if session.feed(line, emit: { runner.handle($0) }) == .ran {
+                        reader.addHistory(entry.joined(separator: "\n"))
+                        entry = []
+                    }
+                    if runner.quitRequested { return 0 }
+                }
+            }
+        }
+    }
+}

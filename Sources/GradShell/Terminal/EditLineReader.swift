@@ -1,0 +1,95 @@
+import Foundation
+@preconcurrency import CEditLine
+
+/// libedit's readline-compatible API: arrow keys, Ctrl-R search, TAB completion and history
+/// kept in a file, written after every entry so a crash loses nothing.
+public final class EditLineReader: LineReader {
+    private let historyPath: String
+    private var lastEntry: String?
+
+    /// `complete(lineUpToCursor)` returns candidates for the word before the cursor.
+    public init(historyPath: String, complete: @escaping (String) -> [String]) {
+        self.historyPath = historyPath
+        setlocale(LC_ALL, "")
+        if String(cString: setlocale(LC_CTYPE, nil)) == "C" { setlocale(LC_CTYPE, "C.UTF-8") }
+        Signals.installInterruptHandler()
+        EditLineCompletion.provider = complete
+        rl_attempted_completion_function = { text, _, end in
+            EditLineCompletion.matches(text: text, end: Int(end))
+        }
+        rl_basic_word_break_characters = EditLineCompletion.wordBreaks
+        // Our own byte reader: Ctrl-C ends the read at once, whatever libedit's retry rules.
+        rl_getc_function = { _ in
+            var byte: UInt8 = 0
+            while true {
+                let n = Foundation.read(STDIN_FILENO, &byte, 1)
+                if n == 1 { return Int32(byte) }
+                if n == 0 { return EOF }
+                if errno == EINTR && Signals.isInterruptPending { return EOF }
+                if errno != EINTR { return EOF }
+            }
+        }
+        using_history()
+        stifle_history(5000)
+        if FileManager.default.fileExists(atPath: historyPath) {
+            _ = read_history(historyPath)
+        }
+    }
+
+    public func read(prompt: String) -> ReadResult {
+        Signals.clearInterrupt()
+        errno = 0
+        guard let raw = readline(prompt) else {
+            if Signals.takeInterrupt() || errno == EINTR {
+                Renderer.standardOutput("^C\n")
+                return .interrupted
+            }
+            Renderer.standardOutput("\n")
+            return .endOfInput
+        }
+        defer { free(raw) }
+        if Signals.takeInterrupt() {
+            return .interrupted
+        }
+        return .line(String(cString: raw))
+    }
+
+    public func addHistory(_ entry: String) {
+        guard !entry.trimmingCharacters(in: .whitespaces).isEmpty, entry != lastEntry else { return }
+        lastEntry = entry
+        add_history(entry)
+        // Any failure only means no history is kept; the session goes on.
+        _ = write_history(historyPath)
+    }
+}
+
+/// The C callbacks libedit calls for TAB; they capture nothing, so state lives here.
+enum EditLineCompletion {
+    nonisolated(unsafe) static var provider: ((String) -> [String])?
+    nonisolated(unsafe) static var candidates: [String] = []
+    nonisolated(unsafe) static var next = 0
+    /// Characters that end a word: after `x.` the word is the attribute being typed.
+    nonisolated(unsafe) static let wordBreaks: UnsafePointer<CChar> = {
+        let s = strdup(" \t\n\"\\'`@$><=;|&{([,+-*/%.!~^")!
+        return UnsafePointer(s)
+    }()
+
+    static func matches(text: UnsafePointer<CChar>?, end: Int) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+        rl_attempted_completion_over = 1
+        var line = ""
+        if let buffer = rl_line_buffer {
+            let full = String(cString: buffer)
+            line = String(decoding: Array(full.utf8.prefix(end)), as: UTF8.self)
+        }
+        candidates = provider?(line) ?? []
+        next = 0
+        if candidates.count == 1, !candidates[0].hasSuffix("=") { rl_completion_append_character = 0 }
+        return rl_completion_matches(text) { _, state in
+            if state == 0 { EditLineCompletion.next = 0 }
+            guard EditLineCompletion.next < EditLineCompletion.candidates.count else { return nil }
+            let c = EditLineCompletion.candidates[EditLineCompletion.next]
+            EditLineCompletion.next += 1
+            return strdup(c)
+        }
+    }
+}

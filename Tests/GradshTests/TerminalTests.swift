@@ -1,0 +1,197 @@
+import Foundation
+import XCTest
+
+/// Drives the real shell on a terminal through tmux, as a person would: prompts per mode,
+/// continuation prompts, completion, history across sessions, Ctrl-C and Ctrl-D.
+final class TerminalTests: XCTestCase {
+    /// One gradsh running in its own tmux server.
+    final class Terminal {
+        let socket = "gradsh-test-\(UUID().uuidString.prefix(8))"
+        let historyFile: String
+
+        init(historyFile: String) throws {
+            self.historyFile = historyFile
+            let command = "env NO_COLOR=1 GRADSH_HISTORY=\(historyFile) \(Gradsh.binary.path)"
+            try tmux(["new-session", "-d", "-x", "110", "-y", "45", command])
+            try tmux(["set-option", "-g", "remain-on-exit", "on"])
+            try waitFor("grad>")
+        }
+
+        deinit { _ = try? tmux(["kill-server"]) }
+
+        /// Runs a tmux command through the shell, its output through a file: the tmux server
+        /// started by the first command outlives it and must not hold our pipes.
+        @discardableResult
+        func tmux(_ arguments: [String]) throws -> String {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let quoted = (["tmux", "-L", socket] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+            let status = system(quoted.joined(separator: " ") + " > \(file) 2>/dev/null < /dev/null")
+            if status == -1 { throw NSError(domain: "terminal", code: 2) }
+            return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        }
+
+        func type(_ text: String) throws { try tmux(["send-keys", "-l", text]) }
+        func key(_ name: String) throws { try tmux(["send-keys", name]) }
+        func enter(_ text: String) throws { try type(text); try key("Enter") }
+
+        var screen: String { (try? tmux(["capture-pane", "-p"])) ?? "" }
+
+        var lastLine: String {
+            screen.split(separator: "\n").last.map(String.init) ?? ""
+        }
+
+        var isFinished: Bool { (try? tmux(["display-message", "-p", "#{pane_dead}"]))?.hasPrefix("1") ?? false }
+
+        /// Waits until the screen contains `text` (or `condition` holds).
+        func waitFor(_ text: String, timeout: Double = 10) throws {
+            try waitUntil(timeout: timeout, "'\(text)' on screen") { self.screen.contains(text) }
+        }
+
+        func waitUntil(timeout: Double = 10, _ what: String, _ condition: () -> Bool) throws {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if condition() { return }
+                usleep(50_000)
+            }
+            throw NSError(domain: "terminal", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out waiting for \(what); screen:\n\(screen)"])
+        }
+    }
+
+    var history = ""
+
+    override func setUpWithError() throws {
+        guard ShellCommandsAvailable.tmux else { throw XCTSkip("tmux is not installed (.ci/run installs it)") }
+        history = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-history-\(UUID().uuidString)").path
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: history)
+    }
+
+    func testPromptsFollowTheModeAndNameTheOpenBlock() throws {
+        let t = try Terminal(historyFile: history)
+        try t.enter("x = tensor([1.0, 2.0], requires_grad=True)")
+        try t.waitFor("# leaf that requires grad")
+        try t.enter("no_grad <")
+        try t.waitFor("no_grad ...>")
+        try t.enter("  inference <")
+        try t.waitFor("inference ...>")
+        try t.enter("    p = x * 2")
+        try t.enter("  >")
+        try t.waitUntil("back in the no_grad block") { t.lastLine.hasPrefix("no_grad ...>") }
+        try t.enter(">")
+        try t.waitFor("p = tensor([2., 4.])")
+        try t.waitUntil("grad prompt") { t.lastLine == "grad>" }
+        try t.enter("y = (x +")
+        try t.waitUntil("bracket continuation") { t.lastLine.hasPrefix("...>") }
+        try t.enter("1)")
+        try t.waitFor("y = tensor([2., 3.], grad_fn=<AddBackward0>)")
+        try t.enter("set_grad_enabled(False)")
+        try t.waitUntil("no_grad prompt") { t.lastLine == "no_grad>" }
+        try t.enter("set_grad_enabled(True)")
+        try t.waitUntil("grad prompt again") { t.lastLine == "grad>" }
+    }
+
+    func testTabCompletion() throws {
+        let t = try Terminal(historyFile: history)
+        try t.enter("weights = zeros(2)")
+        try t.waitFor("weights = tensor")
+        try t.type("weigh")
+        try t.key("Tab")
+        try t.waitUntil("a variable name") { t.lastLine == "grad> weights" }
+        try t.type(".requi")
+        try t.key("Tab")
+        try t.waitUntil("a tensor attribute") { t.lastLine.hasPrefix("grad> weights.requires_grad") }
+        try t.key("C-u")
+        try t.type(":va")
+        try t.key("Tab")
+        try t.waitUntil("a command") { t.lastLine.hasPrefix("grad> :vars") }
+        try t.key("C-u")
+        try t.type("zeros(2, requ")
+        try t.key("Tab")
+        try t.waitUntil("a keyword argument") { t.lastLine.hasPrefix("grad> zeros(2, requires_grad=") }
+    }
+
+    func testHistoryPersistsAcrossSessionsAndBlocksAreOneEntry() throws {
+        do {
+            let t = try Terminal(historyFile: history)
+            try t.enter("answer = 41")
+            try t.waitFor("answer = 41")
+            try t.enter("answer = 41")
+            try t.enter("no_grad <")
+            try t.enter("  twice = answer * 2")
+            try t.enter(">")
+            try t.waitFor("twice = 82")
+            try t.key("C-d")
+            try t.waitUntil("exit on Ctrl-D") { t.isFinished }
+        }
+        let saved = try String(contentsOfFile: history, encoding: .utf8)
+        XCTAssertTrue(saved.contains("answer"), saved)
+        let t = try Terminal(historyFile: history)
+        try t.key("Up")
+        try t.waitUntil("the block recalled as one entry") { t.screen.contains("twice = answer * 2") }
+        try t.key("C-u")
+        try t.key("Up")
+        try t.key("Up")
+        try t.waitUntil("the earlier entry") { t.lastLine == "grad> answer = 41" }
+        try t.key("Up")
+        usleep(200_000)
+        XCTAssertEqual(t.lastLine, "grad> answer = 41", "the repeated entry was stored once")
+        try t.key("Enter")
+        try t.waitUntil("the recalled entry runs") { t.screen.components(separatedBy: "answer = 41").count >= 3 }
+    }
+
+    func testControlCCancelsALineAndInterruptsAStatement() throws {
+        let t = try Terminal(historyFile: history)
+        try t.enter("n = 5")
+        try t.waitFor("n = 5")
+        try t.type("this line is abandoned")
+        try t.key("C-c")
+        try t.waitUntil("a fresh prompt") { t.lastLine == "grad>" }
+        try t.enter("no_grad <")
+        try t.waitFor("no_grad ...>")
+        try t.key("C-c")
+        try t.waitUntil("the block is cancelled") { t.lastLine == "grad>" }
+        try t.enter("for i in range(1000000000) < n = i >")
+        usleep(400_000)
+        try t.key("C-c")
+        try t.waitFor("KeyboardInterrupt")
+        try t.waitUntil("a prompt after the interrupt") { t.lastLine == "grad>" }
+        try t.enter("n")
+        try t.waitUntil("n is as it was before the statement") { t.screen.contains("\n5\n") }
+        try t.enter("is_grad_enabled()")
+        try t.waitFor("True")
+    }
+
+    func testExitAndQuit() throws {
+        for word in ["exit", "quit", ":quit"] {
+            let t = try Terminal(historyFile: history)
+            try t.enter(word)
+            try t.waitUntil("\(word) leaves") { t.isFinished }
+        }
+        let t = try Terminal(historyFile: history)
+        try t.type("partial")
+        try t.key("C-d")
+        usleep(300_000)
+        XCTAssertFalse(t.isFinished, "Ctrl-D exits only on an empty line")
+        try t.key("C-u")
+        try t.key("C-d")
+        try t.waitUntil("Ctrl-D on an empty line leaves") { t.isFinished }
+    }
+
+    func testPastedTranscriptPromptsAreStripped() throws {
+        let t = try Terminal(historyFile: history)
+        try t.enter("grad> a = 3")
+        try t.waitFor("a = 3")
+        try t.enter(">>> b = a + 1")
+        try t.waitFor("b = 4")
+    }
+}
+
+enum ShellCommandsAvailable {
+    static let tmux: Bool = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/tmux") }
+    }()
+}

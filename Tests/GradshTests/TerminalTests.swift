@@ -26,14 +26,25 @@ final class TerminalTests: XCTestCase {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: file) }
             let quoted = (["tmux", "-L", socket] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-            let status = system(quoted.joined(separator: " ") + " > \(file) 2>/dev/null < /dev/null")
+            let status = system("TERM=${TERM:-xterm} " + quoted.joined(separator: " ") + " > \(file) 2>/dev/null < /dev/null")
             if status == -1 { throw NSError(domain: "terminal", code: 2) }
             return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
         }
 
         func type(_ text: String) throws { try tmux(["send-keys", "-l", text]) }
         func key(_ name: String) throws { try tmux(["send-keys", name]) }
-        func enter(_ text: String) throws { try type(text); try key("Enter") }
+
+        /// Types a line at a fresh prompt (keys typed before the prompt appears would be
+        /// echoed by the terminal instead of the line editor) and presses Enter.
+        func enter(_ text: String) throws {
+            try waitForPrompt()
+            try type(text)
+            try key("Enter")
+        }
+
+        func waitForPrompt() throws {
+            try waitUntil("a prompt") { self.lastLine.hasSuffix(">") }
+        }
 
         var screen: String { (try? tmux(["capture-pane", "-p"])) ?? "" }
 
@@ -97,6 +108,7 @@ final class TerminalTests: XCTestCase {
         let t = try Terminal(historyFile: history)
         try t.enter("weights = zeros(2)")
         try t.waitFor("weights = tensor")
+        try t.waitForPrompt()
         try t.type("weigh")
         try t.key("Tab")
         try t.waitUntil("a variable name") { t.lastLine == "grad> weights" }
@@ -129,6 +141,7 @@ final class TerminalTests: XCTestCase {
         let saved = try String(contentsOfFile: history, encoding: .utf8)
         XCTAssertTrue(saved.contains("answer"), saved)
         let t = try Terminal(historyFile: history)
+        try t.waitForPrompt()
         try t.key("Up")
         try t.waitUntil("the block recalled as one entry") { t.screen.contains("twice = answer * 2") }
         try t.key("C-u")
@@ -146,6 +159,7 @@ final class TerminalTests: XCTestCase {
         let t = try Terminal(historyFile: history)
         try t.enter("n = 5")
         try t.waitFor("n = 5")
+        try t.waitForPrompt()
         try t.type("this line is abandoned")
         try t.key("C-c")
         try t.waitUntil("a fresh prompt") { t.lastLine == "grad>" }
@@ -171,6 +185,7 @@ final class TerminalTests: XCTestCase {
             try t.waitUntil("\(word) leaves") { t.isFinished }
         }
         let t = try Terminal(historyFile: history)
+        try t.waitForPrompt()
         try t.type("partial")
         try t.key("C-d")
         usleep(300_000)

@@ -83,7 +83,7 @@ extension Tensor {
             guard shape[0] == other.shape[0] else {
                 throw TensorError.runtime("mat1 and mat2 shapes cannot be multiplied (1x\(shape[0]) and \(other.shape[0])x\(other.shape[1]))")
             }
-            return try unsqueeze(0).mm(other).squeeze(dim: 0)
+            return try unsqueeze(0).mm(other).squeeze(dim: 0, name: "SqueezeBackward4")
         }
         return try batchedMatmul(other)
     }

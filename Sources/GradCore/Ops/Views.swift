@@ -167,6 +167,11 @@ extension Tensor {
 
     /// `squeeze(dim)`: drops `dim` if its size is 1 (`SqueezeBackward1`).
     public func squeeze(dim: Int) throws -> Tensor {
+        try squeeze(dim: dim, name: "SqueezeBackward1")
+    }
+
+    /// The same, recorded under `name` (matmul of a vector records `SqueezeBackward4`).
+    func squeeze(dim: Int, name: String) throws -> Tensor {
         let d = try Shape.normalize(dim: dim, rank: rank)
         var sh = shape, st = strides
         if rank > 0 && shape[d] == 1 {
@@ -174,7 +179,7 @@ extension Tensor {
             st.remove(at: d)
         }
         let inputShape = shape
-        return try makeView(shape: sh, strides: st, offset: offset, name: "SqueezeBackward1") { _, g in
+        return try makeView(shape: sh, strides: st, offset: offset, name: name) { _, g in
             [try g.reshape(inputShape)]
         }
     }

@@ -183,6 +183,17 @@ enum HelpTopics {
         "tuple": "tuple(iterable)", "round": "round(x, ndigits=None): Python's rounding (half to even)",
         "enumerate": "enumerate(iterable, start=0): (index, item) pairs", "zip": "zip(*iterables): tuples of items",
         "sorted": "sorted(iterable, reverse=False)", "isinstance": "isinstance(value, type)", "type": "type(value)",
+        "add_": "x.add_(other, alpha=None): adds in place (version + 1); on a leaf that requires grad only under no_grad",
+        "sub_": "x.sub_(other, alpha=None): subtracts in place", "mul_": "x.mul_(other): multiplies in place",
+        "div_": "x.div_(other): divides in place", "zero_": "x.zero_(): fills with zeros in place (x.grad.zero_() resets a gradient)",
+        "fill_": "x.fill_(value): fills with one value in place", "copy_": "x.copy_(src): copies src's values in (broadcast, converted)",
+        "clamp_": "x.clamp_(min=None, max=None): clamps in place", "relu_": "x.relu_(): relu in place (saves its result)",
+        "exp_": "x.exp_(): exp in place", "abs_": "x.abs_(): abs in place", "pow_": "x.pow_(e): power in place",
+        "uniform_": "x.uniform_(a=0, b=1): fills with uniform random numbers in place",
+        "normal_": "x.normal_(mean=0, std=1): fills with normal random numbers in place",
+        "item": "x.item(): the single element as a Python number", "tolist": "x.tolist(): nested Python lists",
+        "size": "x.size(dim=None): the shape, or one dim's size", "shape": "x.shape: the shape as a tuple",
+        "contiguous": "x.contiguous(): x itself if contiguous, otherwise a copy (CloneBackward0)",
     ]
 
     /// The help text for `topic`, or nil when there is none.

@@ -1,0 +1,12 @@
+import torch.nn.functional as F
+z = torch.tensor([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]], requires_grad=True); show(1, "z", z)
+loss = F.cross_entropy(z, torch.tensor([1, 2])); show(2, "loss", loss)
+loss.backward()
+show(4, None, z.grad)
+s = torch.tensor([0.5, -0.5], requires_grad=True); show(5, "s", s)
+m = F.mse_loss(s, torch.tensor([1.0, 1.0])); show(6, "m", m)
+m.backward()
+show(8, None, s.grad)
+t = torch.tensor([[0.2, 0.8]], requires_grad=True); show(9, "t", t)
+F.softmax(t, dim=1)[0, 0].backward()
+show(11, None, t.grad)

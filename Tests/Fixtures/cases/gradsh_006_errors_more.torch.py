@@ -1,0 +1,7 @@
+x = torch.tensor([1.0, 2.0]); show(1, "x", x)
+fails(2, lambda: x.view(3))
+fails(3, lambda: x.t().t().transpose(0, 2))
+fails(4, lambda: torch.zeros(2, 3) @ torch.zeros(2, 3), match="mat1 and mat2 shapes cannot be multiplied")
+fails(5, lambda: x.sum(dim=1), match="Dimension out of range")
+show(6, None, torch.tensor([1, 2]).float().mean())
+fails(7, lambda: torch.cat([x, torch.zeros(2, 2)]))

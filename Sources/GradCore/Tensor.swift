@@ -46,6 +46,7 @@ public final class Tensor {
         self.viewBase = viewBase
         self.isViewMadeInInference = isViewMadeInInference
         self.creationMode = GradModeState.current
+        self.provenance = CreationContext.current
     }
 
     /// A fresh contiguous tensor of zeros; inference-ness follows the current mode.
@@ -127,6 +128,12 @@ extension Tensor: CustomStringConvertible {
     public var description: String {
         "Tensor(shape: \(shape), dtype: \(dtype.name), requiresGrad: \(requiresGrad), gradFn: \(gradFn?.name ?? "nil"))"
     }
+}
+
+/// What the language layer wants remembered on every tensor made from now on (the line
+/// and blocks of the statement running); the core only stores it.
+public enum CreationContext {
+    nonisolated(unsafe) public static var current: AnyObject?
 }
 
 /// Shape arithmetic shared by every op.

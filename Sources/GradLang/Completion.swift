@@ -4,7 +4,7 @@ import GradCore
 /// keywords; methods and attributes after `x.` (from the value's actual type); keyword
 /// argument names inside a call; and colon commands.
 public enum Completion {
-    public static let commandNames = [":help", ":vars", ":graph", ":dot", ":mode", ":mem", ":time", ":compare", ":load", ":reset", ":quit"]
+    public static let commandNames = [":help", ":vars", ":graph", ":why", ":dot", ":mode", ":mem", ":time", ":compare", ":load", ":lessons", ":lesson", ":reset", ":quit"]
 
     /// Every builtin name (for help suggestions).
     public static var builtinNames: [String] { Builtins.allNames }

@@ -14,15 +14,26 @@ public final class InteractiveShell {
         runner = ScriptRunner(session: session, renderer: renderer, bail: false)
         self.reader = reader
         color = renderer.color
+        runner.commands.stepInput = { [unowned reader] in
+            switch reader.read(prompt: "") {
+            case .line(let s): return s
+            case .interrupted, .endOfInput: return nil
+            }
+        }
     }
 
     public static let banner = "gradsh \(GradLang.version): autograd, made visible. :help for help, Ctrl-D to leave."
 
     /// `grad>`, `no_grad>` or `inference>`: the mode the next statement runs in.
-    public var prompt: String {
+    public var prompt: String { InteractiveShell.modePrompt(color: color, forLineEditor: true) }
+
+    /// The mode prompt; `forLineEditor` wraps colour codes so libedit does not count them.
+    static func modePrompt(color: Bool, forLineEditor: Bool = false) -> String {
         let mode = GradModeState.current
         let name = mode.isInferenceEnabled ? "inference" : mode.isGradEnabled ? "grad" : "no_grad"
-        return paint(name + ">", mode.isInferenceEnabled ? "35" : mode.isGradEnabled ? "32" : "33") + " "
+        let code = mode.isInferenceEnabled ? "35" : mode.isGradEnabled ? "32" : "33"
+        guard color else { return name + "> " }
+        return forLineEditor ? "\u{1}\u{1B}[\(code)m\u{2}\(name)>\u{1}\u{1B}[0m\u{2} " : "\u{1B}[\(code)m\(name)>\u{1B}[0m "
     }
 
     /// `no_grad ...>` while a block is open, `...>` for an open bracket or string.

@@ -12,6 +12,8 @@ public enum Launcher {
         public var quiet: Bool
         public var bail: Bool
         public var noColor: Bool
+        public var step = false
+        public var echo = false
 
         public init(file: String?, code: String?, json: Bool, quiet: Bool, bail: Bool, noColor: Bool) {
             (self.file, self.code, self.json, self.quiet, self.bail, self.noColor) = (file, code, json, quiet, bail, noColor)
@@ -59,7 +61,9 @@ public enum Launcher {
         let session = Session()
         if let code = options.code {
             let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: "<string>")
-            let failures = ScriptRunner(session: session, renderer: renderer, bail: options.bail).run(lines: ScriptRunner.lines(of: code))
+            let runner = ScriptRunner(session: session, renderer: renderer, bail: options.bail)
+            runner.echo = options.echo
+            let failures = runner.run(text: code)
             return failures > 0 ? 1 : 0
         }
         if let file = options.file {
@@ -72,7 +76,15 @@ public enum Launcher {
                 return 2
             }
             let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: file)
-            let failures = ScriptRunner(session: session, renderer: renderer, bail: options.bail).run(lines: ScriptRunner.lines(of: text))
+            let runner = ScriptRunner(session: session, renderer: renderer, bail: options.bail)
+            if options.step {
+                let stepper = StepRunner(runner: runner, prompt: { InteractiveShell.modePrompt(color: useColor) },
+                                         next: { readLine(strippingNewline: true) })
+                stepper.run(text)
+                return renderer.errorCount > 0 ? 1 : 0
+            }
+            runner.echo = options.echo
+            let failures = runner.run(text: text)
             return failures > 0 ? 1 : 0
         }
         let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: "<stdin>")
@@ -80,7 +92,14 @@ public enum Launcher {
             let reader = EditLineReader(historyPath: historyPath) { line in Completion.candidates(for: line, in: session) }
             return InteractiveShell(session: session, renderer: renderer, reader: reader).run()
         }
-        let failures = ScriptRunner(session: session, renderer: renderer, bail: options.bail).run {
+        let runner = ScriptRunner(session: session, renderer: renderer, bail: options.bail)
+        if options.echo {
+            var lines: [String] = []
+            while let line = readLine(strippingNewline: true) { lines.append(line) }
+            runner.echo = true
+            return runner.run(text: lines.joined(separator: "\n")) > 0 ? 1 : 0
+        }
+        let failures = runner.run {
             readLine(strippingNewline: true)
         }
         return failures > 0 ? 1 : 0

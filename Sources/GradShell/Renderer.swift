@@ -57,6 +57,9 @@ public final class Renderer {
         bytes.removeAll()
     }
 
+    /// Narrative text (comments shown in step mode and with --echo).
+    func dim(_ s: String) -> String { paint(s, "2") }
+
     private func paint(_ s: String, _ code: String) -> String {
         color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s
     }

@@ -7,7 +7,7 @@ import GradLang
 public final class ScriptRunner {
     public let renderer: Renderer
     public let bail: Bool
-    let session: Session
+    public let session: Session
     let commands: ShellCommands
     private(set) var quitRequested = false
     private var stopped = false
@@ -18,6 +18,14 @@ public final class ScriptRunner {
         self.bail = bail
         commands = ShellCommands(session: session, renderer: renderer)
         commands.load = { [unowned self] file, line in self.load(file, line: line) }
+        commands.lesson = { [unowned self] url in
+            let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+            let lessonRunner = ScriptRunner(session: Session(interpreter: self.session.interpreter),
+                                            renderer: self.renderer.child(sourceName: url.lastPathComponent), bail: false)
+            let stepper = StepRunner(runner: lessonRunner, prompt: { InteractiveShell.modePrompt(color: self.renderer.color) },
+                                     next: self.commands.stepInput)
+            stepper.run(text)
+        }
     }
 
     /// Handles one event of the session: renders it, or carries out a command.
@@ -28,6 +36,24 @@ public final class ScriptRunner {
         }
         renderer.render(event, session: session)
         if case .error = event, bail { stopped = true }
+    }
+
+    /// `--echo`: each statement is printed, after a mode prompt, before its results.
+    public var echo = false
+
+    /// Runs a whole text; with `echo`, statement by statement with comments and prompts.
+    @discardableResult
+    public func run(text: String) -> Int {
+        guard echo else { return run(lines: ScriptRunner.lines(of: text)) }
+        for step in ScriptSteps.split(text) where !stopped {
+            for line in step.narrative { renderer.render(.printed(line: 0, text: renderer.dim(line)), session: session) }
+            if step.code.isEmpty { continue }
+            let shown = step.code.enumerated().map { ($0.offset == 0 ? InteractiveShell.modePrompt(color: renderer.color) : "... ") + $0.element }
+            renderer.render(.printed(line: 0, text: shown.joined(separator: "\n")), session: session)
+            for line in step.code where !stopped { session.feed(line) { handle($0) } }
+        }
+        if !stopped { session.finish { handle($0) } }
+        return renderer.errorCount
     }
 
     /// Feeds lines from `next` until it returns nil (or `:quit`, or the first error with

@@ -29,12 +29,23 @@ struct GradshCommand: ParsableCommand {
     @Flag(name: .customLong("no-color"), help: "Never colour the output.")
     var noColor = false
 
+    @Flag(help: "Step through FILE: show each statement, run it when Enter is pressed (q quits).")
+    var step = false
+
+    @Flag(help: "Print each statement, after a prompt, before its results (for handouts).")
+    var echo = false
+
     func validate() throws {
         if file != nil && code != nil { throw ValidationError("give a FILE or -c CODE, not both") }
+        if step && file == nil { throw ValidationError("--step needs a FILE to step through") }
+        if step && json { throw ValidationError("--step and --json do not go together") }
     }
 
     func run() throws {
-        let status = Launcher.run(Launcher.Options(file: file, code: code, json: json, quiet: quiet, bail: bail, noColor: noColor))
+        var options = Launcher.Options(file: file, code: code, json: json, quiet: quiet, bail: bail, noColor: noColor)
+        options.step = step
+        options.echo = echo
+        let status = Launcher.run(options)
         throw ExitCode(status)
     }
 }

@@ -382,6 +382,77 @@ final class BackwardTests: XCTestCase {
         y = x  // releasing the chain must not recurse either
     }
 
+    func testEveryNodeIsReleasedWithoutBackward() throws {
+        let baselineCount = Storage.liveCount, baselineBytes = Storage.liveBytes
+        do {
+            let x = try t([0.5, 1.5, 2.5, 3.5], [2, 2], grad: true)
+            let w = try t([1, 2, 3, 4], [2, 2], grad: true)
+            let labels = try Tensor(int64s: [0, 1], shape: [2])
+            let mask = try x.gt(n(1))
+            var outputs: [Tensor] = [
+                try x.add(w),
+                try x.sub(w),
+                try x.rsub(.int(1)),
+                try x.mul(w),
+                try x.div(w),
+                try x.pow(n(2)),
+                try x.pow(w),
+                try x.neg(),
+                try x.exp(),
+                try x.log(),
+                try x.sqrt(),
+                try x.abs(),
+                try x.sin(),
+                try x.cos(),
+                try x.tanh(),
+                try x.sigmoid(),
+                try x.relu(),
+                try x.clamp(min: .float(1), max: .float(3)),
+                try x.maximum(w),
+                try x.minimum(w),
+                try Tensor.where(mask, x, w),
+                try x.sum(),
+                try x.sum(dims: [0]),
+                try x.mean(),
+                try x.mean(dims: [1]),
+                try x.prod(),
+                try x.prod(dim: 0),
+                try x.max(),
+                try x.min(),
+                try x.max(dim: 1).values,
+                try x.mm(w),
+                try x.matmul(w.select(dim: 0, index: 0)),
+                try x.view([4]),
+                try x.reshape([4]),
+                try x.t(),
+                try x.transpose(0, 1),
+                try x.permute([1, 0]),
+                try x.unsqueeze(0),
+                try x.unsqueeze(0).squeeze(),
+                try x.flatten(),
+                try x.expand([3, 2, 2]),
+                try x.index([.int(0)]),
+                try x.index([.slice(start: 1, end: nil, step: nil)]),
+                try x.index([.tensor(mask)]),
+                try x.clone(),
+                try Tensor.cat([x, w]),
+                try Tensor.stack([x, w]),
+                try x.softmax(dim: 1),
+                try x.logSoftmax(dim: 1),
+                try Tensor.mseLoss(x, w),
+                try Tensor.crossEntropy(x, labels),
+                try Tensor.linear(x, weight: w, bias: w.select(dim: 0, index: 1)),
+            ]
+            let y = try x.mul(n(1))
+            _ = try y.reluInPlace()
+            try y.indexAssign([.int(0)], n(3))
+            outputs.append(y)
+            XCTAssertTrue(outputs.allSatisfy { $0.gradFn != nil })
+        }
+        XCTAssertEqual(Storage.liveCount, baselineCount, "every graph is freed with its results: no cycles")
+        XCTAssertEqual(Storage.liveBytes, baselineBytes)
+    }
+
     func testGraphIsReleasedWithItsResult() throws {
         let before = Storage.liveCount
         do {

@@ -167,10 +167,12 @@ struct BackwardContext {
 
 extension Tensor {
     /// A new tensor object over the same memory and version counter, without autograd history.
+    /// It must not refer to `self`: a node saving its own output through it would keep
+    /// itself alive.
     func aliasWithoutGraph() -> Tensor {
         Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
                requiresGrad: false, isInference: isInference, versionCounter: versionCounter,
-               viewBase: viewBase ?? self, isViewMadeInInference: isViewMadeInInference)
+               viewBase: viewBase, isViewMadeInInference: isViewMadeInInference)
     }
 }
 

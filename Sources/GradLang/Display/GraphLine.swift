@@ -27,7 +27,10 @@ public enum GraphLine {
             return "no graph: made in inference mode, so autograd did not record it"
         }
         if !t.creationMode.isGradEnabled {
-            return "no graph: made with grad disabled (no_grad / set_grad_enabled(False)), so autograd did not record it"
+            if let block = t.origin?.blocks.last {
+                return "no graph: made inside `\(block)` (line \(t.origin!.line)), so autograd did not record it"
+            }
+            return "no graph: made with grad mode off (set_grad_enabled(False)), so autograd did not record it"
         }
         return "no graph: none of its inputs requires grad"
     }

@@ -40,6 +40,8 @@ public final class Interpreter {
     public static let maxCallDepth = 1000
     /// The line and mode in effect while a tensor is created, recorded on it for `:why`.
     public private(set) var modeStack: [String] = []
+    /// The line of the statement being executed, at any depth: where new tensors are made.
+    public private(set) var currentLine = 1
 
     public init() {}
 
@@ -70,6 +72,8 @@ public final class Interpreter {
                     globals.variables = bindings
                     e.location = stmt.location
                 }
+                if e.hint == nil { e.hint = Hints.hint(for: e, statement: stmt, interpreter: self) }
+                modeStack.removeAll()
                 emit(.error(line: displayLine, e))
             } catch let e as ReturnSignal {
                 _ = e
@@ -91,6 +95,8 @@ public final class Interpreter {
 
     func execute(_ stmt: Stmt, display: Bool, in scope: Scope) throws {
         if display { displayLine = stmt.location.line }
+        currentLine = stmt.location.line
+        updateCreationContext()
         try checkInterrupt()
         switch stmt.kind {
         case .expression(let e):
@@ -108,7 +114,7 @@ public final class Interpreter {
         case .modeBlock(let head, let body):
             let change = try modeChange(head, in: scope)
             try GradModeState.withGradMode(change) {
-                modeStack.append(head.displayName)
+                modeStack.append(Interpreter.name(of: change))
                 defer { modeStack.removeLast() }
                 for s in body { try execute(s, display: display, in: scope) }
             }
@@ -133,6 +139,23 @@ public final class Interpreter {
             throw ReturnSignal(value: try e.map { try evaluate($0, in: scope) } ?? .none)
         case .colonCommand(let text):
             emit(.command(line: stmt.location.line, text: text))
+        }
+    }
+
+    /// Tensors made from now on remember this statement's line and blocks; one Provenance
+    /// serves every tensor made while they stay the same (a loop allocates nothing).
+    func updateCreationContext() {
+        if let p = CreationContext.current as? Provenance, p.line == currentLine, p.blocks == modeStack { return }
+        CreationContext.current = Provenance(line: currentLine, blocks: modeStack)
+    }
+
+    /// How a mode change is written in gradsh.
+    static func name(of change: GradModeChange) -> String {
+        switch change {
+        case .noGrad: return "no_grad"
+        case .enableGrad: return "enable_grad"
+        case .setGradEnabled(let b): return "set_grad_enabled(\(b ? "True" : "False"))"
+        case .inference(let on): return on ? "inference" : "inference(False)"
         }
     }
 
@@ -348,7 +371,12 @@ public final class Interpreter {
         let local = Scope(parent: f.closure)
         for (i, name) in params.enumerated() { local.variables[name] = bound[i] ?? f.defaults[i] ?? Value.none }
         callDepth += 1
-        defer { callDepth -= 1 }
+        let (callerLine, callerContext) = (currentLine, CreationContext.current)
+        defer {
+            callDepth -= 1
+            currentLine = callerLine
+            CreationContext.current = callerContext
+        }
         if callDepth > Interpreter.maxCallDepth {
             throw GradError("RecursionError", "maximum recursion depth exceeded (\(Interpreter.maxCallDepth) nested calls)")
         }
@@ -362,6 +390,8 @@ public final class Interpreter {
                 }
                 return .none
             }
+            modeStack.append("@" + Interpreter.name(of: f.modes[level]) + " \(f.name)()")
+            defer { modeStack.removeLast() }
             return try GradModeState.withGradMode(f.modes[level]) { try run(level + 1) }
         }
         return try run(0)

@@ -50,7 +50,7 @@ public struct GradError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { "\(type): \(message)" }
 
     /// The same error, located at `loc` unless it already has a location.
-    func located(_ loc: SourceLocation) -> GradError {
+    public func located(_ loc: SourceLocation) -> GradError {
         var e = self
         if e.location == nil { e.location = loc }
         return e

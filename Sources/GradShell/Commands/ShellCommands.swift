@@ -14,13 +14,17 @@ final class ShellCommands {
     let renderer: Renderer
     /// Runs a script file in this session (`:load`), supplied by whoever owns the input loop.
     var load: (String, Int) -> Void = { _, _ in }
+    /// Runs a lesson in step mode (`:lesson N`).
+    var lesson: (URL) -> Void = { _ in }
+    /// Where step mode reads its key presses: a terminal line, or Enter at once in scripts.
+    var stepInput: () -> String? = { "" }
 
     init(session: Session, renderer: Renderer) {
         self.session = session
         self.renderer = renderer
     }
 
-    static let names = ["help", "vars", "graph", "dot", "mode", "mem", "time", "compare", "load", "reset", "quit"]
+    static let names = ["help", "vars", "graph", "dot", "why", "mode", "mem", "time", "compare", "load", "reset", "quit", "lessons", "lesson"]
 
     private func output(_ text: String, line: Int) {
         renderer.render(.printed(line: line, text: text), session: session)
@@ -41,6 +45,7 @@ final class ShellCommands {
         case "help", "h": help(argument, line: line)
         case "vars": vars(line: line)
         case "graph": graph(argument, line: line, dot: false)
+        case "why": why(argument, line: line)
         case "dot": graph(argument, line: line, dot: true)
         case "mode": mode(line: line)
         case "mem": memory(line: line)
@@ -49,6 +54,13 @@ final class ShellCommands {
         case "load":
             guard !argument.isEmpty else { fail(":load needs a file name", line: line, hint: "for example :load examples/01_graphs.grad"); break }
             load(argument, line)
+        case "lessons": lessons(line: line)
+        case "lesson":
+            guard let n = Int(argument), let found = Lessons.all().first(where: { $0.0 == n }) else {
+                fail(argument.isEmpty ? ":lesson needs a lesson number" : "there is no lesson \(argument)", line: line, hint: ":lessons lists them")
+                break
+            }
+            lesson(found.1)
         case "reset":
             session.interpreter.reset()
             GradModeState.reset()
@@ -104,6 +116,32 @@ final class ShellCommands {
             row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }.joined(separator: "\n")
+    }
+
+    // MARK: lessons
+
+    private func lessons(line: Int) {
+        let all = Lessons.all()
+        guard !all.isEmpty else {
+            fail("no lessons found", line: line, hint: "run gradsh from its folder, or set GRADSH_LESSONS to the examples folder")
+            return
+        }
+        output(all.map { String(format: "%2d  ", $0.0) + $0.2 }.joined(separator: "\n") + "\n:lesson N steps through lesson N", line: line)
+    }
+
+    // MARK: why
+
+    private func why(_ name: String, line: Int) {
+        guard !name.isEmpty else { fail(":why needs a variable name", line: line, hint: "for example :why p"); return }
+        guard let value = session.interpreter.globals.value(of: name) else {
+            renderer.render(.error(line: line, GradError.name(name).located(SourceLocation(line: line, column: 1))), session: session)
+            return
+        }
+        guard case .tensor(let t) = value else {
+            output("\(name) is a \(value.typeName), not a tensor: only tensors carry graphs", line: line)
+            return
+        }
+        output(Why.explain(name, t), line: line)
     }
 
     // MARK: graph and dot

@@ -1,0 +1,176 @@
+import GradCore
+
+/// Plain-words explanations: `:why NAME`, and the `hint:` after every autograd error, which
+/// names the cause and the fix and points at the line where the tensor at fault was made.
+public enum Why {
+    /// Why `name` does or does not carry a graph, where it came from, and what autograd
+    /// will refuse to do with it later.
+    public static func explain(_ name: String, _ t: Tensor) -> String {
+        let made = t.origin.map { "\(name) was made \($0.place)" } ?? "\(name) was made"
+        var lines: [String] = []
+        if let fn = t.gradFn {
+            let stats = t.graphStats
+            lines.append("\(made) by an operation on tensors that require grad, with grad mode on, so autograd recorded it.")
+            lines.append("It carries a graph: grad_fn=\(fn.name), \(stats.nodeCount) nodes, \(stats.savedTensorCount) saved tensor\(stats.savedTensorCount == 1 ? "" : "s") (\(formatBytes(stats.savedBytes))) kept alive until backward.")
+            lines.append("backward() from it sends gradients to the leaves that require grad; \(name).grad stays None unless \(name).retain_grad() is called first.")
+        } else if t.requiresGrad {
+            lines.append("\(made) as a leaf that requires grad: backward() accumulates gradients into \(name).grad.")
+            lines.append("Forbidden while grad mode is on: changing it in place (\(name).add_(...), \(name)[i] = v); do that inside no_grad < ... >, as optimizers do.")
+        } else if t.isInference {
+            lines.append("\(made) while inference mode was on, so it is an inference tensor and autograd did not record it.")
+            lines.append("Forbidden later: saving it for backward (x * \(name) fails when x requires grad), changing it in place outside inference mode, and \(name).requires_grad_().")
+            lines.append("Fix: \(name).clone() outside inference mode gives a normal tensor; or make it under no_grad instead of inference.")
+        } else if t.isGradient {
+            lines.append("\(name) is a gradient made by backward(): no graph; later backward passes add into it in place.")
+        } else if t.isDetached {
+            lines.append("\(made) by detach(): it shares memory and version counter with the original but has no graph, so gradients do not flow through it.")
+        } else if t.creationMode.isInferenceEnabled {
+            lines.append("\(made) inside inference mode as a view of a normal tensor, so it stays a normal tensor but has no graph.")
+        } else if !t.creationMode.isGradEnabled {
+            let place = t.origin.map { o in
+                o.blocks.last.map { "at line \(o.line) inside `\($0)`" } ?? "at line \(o.line) with grad mode off (after set_grad_enabled(False))"
+            } ?? "with grad mode off"
+            lines.append("\(name) was made \(place), so autograd did not record it: it has no graph.")
+            lines.append("Later graphs may use it freely, as a constant: no gradient flows back through it.")
+        } else {
+            lines.append("\(made) from inputs none of which requires grad, so there was nothing to record: it has no graph.")
+            lines.append("To track it, make an input require grad (tensor(..., requires_grad=True) or x.requires_grad_()) before computing it.")
+        }
+        if let v = t.versionIfTracked, v > 0 {
+            lines.append("It has been changed in place \(v) time\(v == 1 ? "" : "s") (_version \(v)).")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The `hint:` lines for autograd errors.
+enum Hints {
+    static func hint(for error: GradError, statement: Stmt, interpreter: Interpreter) -> String? {
+        let m = error.message
+        let tensors = referencedTensors(statement, interpreter)
+        func place(_ name: String, _ t: Tensor) -> String {
+            t.origin.map { "\(name) was created \($0.place)" } ?? "\(name) was created earlier"
+        }
+        if m.hasPrefix("Inference tensors cannot be saved for backward") || m.hasPrefix("Inplace update to inference tensor")
+            || m.hasPrefix("Setting requires_grad=True on inference tensor") {
+            if let (name, t) = tensors.first(where: { $0.1.isInference }) {
+                return "\(place(name, t)); inference tensors cannot join autograd later. Use no_grad there instead, or \(name).clone() for a normal tensor"
+            }
+            return "an inference tensor (made inside inference mode) was used here; use no_grad when making it, or clone() it"
+        }
+        if m.hasPrefix("A view was created in inference mode") {
+            return "take the view and change it in the same mode: both inside the inference block, or both outside it"
+        }
+        if m.hasPrefix("a view of a leaf Variable") || m.hasPrefix("a leaf Variable that requires grad") {
+            let leaf = tensors.first { $0.1.isLeaf && $0.1.requiresGrad } ?? tensors.first { $0.1.viewBase.map { $0.isLeaf && $0.requiresGrad } ?? false }
+            let name = leaf?.0 ?? "the tensor"
+            let origin = leaf.map { place($0.0, $0.1) + " as a leaf that requires grad; " } ?? ""
+            return "\(origin)autograd needs its value for backward. Change it inside no_grad < ... > (as an optimizer step does), or work on \(name).detach() or a clone"
+        }
+        if m.hasPrefix("one of the variables needed for gradient computation has been modified") {
+            if let culprit = staleSavedTensor(tensors, interpreter) {
+                return "\(culprit) was changed in place after an operation saved it for backward. Make the change out of place (y = y + 1), or before the operation that saves it"
+            }
+            return "a tensor saved for backward was changed in place afterwards; use an out-of-place op (y = y + 1) or recompute"
+        }
+        if m.hasPrefix("Trying to backward through the graph a second time") {
+            return "the first backward() freed the saved tensors; pass retain_graph=True to it if you need a second pass, or recompute the forward pass"
+        }
+        if m.hasPrefix("grad can be implicitly created only for scalar outputs") {
+            let name = tensors.first { $0.1.numel > 1 && $0.1.requiresGrad }.map { $0.0 } ?? "the output"
+            return "\(name) has more than one element: reduce it first (\(name).sum().backward()), or pass gradient= a tensor of its shape"
+        }
+        if m.hasPrefix("element 0 of tensors does not require grad") {
+            if let (name, t) = tensors.first(where: { !$0.1.requiresGrad }) {
+                let why = GraphLine.describe(t).replacingOccurrences(of: "no graph: ", with: "")
+                return "\(name) has no graph (\(why))\(t.origin.map { "; it was made \($0.place)" } ?? ""). Make an input require grad before computing it"
+            }
+            return "the tensor has no graph: make an input require grad (requires_grad=True) before computing it"
+        }
+        if m.hasPrefix("you can only change requires_grad flags of leaf variables") {
+            return "it is the result of an operation; use .detach() for a copy without graph"
+        }
+        if m.lowercased().contains("can require gradients") {
+            return "only float tensors can require grad: write the numbers as floats (tensor([1.0, 2.0], requires_grad=True)) or use .float()"
+        }
+        if m.hasPrefix("Mismatch in shape: grad_output") {
+            return "the gradient passed to backward() must have the output's shape"
+        }
+        if m.hasPrefix("Inference tensors do not track version counter") {
+            return "inference tensors have no _version; clone() gives a normal tensor with one"
+        }
+        return nil
+    }
+
+    /// Tensors named in the statement, with their names, in order of appearance.
+    static func referencedTensors(_ stmt: Stmt, _ interpreter: Interpreter) -> [(String, Tensor)] {
+        var names: [String] = []
+        func visit(_ e: Expr) {
+            switch e.kind {
+            case .name(let n): if !names.contains(n) { names.append(n) }
+            case .tuple(let xs), .list(let xs): xs.forEach(visit)
+            case .unary(_, let a), .logicalNot(let a): visit(a)
+            case .binary(_, let a, let b), .logicalAnd(let a, let b), .logicalOr(let a, let b): visit(a); visit(b)
+            case .comparison(let xs, _): xs.forEach(visit)
+            case .call(let f, let args): visit(f); args.forEach { visit($0.value) }
+            case .attribute(let base, _): visit(base)
+            case .subscript(let base, let items):
+                visit(base)
+                for i in items {
+                    switch i {
+                    case .expr(let x): visit(x)
+                    case .slice(let a, let b, let c): [a, b, c].compactMap { $0 }.forEach(visit)
+                    case .ellipsis: break
+                    }
+                }
+            case .conditional(let a, let b, let c): visit(a); visit(b); visit(c)
+            default: break
+            }
+        }
+        func visitTarget(_ t: Target) {
+            switch t {
+            case .name(let n, _): if !names.contains(n) { names.append(n) }
+            case .subscript(let b, _, _), .attribute(let b, _, _): visit(b)
+            case .tuple(let ts, _): ts.forEach(visitTarget)
+            }
+        }
+        func visitStmt(_ s: Stmt) {
+            switch s.kind {
+            case .expression(let e): visit(e)
+            case .assign(let ts, let e): ts.forEach(visitTarget); visit(e)
+            case .augmentedAssign(let t, _, let e): visitTarget(t); visit(e)
+            case .modeBlock(_, let body): body.forEach(visitStmt)
+            case .forLoop(let t, let e, let body): visitTarget(t); visit(e); body.forEach(visitStmt)
+            case .ifElse(let c, let a, let b): visit(c); a.forEach(visitStmt); b?.forEach(visitStmt)
+            case .returnStmt(let e): e.map(visit)
+            case .functionDef, .colonCommand: break
+            }
+        }
+        visitStmt(stmt)
+        return names.compactMap { n in
+            if case .tensor(let t)? = interpreter.globals.value(of: n) { return (n, t) }
+            return nil
+        }
+    }
+
+    /// A saved tensor changed since it was saved, in a graph reachable from the statement's
+    /// tensors, described by the variable that holds it.
+    static func staleSavedTensor(_ tensors: [(String, Tensor)], _ interpreter: Interpreter) -> String? {
+        var seen = Set<ObjectIdentifier>()
+        var stack = tensors.compactMap { $0.1.gradFn }
+        while let node = stack.popLast() {
+            guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
+            for (t, version) in node.savedTensorsForDisplay where t.versionIfTracked.map({ $0 != version }) ?? false {
+                for (name, v) in interpreter.globals.bindings {
+                    if case .tensor(let candidate) = v, candidate.storage === t.storage {
+                        let origin = candidate.origin.map { " (made \($0.place))" } ?? ""
+                        return "\(name)\(origin), saved by \(node.name),"
+                    }
+                }
+                return "a tensor saved by \(node.name)"
+            }
+            for case let e? in node.nextFunctions.map(\.0) { stack.append(e) }
+        }
+        return nil
+    }
+}

@@ -89,7 +89,10 @@ final class StepRunner {
         let steps = ScriptSteps.split(text)
         let renderer = runner.renderer
         for (i, step) in steps.enumerated() where !runner.quitRequested {
-            for line in step.narrative { renderer.render(.printed(line: 0, text: renderer.dim(line)), session: runner.session) }
+            for line in step.narrative {
+                renderer.render(.printed(line: 0, text: renderer.dim(line)), session: runner.session)
+                runner.session.feed(line) { runner.handle($0) }
+            }
             guard !step.code.isEmpty else { continue }
             let shown = step.code.enumerated().map { ($0.offset == 0 ? prompt() : "... ") + $0.element }.joined(separator: "\n")
             let help = i == 0 || steps[..<i].allSatisfy({ $0.code.isEmpty }) ? "   (Enter runs it, q quits)" : ""

@@ -46,7 +46,10 @@ public final class ScriptRunner {
     public func run(text: String) -> Int {
         guard echo else { return run(lines: ScriptRunner.lines(of: text)) }
         for step in ScriptSteps.split(text) where !stopped {
-            for line in step.narrative { renderer.render(.printed(line: 0, text: renderer.dim(line)), session: session) }
+            for line in step.narrative {
+                renderer.render(.printed(line: 0, text: renderer.dim(line)), session: session)
+                session.feed(line) { handle($0) }
+            }
             if step.code.isEmpty { continue }
             let shown = step.code.enumerated().map { ($0.offset == 0 ? InteractiveShell.modePrompt(color: renderer.color) : "... ") + $0.element }
             renderer.render(.printed(line: 0, text: shown.joined(separator: "\n")), session: session)

@@ -1,0 +1,49 @@
+import Foundation
+import XCTest
+
+/// Step mode and --echo, driven through the real binary.
+final class TeachingTests: XCTestCase {
+    var lesson: URL { Gradsh.testsFolder.deletingLastPathComponent().appendingPathComponent("examples/01_graphs.grad") }
+
+    func testStepModeRunsOneStatementPerEnterAndQuitsOnQ() throws {
+        let r = try Gradsh.run(["--step", "--no-color", lesson.path], input: "\n\nq\n", mergeOutput: true)
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.contains("grad> x = tensor([1.0, 2.0, 3.0], requires_grad=True)   (Enter runs it, q quits)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("x = tensor([1., 2., 3.], requires_grad=True)"))
+        XCTAssertTrue(r.stdout.contains("grad> x.is_leaf"))
+        XCTAssertTrue(r.stdout.contains("\nTrue\n"))
+        XCTAssertTrue(r.stdout.contains("grad> y = x * x"), "the third statement is shown")
+        XCTAssertFalse(r.stdout.contains("grad_fn=<MulBackward0>"), "but q quits before it runs")
+    }
+
+    func testStepModeRunsToTheEndWhenKeysRunOut() throws {
+        let r = try Gradsh.run(["--step", "--no-color", lesson.path], input: String(repeating: "\n", count: 40), mergeOutput: true)
+        XCTAssertTrue(r.stdout.contains("c = tensor([2., 4.])"), r.stdout)
+    }
+
+    func testEchoPrintsEachStatementBeforeItsResult() throws {
+        let r = try Gradsh.run(["--echo", "--no-color", "-c", "# a comment\nx = ones(2, requires_grad=True)\nno_grad <\n  y = x * 2\n>\ny"], mergeOutput: true)
+        XCTAssertEqual(r.stdout, """
+        # a comment
+        grad> x = ones(2, requires_grad=True)
+        x = tensor([1., 1.], requires_grad=True)
+        # leaf that requires grad: backward() accumulates into its .grad
+        grad> no_grad <
+        ...   y = x * 2
+        ... >
+        y = tensor([2., 2.])
+        # no graph: made inside `no_grad` (line 4), so autograd did not record it
+        grad> y
+        tensor([2., 2.])
+        # no graph: made inside `no_grad` (line 4), so autograd did not record it
+
+        """)
+    }
+
+    func testLessonsCommand() throws {
+        let r = try Gradsh.run(["--no-color"], input: ":lessons\n:lesson 99\n", environment: ["GRADSH_LESSONS": lesson.deletingLastPathComponent().path], mergeOutput: true)
+        XCTAssertTrue(r.stdout.contains(" 1  Lesson 1: graphs."), r.stdout)
+        XCTAssertTrue(r.stdout.contains(" 9  Lesson 9:"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("there is no lesson 99"), r.stdout)
+    }
+}

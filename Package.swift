@@ -18,9 +18,14 @@ let package = Package(
         .systemLibrary(
             name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]),
+        // Exclusivity checks at run time cost more than a small tensor op; the evaluator is
+        // single-threaded and the debug build (where tests also run) keeps them.
         .target(
-            name: "GradCore", dependencies: ["CBLAS"]),
-        .target(name: "GradLang", dependencies: ["GradCore"]),
+            name: "GradCore", dependencies: ["CBLAS"],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+        .target(
+            name: "GradLang", dependencies: ["GradCore"],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(name: "GradShell", dependencies: ["GradLang", "CEditLine"]),
         .executableTarget(
             name: "gradsh",

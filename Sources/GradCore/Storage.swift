@@ -8,13 +8,14 @@ public final class Storage {
     let raw: UnsafeMutableRawPointer
 
     /// Bytes of all storages alive right now.
-    public static var liveBytes: Int { MemoryStats.shared.liveBytes }
+    public static var liveBytes: Int { MemoryStats.liveBytes }
     /// Number of storages alive right now.
-    public static var liveCount: Int { MemoryStats.shared.liveCount }
+    public static var liveCount: Int { MemoryStats.liveCount }
 
-    /// Allocates zero-filled memory for `count` elements, refusing sizes over the limit
-    /// with an error instead of letting the allocator crash the session.
-    public init(dtype: DType, count: Int) throws {
+    /// Allocates memory for `count` elements, zero-filled unless the caller will write
+    /// every element, refusing sizes over the limit with an error instead of letting the
+    /// allocator crash the session.
+    public init(dtype: DType, count: Int, zeroed: Bool = true) throws {
         let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.itemSize)
         if overflow || count < 0 || bytes > AllocationLimit.maxBytes {
             throw TensorError.runtime(AllocationLimit.message(elements: count, dtype: dtype))
@@ -22,15 +23,15 @@ public final class Storage {
         self.dtype = dtype
         self.count = count
         let size = max(bytes, 1)
-        guard let p = calloc(size, 1) else {
+        guard let p = zeroed ? calloc(size, 1) : malloc(size) else {
             throw TensorError.runtime(AllocationLimit.message(elements: count, dtype: dtype))
         }
         raw = p
-        MemoryStats.shared.add(bytes: bytes)
+        MemoryStats.add(bytes: bytes, storages: 1)
     }
 
     deinit {
-        MemoryStats.shared.add(bytes: -count * dtype.itemSize, storages: -1)
+        MemoryStats.add(bytes: -count * dtype.itemSize, storages: -1)
         free(raw)
     }
 
@@ -69,18 +70,16 @@ public func formatBytes(_ bytes: Int) -> String {
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
 }
 
-/// Process-wide counters of live storage; only the shell's thread allocates tensors.
-final class MemoryStats: @unchecked Sendable {
-    static let shared = MemoryStats()
-    private let lock = NSLock()
-    private(set) var liveBytes = 0
-    private(set) var liveCount = 0
+/// Process-wide counters of live storage. Tensors are made and freed only on the thread
+/// that evaluates, so plain counters suffice (a lock here costs more than a small op).
+enum MemoryStats {
+    nonisolated(unsafe) static var liveBytes = 0
+    nonisolated(unsafe) static var liveCount = 0
 
-    func add(bytes: Int, storages: Int = 1) {
-        lock.lock()
+    @inline(__always)
+    static func add(bytes: Int, storages: Int) {
         liveBytes += bytes
         liveCount += storages
-        lock.unlock()
     }
 }
 

@@ -82,8 +82,8 @@ public final class Node {
     /// After an in-place op copied this node's result into `target`, the saved output must
     /// refer to `target`, so that changing `target` later is detected.
     func rebaseSavedOutput(onto target: Tensor) {
-        guard let saved = savedOutput else { return }
-        savedOutput = SavedTensor(output: target, of: self, producer: saved.producerName)
+        guard savedOutput != nil else { return }
+        savedOutput = SavedTensor(output: target, of: self)
     }
 }
 
@@ -103,23 +103,31 @@ struct SavedTensor {
     let tensor: Tensor
     let savedVersion: Int
     let isOutput: Bool
-    weak var outputNode: Node?
+    /// The node whose output this is. A saved tensor lives only inside that node, so the
+    /// node outlives it: no weak reference (and no side table) is needed.
+    unowned(unsafe) var outputNode: Node?
     /// The node that produced the tensor when it was saved, named in version errors.
-    let producerName: String?
+    let producerNode: Node?
 
     init(input: Tensor) {
         tensor = input
         savedVersion = input.versionIfTracked ?? 0
         isOutput = false
-        producerName = input.gradFn.map { SavedTensor.opName(of: $0.name) }
+        producerNode = input.gradFn
     }
 
-    init(output: Tensor, of node: Node, producer: String?) {
+    init(output: Tensor, of node: Node) {
         tensor = output.aliasWithoutGraph()
         savedVersion = output.versionIfTracked ?? 0
         isOutput = true
         outputNode = node
-        producerName = producer
+        producerNode = nil
+    }
+
+    /// The name of the op that made the saved tensor (`Exp`), for version errors.
+    var producerName: String? {
+        if isOutput { return outputNode.map { SavedTensor.opName(of: $0.name) } }
+        return producerNode.map { SavedTensor.opName(of: $0.name) }
     }
 
     /// The op name PyTorch uses in version errors: `Exp` for `ExpBackward0`.
@@ -216,7 +224,7 @@ enum Recorder {
         let node = Node(name: name, nextEdges: inputs.map(edge(to:)),
                         saved: save.map(SavedTensor.init(input:)), backward: backward)
         if saveOutput {
-            node.savedOutput = SavedTensor(output: output, of: node, producer: SavedTensor.opName(of: name))
+            node.savedOutput = SavedTensor(output: output, of: node)
         }
         output.gradFn = node
         output.requiresGrad = true

@@ -136,9 +136,13 @@ enum Kernel {
 }
 
 extension Tensor {
-    /// A contiguous tensor whose memory is about to be written in full.
+    /// A contiguous tensor whose memory is about to be written in full (not zero-filled).
     convenience init(uninitialized shape: [Int], dtype: DType) throws {
-        try self.init(zeros: shape, dtype: dtype)
+        let n = try Shape.elementCount(shape)
+        let storage = try Storage(dtype: dtype, count: n, zeroed: false)
+        let inference = GradModeState.current.isInferenceEnabled
+        self.init(storage: storage, shape: shape, strides: Shape.contiguousStrides(shape), offset: 0,
+                  isInference: inference, versionCounter: inference ? nil : VersionCounter())
     }
 
     /// This tensor's layout seen at a broadcast `shape` (stride 0 on expanded axes).

@@ -45,6 +45,15 @@ extension Tensor {
 
     /// Sums over `dims` of the raw values (no autograd), keeping reduced dims as size 1.
     private func sumValues(_ dims: [Int]) throws -> Tensor {
+        // The common case, a float tensor summed over everything: one flat loop.
+        if dtype == .float32 && isContiguous && dims.count == rank {
+            let p = UnsafePointer(storage.pointer(Float.self)) + offset
+            var total: Double = 0
+            for i in 0..<numel { total += Double(p[i]) }
+            let out = try Tensor(uninitialized: [Int](repeating: 1, count: rank), dtype: .float32)
+            out.storage.pointer(Float.self)[0] = Float(total)
+            return out
+        }
         var x = try contiguousData()
         if x.rank == 0 { return try x.freshCopy() }
         for d in dims.sorted(by: >) {

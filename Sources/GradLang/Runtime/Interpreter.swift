@@ -171,6 +171,10 @@ public final class Interpreter {
     /// Binds `value` to `target`; returns the names bound, for display. Everything is
     /// unpacked and checked before anything is bound, so a failure binds nothing.
     func assign(_ target: Target, _ value: Value, in scope: Scope) throws -> [(String, Value)] {
+        if case .name(let n, _) = target {
+            scope.variables[n] = value
+            return [(n, value)]
+        }
         var plan: [(Target, Value)] = []
         try planAssignment(target, value, into: &plan)
         var bound: [(String, Value)] = []
@@ -303,6 +307,10 @@ public final class Interpreter {
             return try unary(op, try evaluate(e, in: scope))
         case .binary(let op, let a, let b):
             let l = try evaluate(a, in: scope)
+            // A number literal next to a tensor becomes one shared 0-d tensor, made once.
+            if case .tensor(let t) = l, let constant = b.constantTensor {
+                return try binary(op, .tensor(t), .tensor(constant))
+            }
             let r = try evaluate(b, in: scope)
             return try binary(op, l, r)
         case .comparison(let operands, let ops):
@@ -326,6 +334,29 @@ public final class Interpreter {
         case .conditional(let value, let cond, let other):
             return try evaluate(cond, in: scope).truth() ? try evaluate(value, in: scope) : try evaluate(other, in: scope)
         case .call(let fnExpr, let args):
+            // x.method(...) on a tensor goes straight to the method: no bound-method value.
+            if case .attribute(let baseExpr, let name) = fnExpr.kind {
+                let base = try evaluate(baseExpr, in: scope)
+                if case .tensor(let t) = base, Methods.tensorMethods[name] != nil {
+                    var positional: [Value] = []
+                    var keywords: [(String, Value)] = []
+                    for a in args {
+                        let v = try evaluate(a.value, in: scope)
+                        if let label = a.label { keywords.append((label, v)) } else { positional.append(v) }
+                    }
+                    try checkInterrupt()
+                    var callArgs = CallArguments(positional, keywords, function: name)
+                    return try Methods.callTensorMethod(t, name, &callArgs, self)
+                }
+                let fn = try located(fnExpr.location) { try getAttribute(base, name) }
+                var positional: [Value] = []
+                var keywords: [(String, Value)] = []
+                for a in args {
+                    let v = try evaluate(a.value, in: scope)
+                    if let label = a.label { keywords.append((label, v)) } else { positional.append(v) }
+                }
+                return try call(fn, positional, keywords)
+            }
             let fn = try evaluate(fnExpr, in: scope)
             var positional: [Value] = []
             var keywords: [(String, Value)] = []

@@ -86,63 +86,106 @@ enum Methods {
         return try args.positional.map { try $0.asInt("shape") }
     }
 
+    typealias TensorMethod = (Tensor, String, CallArguments, Interpreter) throws -> Value
+
+    /// Calls `x.name(args)`. Methods are found by hashing their name: a chain of string
+    /// comparisons costs more than the arithmetic of a small tensor op.
     static func callTensorMethod(_ t: Tensor, _ name: String, _ args: inout CallArguments, _ interp: Interpreter) throws -> Value {
-        let a = args
-        func one(_ f: () throws -> Tensor) throws -> Value {
-            try a.expectCount(0)
-            return .tensor(try f())
-        }
-        switch name {
-        case "backward":
+        guard let method = tensorMethods[name] else { throw GradError.attribute("Tensor", name) }
+        return try method(t, name, args, interp)
+    }
+
+    private static func one(_ a: CallArguments, _ f: () throws -> Tensor) throws -> Value {
+        try a.expectCount(0)
+        return .tensor(try f())
+    }
+
+    static let tensorMethods: [String: TensorMethod] = {
+        var table: [String: TensorMethod] = [:]
+        func add(_ names: [String], _ body: @escaping TensorMethod) { for n in names { table[n] = body } }
+        add(["backward"]) { t, name, a, interp in
             let b = try a.bind(["gradient", "retain_graph", "create_graph", "inputs"])
             let g = try b[0].flatMap { $0.isNone ? nil : try $0.asTensor("gradient") }
             let retain = try b[1].flatMap { $0.isNone ? nil : try $0.asBool("retain_graph") }
             try t.backward(gradient: g, retainGraph: retain, createGraph: try b[2]?.asBool("create_graph") ?? false)
             return .none
-        case "retain_grad": try a.expectCount(0); try t.retainGrad(); return .none
-        case "detach": return try one { try t.detach() }
-        case "detach_": return try one { try t.detachInPlace() }
-        case "requires_grad_":
+        }
+        add(["retain_grad"]) { t, name, a, interp in
+            try a.expectCount(0); try t.retainGrad(); return .none
+        }
+        add(["detach"]) { t, name, a, interp in
+            return try one(a) { try t.detach() }
+        }
+        add(["detach_"]) { t, name, a, interp in
+            return try one(a) { try t.detachInPlace() }
+        }
+        add(["requires_grad_"]) { t, name, a, interp in
             let b = try a.bind(["requires_grad"])
             try t.setRequiresGrad(try b[0]?.asBool("requires_grad") ?? true, message: .method)
             return .tensor(t)
-        case "item":
+        }
+        add(["item"]) { t, name, a, interp in
             try a.expectCount(0)
             guard t.numel == 1 else { throw GradError.runtime("a Tensor with \(t.numel) elements cannot be converted to Scalar") }
             return pythonValue(try t.item())
-        case "tolist":
+        }
+        add(["tolist"]) { t, name, a, interp in
             try a.expectCount(0)
             return toList(t)
-        case "numel": return try { try a.expectCount(0); return .int(Int64(t.numel)) }()
-        case "dim": return try { try a.expectCount(0); return .int(Int64(t.rank)) }()
-        case "size":
+        }
+        add(["numel"]) { t, name, a, interp in
+            return try { try a.expectCount(0); return .int(Int64(t.numel)) }()
+        }
+        add(["dim"]) { t, name, a, interp in
+            return try { try a.expectCount(0); return .int(Int64(t.rank)) }()
+        }
+        add(["size"]) { t, name, a, interp in
             let b = try a.bind(["dim"])
             if let d = b[0], !d.isNone {
                 return .int(Int64(t.shape[try Shape.normalize(dim: try d.asInt("dim"), rank: t.rank)]))
             }
             return .tuple(t.shape.map { .int(Int64($0)) })
-        case "is_inference": try a.expectCount(0); return .bool(t.isInference)
-        case "is_contiguous": try a.expectCount(0); return .bool(t.isContiguous)
-        case "contiguous": return try one { try t.contiguous() }
-        case "clone": return try one { try t.clone() }
-        case "float": return try one { try t.to(.float32) }
-        case "long", "int": return try one { try t.to(.int64) }
-        case "bool": return try one { try t.to(.bool) }
-        case "to", "type":
+        }
+        add(["is_inference"]) { t, name, a, interp in
+            try a.expectCount(0); return .bool(t.isInference)
+        }
+        add(["is_contiguous"]) { t, name, a, interp in
+            try a.expectCount(0); return .bool(t.isContiguous)
+        }
+        add(["contiguous"]) { t, name, a, interp in
+            return try one(a) { try t.contiguous() }
+        }
+        add(["clone"]) { t, name, a, interp in
+            return try one(a) { try t.clone() }
+        }
+        add(["float"]) { t, name, a, interp in
+            return try one(a) { try t.to(.float32) }
+        }
+        add(["long", "int"]) { t, name, a, interp in
+            return try one(a) { try t.to(.int64) }
+        }
+        add(["bool"]) { t, name, a, interp in
+            return try one(a) { try t.to(.bool) }
+        }
+        add(["to", "type"]) { t, name, a, interp in
             let b = try a.bind(["dtype"], required: 1)
             return .tensor(try t.to(try Builtins.dtypeArgument(b[0]) ?? t.dtype))
-        case "sum":
+        }
+        add(["sum"]) { t, name, a, interp in
             let (dims, keep) = try dimArguments(a, name)
             return .tensor(try dims.map { try t.sum(dims: $0, keepdim: keep) } ?? t.sum())
-        case "mean":
+        }
+        add(["mean"]) { t, name, a, interp in
             let (dims, keep) = try dimArguments(a, name)
             return .tensor(try dims.map { try t.mean(dims: $0, keepdim: keep) } ?? t.mean())
-        case "prod":
+        }
+        add(["prod"]) { t, name, a, interp in
             let (dims, keep) = try dimArguments(a, name)
             guard let dims else { return .tensor(try t.prod()) }
             guard dims.count == 1 else { throw GradError.type("prod() takes one dim") }
             return .tensor(try t.prod(dim: dims[0], keepdim: keep))
-        case "max", "min":
+        }
+        add(["max", "min"]) { t, name, a, interp in
             if let first = a.positional.first, case .tensor(let o) = first {
                 try a.expectCount(1)
                 return .tensor(name == "max" ? try t.maximum(o) : try t.minimum(o))
@@ -152,11 +195,13 @@ enum Methods {
             guard dims.count == 1 else { throw GradError.type("\(name)() received an invalid combination of arguments") }
             let r = name == "max" ? try t.max(dim: dims[0], keepdim: keep) : try t.min(dim: dims[0], keepdim: keep)
             return .tuple([.tensor(r.values), .tensor(r.indices)])
-        case "argmax", "argmin":
+        }
+        add(["argmax", "argmin"]) { t, name, a, interp in
             let (dims, keep) = try dimArguments(a, name)
             let d = dims?.first
             return .tensor(name == "argmax" ? try t.argmax(dim: d, keepdim: keep) : try t.argmin(dim: d, keepdim: keep))
-        case "all", "any":
+        }
+        add(["all", "any"]) { t, name, a, interp in
             let (dims, keep) = try dimArguments(a, name)
             let asBool = try t.to(.bool)
             let counted = try dims.map { try asBool.sum(dims: $0, keepdim: keep) } ?? asBool.sum()
@@ -165,82 +210,181 @@ enum Methods {
                 return .tensor(try counted.eq(Tensor.wrapping(.int(Int64(n)))))
             }
             return .tensor(try counted.gt(Tensor.wrapping(.int(0))))
-        case "add": return .tensor(try t.add(try other(a, name)))
-        case "sub": return .tensor(try t.sub(try other(a, name)))
-        case "mul": return .tensor(try t.mul(try other(a, name)))
-        case "div": return .tensor(try t.div(try other(a, name)))
-        case "pow": return .tensor(try t.pow(try other(a, name, label: "exponent")))
-        case "floor_divide": return .tensor(try t.floorDivide(try other(a, name)))
-        case "remainder": return .tensor(try t.remainder(try other(a, name)))
-        case "maximum": return .tensor(try t.maximum(try other(a, name)))
-        case "minimum": return .tensor(try t.minimum(try other(a, name)))
-        case "eq": return .tensor(try t.eq(try other(a, name)))
-        case "ne": return .tensor(try t.ne(try other(a, name)))
-        case "lt": return .tensor(try t.lt(try other(a, name)))
-        case "le": return .tensor(try t.le(try other(a, name)))
-        case "gt": return .tensor(try t.gt(try other(a, name)))
-        case "ge": return .tensor(try t.ge(try other(a, name)))
-        case "logical_and": return .tensor(try t.logicalAnd(try other(a, name)))
-        case "logical_or": return .tensor(try t.logicalOr(try other(a, name)))
-        case "logical_not": return try one { try t.logicalNot() }
-        case "neg": return try one { try t.neg() }
-        case "exp": return try one { try t.exp() }
-        case "log": return try one { try t.log() }
-        case "sqrt": return try one { try t.sqrt() }
-        case "abs": return try one { try t.abs() }
-        case "sin": return try one { try t.sin() }
-        case "cos": return try one { try t.cos() }
-        case "tanh": return try one { try t.tanh() }
-        case "sigmoid": return try one { try t.sigmoid() }
-        case "relu": return try one { try t.relu() }
-        case "sign": return try one { try t.sign() }
-        case "square": return try one { try t.mul(t) }
-        case "clamp", "clip", "clamp_":
+        }
+        add(["add"]) { t, name, a, interp in
+            return .tensor(try t.add(try other(a, name)))
+        }
+        add(["sub"]) { t, name, a, interp in
+            return .tensor(try t.sub(try other(a, name)))
+        }
+        add(["mul"]) { t, name, a, interp in
+            return .tensor(try t.mul(try other(a, name)))
+        }
+        add(["div"]) { t, name, a, interp in
+            return .tensor(try t.div(try other(a, name)))
+        }
+        add(["pow"]) { t, name, a, interp in
+            return .tensor(try t.pow(try other(a, name, label: "exponent")))
+        }
+        add(["floor_divide"]) { t, name, a, interp in
+            return .tensor(try t.floorDivide(try other(a, name)))
+        }
+        add(["remainder"]) { t, name, a, interp in
+            return .tensor(try t.remainder(try other(a, name)))
+        }
+        add(["maximum"]) { t, name, a, interp in
+            return .tensor(try t.maximum(try other(a, name)))
+        }
+        add(["minimum"]) { t, name, a, interp in
+            return .tensor(try t.minimum(try other(a, name)))
+        }
+        add(["eq"]) { t, name, a, interp in
+            return .tensor(try t.eq(try other(a, name)))
+        }
+        add(["ne"]) { t, name, a, interp in
+            return .tensor(try t.ne(try other(a, name)))
+        }
+        add(["lt"]) { t, name, a, interp in
+            return .tensor(try t.lt(try other(a, name)))
+        }
+        add(["le"]) { t, name, a, interp in
+            return .tensor(try t.le(try other(a, name)))
+        }
+        add(["gt"]) { t, name, a, interp in
+            return .tensor(try t.gt(try other(a, name)))
+        }
+        add(["ge"]) { t, name, a, interp in
+            return .tensor(try t.ge(try other(a, name)))
+        }
+        add(["logical_and"]) { t, name, a, interp in
+            return .tensor(try t.logicalAnd(try other(a, name)))
+        }
+        add(["logical_or"]) { t, name, a, interp in
+            return .tensor(try t.logicalOr(try other(a, name)))
+        }
+        add(["logical_not"]) { t, name, a, interp in
+            return try one(a) { try t.logicalNot() }
+        }
+        add(["neg"]) { t, name, a, interp in
+            return try one(a) { try t.neg() }
+        }
+        add(["exp"]) { t, name, a, interp in
+            return try one(a) { try t.exp() }
+        }
+        add(["log"]) { t, name, a, interp in
+            return try one(a) { try t.log() }
+        }
+        add(["sqrt"]) { t, name, a, interp in
+            return try one(a) { try t.sqrt() }
+        }
+        add(["abs"]) { t, name, a, interp in
+            return try one(a) { try t.abs() }
+        }
+        add(["sin"]) { t, name, a, interp in
+            return try one(a) { try t.sin() }
+        }
+        add(["cos"]) { t, name, a, interp in
+            return try one(a) { try t.cos() }
+        }
+        add(["tanh"]) { t, name, a, interp in
+            return try one(a) { try t.tanh() }
+        }
+        add(["sigmoid"]) { t, name, a, interp in
+            return try one(a) { try t.sigmoid() }
+        }
+        add(["relu"]) { t, name, a, interp in
+            return try one(a) { try t.relu() }
+        }
+        add(["sign"]) { t, name, a, interp in
+            return try one(a) { try t.sign() }
+        }
+        add(["square"]) { t, name, a, interp in
+            return try one(a) { try t.mul(t) }
+        }
+        add(["clamp", "clip", "clamp_"]) { t, name, a, interp in
             let b = try a.bind(["min", "max"])
             let lo = try Builtins.scalarArg(b[0], "min"), hi = try Builtins.scalarArg(b[1], "max")
             return .tensor(name == "clamp_" ? try t.clampInPlace(min: lo, max: hi) : try t.clamp(min: lo, max: hi))
-        case "matmul": return .tensor(try t.matmul(try other(a, name)))
-        case "mm": return .tensor(try t.mm(try other(a, name, label: "mat2")))
-        case "dot": return .tensor(try t.dot(try other(a, name)))
-        case "mv": return .tensor(try t.mv(try other(a, name, label: "vec")))
-        case "t": return try one { try t.t() }
-        case "transpose":
+        }
+        add(["matmul"]) { t, name, a, interp in
+            return .tensor(try t.matmul(try other(a, name)))
+        }
+        add(["mm"]) { t, name, a, interp in
+            return .tensor(try t.mm(try other(a, name, label: "mat2")))
+        }
+        add(["dot"]) { t, name, a, interp in
+            return .tensor(try t.dot(try other(a, name)))
+        }
+        add(["mv"]) { t, name, a, interp in
+            return .tensor(try t.mv(try other(a, name, label: "vec")))
+        }
+        add(["t"]) { t, name, a, interp in
+            return try one(a) { try t.t() }
+        }
+        add(["transpose"]) { t, name, a, interp in
             let b = try a.bind(["dim0", "dim1"], required: 2)
             return .tensor(try t.transpose(try b[0]!.asInt("dim0"), try b[1]!.asInt("dim1")))
-        case "permute": return .tensor(try t.permute(try shapeArguments(a)))
-        case "reshape": return .tensor(try t.reshape(try shapeArguments(a)))
-        case "view":
+        }
+        add(["permute"]) { t, name, a, interp in
+            return .tensor(try t.permute(try shapeArguments(a)))
+        }
+        add(["reshape"]) { t, name, a, interp in
+            return .tensor(try t.reshape(try shapeArguments(a)))
+        }
+        add(["view"]) { t, name, a, interp in
             if a.positional.count == 1, case .dtype = a.positional[0] { throw GradError.runtime("view(dtype) is not supported in gradsh") }
             return .tensor(try t.view(try shapeArguments(a)))
-        case "view_as", "reshape_as", "expand_as":
+        }
+        add(["view_as", "reshape_as", "expand_as"]) { t, name, a, interp in
             let o = try other(a, name)
             return .tensor(name == "view_as" ? try t.view(o.shape) : name == "reshape_as" ? try t.reshape(o.shape) : try t.expand(o.shape))
-        case "expand": return .tensor(try t.expand(try shapeArguments(a)))
-        case "flatten":
+        }
+        add(["expand"]) { t, name, a, interp in
+            return .tensor(try t.expand(try shapeArguments(a)))
+        }
+        add(["flatten"]) { t, name, a, interp in
             let b = try a.bind(["start_dim", "end_dim"])
             return .tensor(try t.flatten(startDim: try b[0]?.asInt("start_dim") ?? 0, endDim: try b[1]?.asInt("end_dim") ?? -1))
-        case "squeeze":
+        }
+        add(["squeeze"]) { t, name, a, interp in
             let b = try a.bind(["dim"])
             if let d = b[0], !d.isNone { return .tensor(try t.squeeze(dim: try d.asInt("dim"))) }
             return .tensor(try t.squeeze())
-        case "unsqueeze":
+        }
+        add(["unsqueeze"]) { t, name, a, interp in
             let b = try a.bind(["dim"], required: 1)
             return .tensor(try t.unsqueeze(try b[0]!.asInt("dim")))
-        case "softmax", "log_softmax":
+        }
+        add(["softmax", "log_softmax"]) { t, name, a, interp in
             let b = try a.bind(["dim", "dtype"])
             guard let d = b[0], !d.isNone else {
                 throw GradError.type("\(name)() missing 1 required positional argument: 'dim'")
             }
             let dim = try d.asInt("dim")
             return .tensor(name == "softmax" ? try t.softmax(dim: dim) : try t.logSoftmax(dim: dim))
-        case "add_": return .tensor(try t.addInPlace(try other(a, name)))
-        case "sub_": return .tensor(try t.subInPlace(try other(a, name)))
-        case "mul_": return .tensor(try t.mulInPlace(try other(a, name)))
-        case "div_": return .tensor(try t.divInPlace(try other(a, name)))
-        case "pow_": return .tensor(try t.powInPlace(try other(a, name, label: "exponent")))
-        case "zero_": return try one { try t.zeroInPlace() }
-        case "relu_": return try one { try t.reluInPlace() }
-        case "exp_", "neg_", "abs_", "sqrt_", "sigmoid_", "tanh_":
+        }
+        add(["add_"]) { t, name, a, interp in
+            return .tensor(try t.addInPlace(try other(a, name)))
+        }
+        add(["sub_"]) { t, name, a, interp in
+            return .tensor(try t.subInPlace(try other(a, name)))
+        }
+        add(["mul_"]) { t, name, a, interp in
+            return .tensor(try t.mulInPlace(try other(a, name)))
+        }
+        add(["div_"]) { t, name, a, interp in
+            return .tensor(try t.divInPlace(try other(a, name)))
+        }
+        add(["pow_"]) { t, name, a, interp in
+            return .tensor(try t.powInPlace(try other(a, name, label: "exponent")))
+        }
+        add(["zero_"]) { t, name, a, interp in
+            return try one(a) { try t.zeroInPlace() }
+        }
+        add(["relu_"]) { t, name, a, interp in
+            return try one(a) { try t.reluInPlace() }
+        }
+        add(["exp_", "neg_", "abs_", "sqrt_", "sigmoid_", "tanh_"]) { t, name, a, interp in
             try a.expectCount(0)
             let base = String(name.dropLast())
             return .tensor(try t.applyInPlace { cur in
@@ -248,30 +392,37 @@ enum Methods {
                 guard case .tensor(let r) = try callTensorMethod(cur, base, &none, interp) else { return cur }
                 return r
             })
-        case "fill_":
+        }
+        add(["fill_"]) { t, name, a, interp in
             let b = try a.bind(["value"], required: 1)
             if case .tensor(let v) = b[0]! { return .tensor(try t.fillInPlace(v)) }
             guard let s = b[0]!.scalar else { throw GradError.type("fill_() value must be a number") }
             return .tensor(try t.fillInPlace(s))
-        case "copy_":
+        }
+        add(["copy_"]) { t, name, a, interp in
             let b = try a.bind(["src", "non_blocking"], required: 1)
             return .tensor(try t.copyInPlace(try b[0]!.asTensor("src")))
-        case "uniform_":
+        }
+        add(["uniform_"]) { t, name, a, interp in
             let b = try a.bind(["from", "to"])
             return .tensor(try t.uniformInPlace(try b[0]?.asDouble("from") ?? 0, try b[1]?.asDouble("to") ?? 1))
-        case "normal_":
+        }
+        add(["normal_"]) { t, name, a, interp in
             let b = try a.bind(["mean", "std"])
             return .tensor(try t.normalInPlace(mean: try b[0]?.asDouble("mean") ?? 0, std: try b[1]?.asDouble("std") ?? 1))
-        case "masked_fill":
+        }
+        add(["masked_fill"]) { t, name, a, interp in
             let b = try a.bind(["mask", "value"], required: 2)
             return .tensor(try Tensor.where(try b[0]!.asTensor("mask"), try b[1]!.asTensor("value"), t))
-        case "numpy":
-            throw GradError.runtime("gradsh has no NumPy; use .tolist() to see the values")
-        case "is_inference_tensor": return .bool(t.isInference)
-        default:
-            throw GradError.attribute("Tensor", name)
         }
-    }
+        add(["numpy"]) { t, name, a, interp in
+            throw GradError.runtime("gradsh has no NumPy; use .tolist() to see the values")
+        }
+        add(["is_inference_tensor"]) { t, name, a, interp in
+            return .bool(t.isInference)
+        }
+        return table
+    }()
 
     static func pythonValue(_ s: Scalar) -> Value {
         switch s {

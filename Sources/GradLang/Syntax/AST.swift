@@ -1,3 +1,5 @@
+import GradCore
+
 /// The syntax tree. Node names end in their role: `BinaryExpr`-style cases of `Expr.Kind`,
 /// statements as `Stmt.Kind`. Every node carries the location of its first token.
 public final class Expr {
@@ -26,6 +28,21 @@ public final class Expr {
 
     public let kind: Kind
     public let location: SourceLocation
+    /// For a number literal, the 0-d tensor that stands for it next to a tensor operand,
+    /// made once (such tensors are never changed, so one can serve every evaluation).
+    lazy var constantTensor: Tensor? = {
+        switch kind {
+        case .intLiteral(let i): return Tensor.wrapping(.int(i))
+        case .floatLiteral(let d): return Tensor.wrapping(.float(d))
+        case .unary("-", let inner):
+            switch inner.kind {
+            case .intLiteral(let i) where i != .min: return Tensor.wrapping(.int(-i))
+            case .floatLiteral(let d): return Tensor.wrapping(.float(-d))
+            default: return nil
+            }
+        default: return nil
+        }
+    }()
 
     init(_ kind: Kind, _ location: SourceLocation) {
         self.kind = kind

@@ -6,6 +6,10 @@ public final class Storage {
     public let dtype: DType
     public let count: Int
     let raw: UnsafeMutableRawPointer
+    /// The version counter of every tensor viewing this memory: bumped by each in-place
+    /// change, compared by backward with the version each saved tensor had. (Inference
+    /// tensors do not track it.)
+    var version = 0
 
     /// Bytes of all storages alive right now.
     public static var liveBytes: Int { MemoryStats.liveBytes }
@@ -81,12 +85,4 @@ enum MemoryStats {
         liveBytes += bytes
         liveCount += storages
     }
-}
-
-/// The version counter shared by a tensor and all its views: every in-place change bumps it,
-/// and backward compares it with the version each saved tensor had when it was saved.
-public final class VersionCounter {
-    public internal(set) var value: Int = 0
-    init() {}
-    func bump() { value += 1 }
 }

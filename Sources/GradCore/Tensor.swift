@@ -17,7 +17,6 @@ public final class Tensor {
     public internal(set) var retainsGrad = false
     /// Made while inference mode was on: no version counter, restricted later use.
     public let isInference: Bool
-    let versionCounter: VersionCounter?
     /// The tensor that owns the memory this one views, or nil if this is not a view.
     public let viewBase: Tensor?
     /// A view of a normal tensor taken inside inference mode may not be changed in place later.
@@ -34,7 +33,7 @@ public final class Tensor {
     public var provenance: AnyObject?
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int,
-         requiresGrad: Bool = false, isInference: Bool, versionCounter: VersionCounter?,
+         requiresGrad: Bool = false, isInference: Bool,
          viewBase: Tensor? = nil, isViewMadeInInference: Bool = false) {
         self.storage = storage
         self.shape = shape
@@ -42,7 +41,6 @@ public final class Tensor {
         self.offset = offset
         self.requiresGrad = requiresGrad
         self.isInference = isInference
-        self.versionCounter = versionCounter
         self.viewBase = viewBase
         self.isViewMadeInInference = isViewMadeInInference
         self.creationMode = GradModeState.current
@@ -55,7 +53,7 @@ public final class Tensor {
         let storage = try Storage(dtype: dtype, count: n)
         let inference = GradModeState.current.isInferenceEnabled
         self.init(storage: storage, shape: shape, strides: Shape.contiguousStrides(shape), offset: 0,
-                  isInference: inference, versionCounter: inference ? nil : VersionCounter())
+                  isInference: inference)
     }
 
     public var dtype: DType { storage.dtype }
@@ -65,12 +63,17 @@ public final class Tensor {
 
     /// The version counter's value; PyTorch refuses to report one for inference tensors.
     public func version() throws -> Int {
-        guard let v = versionCounter else { throw TensorError.runtime(AutogradMessage.inferenceVersion) }
-        return v.value
+        guard !isInference else { throw TensorError.runtime(AutogradMessage.inferenceVersion) }
+        return storage.version
     }
 
     /// The version if tracked, for display.
-    public var versionIfTracked: Int? { versionCounter?.value }
+    public var versionIfTracked: Int? { isInference ? nil : storage.version }
+
+    /// One in-place change: the counter every view of this memory shares goes up by one.
+    @inline(__always) func bumpVersion() {
+        if !isInference { storage.version += 1 }
+    }
 
     public var isContiguous: Bool { Shape.isContiguous(shape: shape, strides: strides) }
 

@@ -179,7 +179,7 @@ extension Tensor {
     /// itself alive.
     func aliasWithoutGraph() -> Tensor {
         Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
-               requiresGrad: false, isInference: isInference, versionCounter: versionCounter,
+               requiresGrad: false, isInference: isInference,
                viewBase: viewBase, isViewMadeInInference: isViewMadeInInference)
     }
 }

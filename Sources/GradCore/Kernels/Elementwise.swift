@@ -142,7 +142,7 @@ extension Tensor {
         let storage = try Storage(dtype: dtype, count: n, zeroed: false)
         let inference = GradModeState.current.isInferenceEnabled
         self.init(storage: storage, shape: shape, strides: Shape.contiguousStrides(shape), offset: 0,
-                  isInference: inference, versionCounter: inference ? nil : VersionCounter())
+                  isInference: inference)
     }
 
     /// This tensor's layout seen at a broadcast `shape` (stride 0 on expanded axes).

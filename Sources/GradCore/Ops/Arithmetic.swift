@@ -13,7 +13,7 @@ extension Tensor {
         case .bool(let b): storage.pointer(Bool.self)[0] = b
         }
         return Tensor(storage: storage, shape: [], strides: [], offset: 0,
-                      isInference: false, versionCounter: VersionCounter())
+                      isInference: false)
     }
 
     /// Promotion as PyTorch does it for these three dtypes: the higher category wins.

@@ -20,7 +20,7 @@ extension Tensor {
             let result = try GradModeState.withGradMode(.noGrad) { try compute(self) }
             try checkInPlaceResult(result)
             try Kernel.copy(result, into: self)
-            versionCounter?.bump()
+            bumpVersion()
             return self
         }
         if requiresGrad && isLeaf {
@@ -39,7 +39,7 @@ extension Tensor {
             let region = try regionIndices(in: base)
             let baseEdge = Recorder.edge(to: base)
             try Kernel.copy(result, into: self)
-            versionCounter?.bump()
+            bumpVersion()
             result.gradFn?.rebaseSavedOutput(onto: self)
             let viewShape = shape, baseShape = base.shape
             let copySlices = Node(name: "CopySlices", nextEdges: [baseEdge, Recorder.edge(to: result)], saved: []) { _, g in
@@ -57,7 +57,7 @@ extension Tensor {
             requiresGrad = true
         } else {
             try Kernel.copy(result, into: self)
-            versionCounter?.bump()
+            bumpVersion()
             gradFn = result.gradFn
             requiresGrad = result.requiresGrad
             result.gradFn?.rebaseSavedOutput(onto: self)
@@ -188,7 +188,7 @@ extension Tensor {
     func addInPlaceUnchecked(_ g: Tensor) throws {
         let sum = try GradModeState.withGradMode(.noGrad) { try add(g.converted(to: dtype)) }
         try Kernel.copy(sum, into: self)
-        versionCounter?.bump()
+        bumpVersion()
     }
 }
 

@@ -45,6 +45,30 @@ extension Tensor {
         return try dt == .bool ? out.converted(to: .bool) : out
     }
 
+    /// `bias + a @ b` for float matrices in one buffer: the bias is written into the output
+    /// and the GEMM adds onto it (beta = 1), so no separate product buffer is needed.
+    static func addmmValues(_ bias: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+        guard a.dtype == .float32, b.dtype == .float32, let la = a.blasLayout(), let lb = b.blasLayout(), k > 0 else {
+            let product = try mmValues(a, b)
+            return try Kernel.zip(product, bias.converted(to: product.dtype).expand([m, n]), Float.self, Float.self, to: .float32, +)
+        }
+        let out = try Tensor(uninitialized: [m, n], dtype: .float32)
+        let b32 = try bias.converted(to: .float32)
+        if b32.shape == [n] && b32.isContiguous {
+            let src = UnsafePointer(b32.storage.pointer(Float.self)) + b32.offset
+            let dst = out.storage.pointer(Float.self)
+            for row in 0..<m { (dst + row * n).update(from: src, count: n) }
+        } else {
+            try Kernel.copy(b32.expand([m, n]), into: out)
+        }
+        let pa = la.tensor.storage.pointer(Float.self) + la.tensor.offset
+        let pb = lb.tensor.storage.pointer(Float.self) + lb.tensor.offset
+        cblas_sgemm(CblasRowMajor, la.transposed ? CblasTrans : CblasNoTrans, lb.transposed ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, pa, Int32(la.ld), pb, Int32(lb.ld), 1, out.storage.pointer(Float.self), Int32(n))
+        return out
+    }
+
     /// `mm(a, b)` of two 2-D tensors (`MmBackward0`).
     public func mm(_ other: Tensor) throws -> Tensor {
         guard rank == 2 else { throw TensorError.runtime("self must be a matrix") }
@@ -123,7 +147,7 @@ extension Tensor {
         sh.insert(1, at: d)
         st.insert(d < rank ? strides[d] * shape[d] : 1, at: d)
         return Tensor(storage: storage, shape: sh, strides: st, offset: offset,
-                      isInference: isInference, versionCounter: versionCounter)
+                      isInference: isInference)
     }
 
     /// Batched products: broadcast batch dims, one GEMM per batch matrix.
@@ -168,9 +192,7 @@ extension Tensor {
         guard input.rank == 2 && weight.rank == 2 && input.shape[1] == weight.shape[0] else {
             throw TensorError.runtime("mat1 and mat2 shapes cannot be multiplied (\(input.shape.map(String.init).joined(separator: "x")) and \(weight.shape.map(String.init).joined(separator: "x")))")
         }
-        let product = try mmValues(input, weight)
-        let out = try Kernel.zip(product, bias.converted(to: product.dtype).expand([input.shape[0], weight.shape[1]]),
-                                 Float.self, Float.self, to: .float32, +)
+        let out = try addmmValues(bias, input, weight)
         let biasShape = bias.shape
         let save = [weight.requiresGrad ? input : nil, input.requiresGrad ? weight : nil]
         let saved = save.compactMap { $0 }

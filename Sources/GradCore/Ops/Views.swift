@@ -6,7 +6,7 @@ extension Tensor {
                   backward: @escaping Node.BackwardRule) throws -> Tensor {
         let mode = GradModeState.current
         let view = Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
-                          requiresGrad: false, isInference: isInference, versionCounter: versionCounter,
+                          requiresGrad: false, isInference: isInference,
                           viewBase: viewBase ?? self,
                           isViewMadeInInference: isViewMadeInInference || (mode.isInferenceEnabled && !isInference))
         return try Recorder.record(name, inputs: [self], output: view, backward: backward)
@@ -17,7 +17,7 @@ extension Tensor {
         if newShape == shape { return self }
         precondition(isContiguous, "reshapedData needs contiguous data")
         return Tensor(storage: storage, shape: newShape, strides: Shape.contiguousStrides(newShape),
-                      offset: offset, isInference: isInference, versionCounter: versionCounter)
+                      offset: offset, isInference: isInference)
     }
 
     /// Resolves one `-1` in a requested shape, with PyTorch's errors.
@@ -258,7 +258,7 @@ extension Tensor {
     /// `detach()`: the same memory and version counter, no history, not requiring grad.
     public func detach() throws -> Tensor {
         let t = Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
-                       requiresGrad: false, isInference: isInference, versionCounter: versionCounter)
+                       requiresGrad: false, isInference: isInference)
         t.isDetached = true
         return t
     }

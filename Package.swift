@@ -15,6 +15,7 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CFuzzerDriver", path: "Sources/CFuzzerDriver"),
         .systemLibrary(
             name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]),
@@ -30,6 +31,7 @@ let package = Package(
         .executableTarget(
             name: "gradsh",
             dependencies: ["GradShell", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "gradsh-fuzz", dependencies: ["GradLang", "CFuzzerDriver"]),
         .testTarget(name: "GradCoreTests", dependencies: ["GradCore"]),
         .testTarget(name: "GradLangTests", dependencies: ["GradLang"]),
         .testTarget(

@@ -14,6 +14,8 @@ public enum Launcher {
         public var noColor: Bool
         public var step = false
         public var echo = false
+        /// Seconds a top-level statement may run before it is interrupted.
+        public var timeout: Double?
 
         public init(file: String?, code: String?, json: Bool, quiet: Bool, bail: Bool, noColor: Bool) {
             (self.file, self.code, self.json, self.quiet, self.bail, self.noColor) = (file, code, json, quiet, bail, noColor)
@@ -59,6 +61,7 @@ public enum Launcher {
     private static func runHere(_ options: Options) -> Int32 {
         let useColor = !options.noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) != 0 && !options.json
         let session = Session()
+        session.interpreter.statementTimeLimit = options.timeout
         if let code = options.code {
             let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: "<string>")
             let runner = ScriptRunner(session: session, renderer: renderer, bail: options.bail)
@@ -71,17 +74,17 @@ public enum Launcher {
                 Renderer.standardError("gradsh: cannot read '\(file)': \(FileManager.default.fileExists(atPath: file) ? "permission denied or not a file" : "no such file")\n")
                 return 2
             }
-            guard let text = String(data: data, encoding: .utf8) else {
-                Renderer.standardError("gradsh: '\(file)' is not UTF-8 text (invalid byte at offset \(invalidUTF8Offset(data)))\n")
-                return 2
-            }
             let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: file)
             let runner = ScriptRunner(session: session, renderer: renderer, bail: options.bail)
-            if options.step {
+            if options.step, let text = String(data: data, encoding: .utf8) {
                 let stepper = StepRunner(runner: runner, prompt: { InteractiveShell.modePrompt(color: useColor) },
                                          next: { readLine(strippingNewline: true) })
                 stepper.run(text)
                 return renderer.errorCount > 0 ? 1 : 0
+            }
+            guard let text = String(data: data, encoding: .utf8), options.echo || options.step else {
+                var lines = ByteLines(data: data)
+                return runner.run(bytes: &lines) > 0 ? 1 : 0
             }
             runner.echo = options.echo
             let failures = runner.run(text: text)
@@ -99,9 +102,8 @@ public enum Launcher {
             runner.echo = true
             return runner.run(text: lines.joined(separator: "\n")) > 0 ? 1 : 0
         }
-        let failures = runner.run {
-            readLine(strippingNewline: true)
-        }
+        var lines = ByteLines(fileDescriptor: STDIN_FILENO)
+        let failures = runner.run(bytes: &lines)
         return failures > 0 ? 1 : 0
     }
 
@@ -109,22 +111,5 @@ public enum Launcher {
     static var historyPath: String {
         if let p = ProcessInfo.processInfo.environment["GRADSH_HISTORY"], !p.isEmpty { return p }
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".gradsh_history").path
-    }
-
-    /// The offset of the first byte that is not valid UTF-8.
-    static func invalidUTF8Offset(_ data: Data) -> Int {
-        var offset = 0
-        var iterator = data.makeIterator()
-        var decoder = UTF8()
-        var consumed = 0
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let s):
-                consumed += String(s).utf8.count
-                offset = consumed
-            case .emptyInput: return offset
-            case .error: return offset
-            }
-        }
     }
 }

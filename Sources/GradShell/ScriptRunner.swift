@@ -70,6 +70,24 @@ public final class ScriptRunner {
         return renderer.errorCount
     }
 
+    /// Feeds byte lines; a line that is not UTF-8 is reported with its byte offset and
+    /// replaced by an empty line, so numbering stays right and the run goes on.
+    @discardableResult
+    func run(bytes: inout ByteLines) -> Int {
+        run {
+            guard let line = bytes.next() else { return nil }
+            switch line {
+            case .text(let s): return s
+            case .invalid(let offset, let column, let byte):
+                let number = session.nextLineNumber
+                let message = String(format: "invalid UTF-8: byte 0x%02X at byte offset %d of the input", byte, offset)
+                renderer.render(.error(line: number, GradError.syntax(message, at: SourceLocation(line: number, column: column))), session: session)
+                if bail { stopped = true }
+                return ""
+            }
+        }
+    }
+
     /// `:load FILE`: runs a file in the same interpreter, its lines numbered on their own.
     func load(_ path: String, line: Int) {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {

@@ -35,16 +35,21 @@ struct GradshCommand: ParsableCommand {
     @Flag(help: "Print each statement, after a prompt, before its results (for handouts).")
     var echo = false
 
+    @Option(help: "Interrupt any statement that runs longer than this many seconds, as Ctrl-C would.")
+    var timeout: Double?
+
     func validate() throws {
         if file != nil && code != nil { throw ValidationError("give a FILE or -c CODE, not both") }
         if step && file == nil { throw ValidationError("--step needs a FILE to step through") }
         if step && json { throw ValidationError("--step and --json do not go together") }
+        if let t = timeout, !(t > 0 && t.isFinite) { throw ValidationError("--timeout needs a positive number of seconds") }
     }
 
     func run() throws {
         var options = Launcher.Options(file: file, code: code, json: json, quiet: quiet, bail: bail, noColor: noColor)
         options.step = step
         options.echo = echo
+        options.timeout = timeout
         let status = Launcher.run(options)
         throw ExitCode(status)
     }

@@ -37,7 +37,8 @@ public final class Interpreter {
     /// The line of the statement whose result would be displayed: where events are reported.
     var displayLine = 1
     private var callDepth = 0
-    public static let maxCallDepth = 1000
+    /// Nested calls allowed before a RecursionError (lower under the fuzzer's small stack).
+    nonisolated(unsafe) public static var maxCallDepth = 1000
     /// The line and mode in effect while a tensor is created, recorded on it for `:why`.
     public private(set) var modeStack: [String] = []
     /// The line of the statement being executed, at any depth: where new tensors are made.
@@ -65,10 +66,12 @@ public final class Interpreter {
             // Ctrl-C undoes the interrupted statement's bindings; other errors keep what
             // completed before them, as Python does.
             let bindings = globals.variables
+            deadline = statementTimeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64(Swift.max($0, 0) * 1e9) } ?? .max
+            defer { deadline = .max }
             do {
                 try execute(stmt, display: true, in: globals)
             } catch var e as GradError {
-                if e.type == "KeyboardInterrupt" {
+                if e.type == "KeyboardInterrupt" || e.type == "TimeoutError" {
                     globals.variables = bindings
                     e.location = stmt.location
                 }
@@ -86,10 +89,18 @@ public final class Interpreter {
 
     struct ReturnSignal: Error { let value: Value }
 
+    /// `--timeout`: the longest a top-level statement may run, in seconds (nil: no limit).
+    public var statementTimeLimit: Double?
+    private var deadline: UInt64 = .max
+
     func checkInterrupt() throws {
         if Interruption.isRequested {
             Interruption.clear()
             throw GradError("KeyboardInterrupt", "interrupted; the statement's assignments were undone")
+        }
+        if deadline != .max && DispatchTime.now().uptimeNanoseconds > deadline {
+            deadline = .max
+            throw GradError("TimeoutError", "the statement ran longer than the \(Repr.pythonFloat(statementTimeLimit ?? 0)) s allowed by --timeout; its assignments were undone")
         }
     }
 

@@ -1,0 +1,71 @@
+import Foundation
+import GradLang
+
+/// Lines read as bytes, so that input which is not UTF-8 gets a located error (with the
+/// byte offset) instead of being silently altered; NUL bytes and CRLF endings are handled.
+struct ByteLines {
+    enum Line {
+        case text(String)
+        /// Not UTF-8: the offset of the first bad byte in the whole input, and its column.
+        case invalid(byteOffset: Int, column: Int, byte: UInt8)
+    }
+
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var consumed = 0
+    private var atEnd = false
+
+    init(fileDescriptor: Int32) {
+        fd = fileDescriptor
+    }
+
+    /// A whole input held in memory.
+    init(data: Data) {
+        fd = -1
+        buffer = Array(data)
+        atEnd = true
+    }
+
+    mutating func next() -> Line? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                var bytes = Array(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                let start = consumed
+                consumed += bytes.count + 1
+                if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+                return decode(bytes, start: start)
+            }
+            if atEnd {
+                guard !buffer.isEmpty else { return nil }
+                var bytes = buffer
+                buffer = []
+                let start = consumed
+                consumed += bytes.count
+                if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+                return decode(bytes, start: start)
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, 65536) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { atEnd = true } else { buffer += chunk[..<n] }
+        }
+    }
+
+    private func decode(_ bytes: [UInt8], start: Int) -> Line {
+        if let s = String(validating: bytes, as: UTF8.self) { return .text(s) }
+        // Find the first byte that breaks the encoding.
+        var i = 0
+        var column = 1
+        while i < bytes.count {
+            let b = bytes[i]
+            let length = b < 0x80 ? 1 : b >> 5 == 0b110 ? 2 : b >> 4 == 0b1110 ? 3 : b >> 3 == 0b11110 ? 4 : 0
+            if length == 0 || i + length > bytes.count || String(validating: bytes[i..<i + length], as: UTF8.self) == nil {
+                return .invalid(byteOffset: start + i, column: column, byte: b)
+            }
+            i += length
+            column += 1
+        }
+        return .invalid(byteOffset: start, column: 1, byte: bytes.first ?? 0)
+    }
+}

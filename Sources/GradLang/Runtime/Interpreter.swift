@@ -66,6 +66,7 @@ public final class Interpreter {
             // Ctrl-C undoes the interrupted statement's bindings; other errors keep what
             // completed before them, as Python does.
             let bindings = globals.variables
+            failureHandled = false
             deadline = statementTimeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64(Swift.max($0, 0) * 1e9) } ?? .max
             defer { deadline = .max }
             do {
@@ -104,11 +105,29 @@ public final class Interpreter {
         }
     }
 
+    /// Set once the innermost failing statement has put back what it changed, so the
+    /// statements around it do not undo work that completed before it.
+    private var failureHandled = false
+
     func execute(_ stmt: Stmt, display: Bool, in scope: Scope) throws {
         if display { displayLine = stmt.location.line }
         currentLine = stmt.location.line
         updateCreationContext()
-        try checkInterrupt()
+        let generator = DefaultGenerator.shared
+        do {
+            try checkInterrupt()
+            try executeUnguarded(stmt, display: display, in: scope)
+        } catch {
+            // A failed statement leaves no trace of its own: not even random numbers drawn.
+            if !failureHandled {
+                failureHandled = true
+                DefaultGenerator.shared = generator
+            }
+            throw error
+        }
+    }
+
+    private func executeUnguarded(_ stmt: Stmt, display: Bool, in scope: Scope) throws {
         switch stmt.kind {
         case .expression(let e):
             let v = try evaluate(e, in: scope)

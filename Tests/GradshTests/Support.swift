@@ -26,6 +26,12 @@ enum Gradsh {
     /// Runs gradsh with `arguments`, feeding `input` on standard input.
     static func run(_ arguments: [String], input: String = "", environment: [String: String] = [:],
                     mergeOutput: Bool = false) throws -> Result {
+        try run(arguments, inputData: Data(input.utf8), environment: environment, mergeOutput: mergeOutput)
+    }
+
+    /// Runs gradsh with `arguments`, feeding raw bytes on standard input.
+    static func run(_ arguments: [String], inputData: Data, environment: [String: String] = [:],
+                    mergeOutput: Bool = false) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -45,7 +51,7 @@ enum Gradsh {
         process.standardError = mergeOutput ? outHandle : errHandle
         _ = stdout; _ = stderr
         try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
+        stdin.fileHandleForWriting.write(inputData)
         try stdin.fileHandleForWriting.close()
         process.waitUntilExit()
         try outHandle.close(); try errHandle.close()

@@ -51,6 +51,15 @@ enum Builtins {
 
     // MARK: helpers
 
+    /// The number of items of `range(start, stop, step)`.
+    static func rangeLength(_ start: Int64, _ stop: Int64, _ step: Int64) -> Int64? {
+        guard step != 0 else { return nil }
+        let (span, o) = step > 0 ? stop.subtractingReportingOverflow(start) : start.subtractingReportingOverflow(stop)
+        if o { return .max }
+        let s = step > 0 ? step : -step
+        return span <= 0 ? 0 : (span - 1) / s + 1
+    }
+
     /// Sizes given as `zeros(2, 3)`, `zeros((2, 3))` or `zeros([2, 3])`.
     static func sizes(_ args: CallArguments, name: String = "size") throws -> [Int] {
         if args.positional.count == 1, case .int = args.positional[0] { return [try args.positional[0].asInt(name)] }
@@ -452,8 +461,7 @@ enum Builtins {
                 guard t.rank > 0 else { throw GradError.type("len() of a 0-d tensor") }
                 return .int(Int64(t.shape[0]))
             case .range(let a, let b, let s):
-                let n = s > 0 ? (b - a + s - 1) / s : (a - b - s - 1) / (-s)
-                return .int(Swift.max(n, 0))
+                return .int(rangeLength(a, b, s) ?? 0)
             case .loader(let l): return .int(Int64(l.count))
             case .dataset(let d): return .int(Int64(d.count))
             case .module(let m as Sequential): return .int(Int64(m.modules.count))
@@ -531,14 +539,14 @@ enum Builtins {
             if args.positional.isEmpty { return .list(ListStorage([])) }
             try args.expectCount(1)
             var items: [Value] = []
-            try interp.forEachItem(of: args.positional[0]) { items.append($0) }
+            try interp.forEachItem(of: args.positional[0], collecting: true) { items.append($0) }
             return .list(ListStorage(items))
         }
         add("tuple") { args, interp in
             if args.positional.isEmpty { return .tuple([]) }
             try args.expectCount(1)
             var items: [Value] = []
-            try interp.forEachItem(of: args.positional[0]) { items.append($0) }
+            try interp.forEachItem(of: args.positional[0], collecting: true) { items.append($0) }
             return .tuple(items)
         }
         add("round") { args, _ in
@@ -560,14 +568,14 @@ enum Builtins {
             let b = try args.bind(["iterable", "start"], required: 1)
             var i = Int64(try b[1]?.asInt("start") ?? 0)
             var items: [Value] = []
-            try interp.forEachItem(of: b[0]!) { items.append(.tuple([.int(i), $0])); i += 1 }
+            try interp.forEachItem(of: b[0]!, collecting: true) { items.append(.tuple([.int(i), $0])); i += 1 }
             return .list(ListStorage(items))
         }
         add("zip") { args, interp in
             try args.rejectKeywords()
             let seqs = try args.positional.map { v -> [Value] in
                 var items: [Value] = []
-                try interp.forEachItem(of: v) { items.append($0) }
+                try interp.forEachItem(of: v, collecting: true) { items.append($0) }
                 return items
             }
             let n = seqs.map(\.count).min() ?? 0
@@ -576,7 +584,7 @@ enum Builtins {
         add("sorted") { args, interp in
             let b = try args.bind(["iterable", "reverse"], required: 1)
             var items: [Value] = []
-            try interp.forEachItem(of: b[0]!) { items.append($0) }
+            try interp.forEachItem(of: b[0]!, collecting: true) { items.append($0) }
             var failure: Error?
             items.sort { a, c in
                 do { return try interp.compare("<", a, c).truth() } catch { failure = error; return false }

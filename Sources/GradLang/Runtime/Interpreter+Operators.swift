@@ -50,15 +50,21 @@ extension Interpreter {
             return try intBinary(op, Int64(try l.asInt("operand")), Int64(try r.asInt("operand")), l, r)
         case (.float, _) where r.scalar != nil, (_, .float) where l.scalar != nil:
             return try floatBinary(op, l.scalar!.doubleValue, r.scalar!.doubleValue, l, r)
-        case (.str(let a), .str(let b)) where op == "+": return .str(a + b)
+        case (.str(let a), .str(let b)) where op == "+":
+            try checkSize(a.utf8.count + b.utf8.count)
+            return .str(a + b)
         case (.str(let s), .int(let n)) where op == "*", (.int(let n), .str(let s)) where op == "*":
             return .str(n > 0 ? String(repeating: s, count: Int(try checkedRepeat(n, s.count))) : "")
         case (.str, _) where op == "+":
             throw GradError.type("can only concatenate str (not \"\(r.typeName)\") to str")
         case (.str(let s), _) where op == "%":
             return .str(try percentFormat(s, r))
-        case (.list(let a), .list(let b)) where op == "+": return .list(ListStorage(a.items + b.items))
-        case (.tuple(let a), .tuple(let b)) where op == "+": return .tuple(a + b)
+        case (.list(let a), .list(let b)) where op == "+":
+            try checkSize(a.items.count + b.items.count)
+            return .list(ListStorage(a.items + b.items))
+        case (.tuple(let a), .tuple(let b)) where op == "+":
+            try checkSize(a.count + b.count)
+            return .tuple(a + b)
         case (.list(let a), .int(let n)) where op == "*", (.int(let n), .list(let a)) where op == "*":
             _ = try checkedRepeat(n, a.items.count)
             return .list(ListStorage(Array(repeating: a.items, count: Swift.max(Int(n), 0)).flatMap { $0 }))
@@ -72,8 +78,17 @@ extension Interpreter {
     /// Refuses repetitions that would build an enormous string or list.
     private func checkedRepeat(_ n: Int64, _ size: Int) throws -> Int64 {
         let (total, o) = n.multipliedReportingOverflow(by: Int64(size))
-        if o || total > 100_000_000 { throw GradError("MemoryError", "the repeated sequence would be too large") }
+        if o || total > Interpreter.maxSequenceLength { throw GradError("MemoryError", "the repeated sequence would be too large") }
         return n
+    }
+
+    /// Strings and lists longer than this are refused instead of exhausting memory.
+    static let maxSequenceLength: Int64 = 100_000_000
+
+    func checkSize(_ n: Int) throws {
+        if Int64(n) > Interpreter.maxSequenceLength {
+            throw GradError("MemoryError", "a string or list of \(n) items is longer than gradsh allows (\(Interpreter.maxSequenceLength))")
+        }
     }
 
     private func percentFormat(_ format: String, _ arg: Value) throws -> String {

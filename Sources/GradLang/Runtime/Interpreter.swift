@@ -460,7 +460,9 @@ public final class Interpreter {
 
     // MARK: iteration
 
-    func forEachItem(of value: Value, _ body: (Value) throws -> Void) throws {
+    /// `collecting`: the items are being gathered into a list (so a huge range is refused
+    /// up front instead of exhausting memory).
+    func forEachItem(of value: Value, collecting: Bool = false, _ body: (Value) throws -> Void) throws {
         switch value {
         case .list(let l):
             var i = 0
@@ -471,6 +473,9 @@ public final class Interpreter {
         case .tuple(let items): for v in items { try body(v) }
         case .range(let start, let stop, let step):
             var i = start
+            if let n = Builtins.rangeLength(start, stop, step), collecting, n > Interpreter.maxSequenceLength {
+                throw GradError("MemoryError", "range of \(n) items is too long to turn into a list")
+            }
             while step > 0 ? i < stop : i > stop {
                 try body(.int(i))
                 i += step

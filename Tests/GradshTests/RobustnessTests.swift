@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+
+/// Whatever arrives, gradsh answers with a located error and goes on; nothing crashes.
+final class RobustnessTests: XCTestCase {
+    func testLimitsGiveClearErrors() throws {
+        let script = """
+        s = "ab"
+        for i in range(100) < s = s + s >
+        l = list(range(10**12))
+        x = zeros(10**10)
+        y = 2 ** 10**18
+        z = eye(10**6)
+        t = tensor([1, 2]) // 0
+        q = "a" * 10**12
+        def f(n) < return f(n + 1) >
+        f(0)
+        deep = \(String(repeating: "(", count: 400))1\(String(repeating: ")", count: 400))
+        print("still here")
+        """
+        let r = try Gradsh.run(["--json"], input: script)
+        XCTAssertEqual(r.status, 1)
+        let types = r.stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let e = obj["error"] as? [String: Any] else { return nil }
+            return e["type"] as? String
+        }
+        XCTAssertEqual(types, ["MemoryError", "MemoryError", "RuntimeError", "OverflowError", "RuntimeError", "RuntimeError",
+                               "MemoryError", "RecursionError", "SyntaxError"])
+        XCTAssertTrue(r.stdout.contains("{\"line\": 12, \"print\": \"still here\"}"), r.stdout)
+    }
+
+    func testBinaryGarbageOnStandardInput() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5 {
+            let bytes = (0..<2000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let r = try Gradsh.run(["--no-color"], inputData: Data(bytes) + Data("\nprint(\"alive\")\n".utf8))
+            XCTAssertTrue([0, 1].contains(r.status), "exit status \(r.status): \(r.stderr.suffix(400))")
+            XCTAssertTrue(r.stdout.hasSuffix("alive\n"), r.stdout.suffix(200).description)
+        }
+    }
+
+    func testInvalidUTF8AndNulBytesAreLocated() throws {
+        let r = try Gradsh.run(["--no-color"], inputData: Data([0x78, 0x20, 0x3D, 0x20, 0x31, 0x0A, 0x79, 0x20, 0x3D, 0xFF, 0x0A, 0x7A, 0x00, 0x0A, 0x78, 0x0A]))
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("<stdin>:2:4: error: SyntaxError: invalid UTF-8: byte 0xFF at byte offset 9 of the input"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("<stdin>:3:2: error: SyntaxError: source code cannot contain null bytes"), r.stderr)
+        XCTAssertTrue(r.stdout.hasSuffix("1\n"), r.stdout)
+    }
+
+    func testTimeoutInterruptsLikeControlC() throws {
+        let r = try Gradsh.run(["--no-color", "--timeout", "0.2", "-c", "n = 1\nfor i in range(10**12) < n = i >\nn"], mergeOutput: true)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stdout.contains("TimeoutError"), r.stdout)
+        XCTAssertTrue(r.stdout.hasSuffix("\n1\n"), r.stdout)
+    }
+
+    func testCommandLineMisuse() throws {
+        for (args, status) in [(["--bogus"], 2), (["-c"], 2), (["no-such-file.grad"], 2), (["--step"], 2), (["--timeout", "0", "-c", "1"], 2),
+                               (["a.grad", "-c", "1"], 2), (["--help"], 0), (["--version"], 0), (["-c", "1 +"], 1), (["-c", "1"], 0)] as [([String], Int32)] {
+            let r = try Gradsh.run(args)
+            XCTAssertEqual(r.status, status, "\(args): \(r.stderr)")
+        }
+        let unreadable = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-dir-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: unreadable, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: unreadable) }
+        XCTAssertEqual(try Gradsh.run([unreadable.path]).status, 2, "a folder is not a script")
+    }
+}

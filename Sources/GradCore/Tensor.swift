@@ -157,7 +157,14 @@ public enum Shape {
         return n
     }
 
+    /// Shared stride arrays for the common small ranks: making a new array costs more than
+    /// a small elementwise op.
+    private static let strides0: [Int] = []
+    private static let strides1: [Int] = [1]
+
     public static func contiguousStrides(_ shape: [Int]) -> [Int] {
+        if shape.isEmpty { return strides0 }
+        if shape.count == 1 { return strides1 }
         var strides = [Int](repeating: 1, count: shape.count)
         var acc = 1
         for d in stride(from: shape.count - 1, through: 0, by: -1) {
@@ -187,6 +194,8 @@ public enum Shape {
 
     /// The broadcast shape of two shapes, or PyTorch's error.
     public static func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
+        if a == b || b.isEmpty { return a }
+        if a.isEmpty { return b }
         let n = max(a.count, b.count)
         var out = [Int](repeating: 1, count: n)
         for i in 0..<n {

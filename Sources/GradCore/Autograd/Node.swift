@@ -200,7 +200,23 @@ enum Recorder {
         return n
     }
 
-    /// True when an op over `inputs` must record a node now.
+    /// True when an op over these inputs must record a node now. Ops ask before building
+    /// their backward rule, so an op that records nothing allocates nothing for autograd.
+    @inline(__always)
+    static func shouldRecord(_ a: Tensor) -> Bool {
+        a.requiresGrad && GradModeState.current.isRecording
+    }
+
+    @inline(__always)
+    static func shouldRecord(_ a: Tensor, _ b: Tensor) -> Bool {
+        (a.requiresGrad || b.requiresGrad) && GradModeState.current.isRecording
+    }
+
+    @inline(__always)
+    static func shouldRecord(_ a: Tensor, _ b: Tensor, _ c: Tensor) -> Bool {
+        (a.requiresGrad || b.requiresGrad || c.requiresGrad) && GradModeState.current.isRecording
+    }
+
     @inline(__always)
     static func shouldRecord(_ inputs: [Tensor]) -> Bool {
         guard GradModeState.current.isRecording else { return false }

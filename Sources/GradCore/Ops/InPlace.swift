@@ -140,6 +140,7 @@ extension Tensor {
     public func zeroInPlace() throws -> Tensor {
         try modifyInPlace(others: []) { cur in
             let out = try Tensor.zeros(cur.shape, dtype: cur.dtype)
+            guard Recorder.shouldRecord(cur) else { return out }
             return try Recorder.record("ZeroBackward0", inputs: [cur], output: out) { _, g in
                 [try g.mul(Tensor.wrapping(.float(0)))]
             }
@@ -159,6 +160,7 @@ extension Tensor {
             let out = try GradModeState.withGradMode(.noGrad) {
                 try value.converted(to: cur.dtype).expand(cur.shape).freshCopy()
             }
+            guard Recorder.shouldRecord(cur, value) else { return out }
             return try Recorder.record("FillBackward1", inputs: [cur, value], output: out) { ctx, g in
                 [ctx.needsGrad(0) ? try g.mul(Tensor.wrapping(.float(0))) : nil,
                  ctx.needsGrad(1) ? try g.sum() : nil]
@@ -177,6 +179,7 @@ extension Tensor {
                 try src.converted(to: cur.dtype).expand(cur.shape).freshCopy()
             }
             let srcShape = src.shape, srcDtype = src.dtype
+            guard Recorder.shouldRecord(cur, src) else { return out }
             return try Recorder.record("CopyBackwards", inputs: [cur, src], output: out) { ctx, g in
                 [ctx.needsGrad(0) ? try g.mul(Tensor.wrapping(.float(0))) : nil,
                  ctx.needsGrad(1) ? try g.converted(to: srcDtype).sumTo(srcShape) : nil]

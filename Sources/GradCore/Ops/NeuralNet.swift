@@ -29,6 +29,7 @@ extension Tensor {
             for k in 0..<n { p[k * s] /= total }
         }
         let d = try Shape.normalize(dim: dim, rank: Swift.max(rank, 1))
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("SoftmaxBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
             return [try y.mul(g.sub(g.mul(y).sum(dims: [d], keepdim: true)))]
@@ -45,6 +46,7 @@ extension Tensor {
             for k in 0..<n { p[k * s] -= lse }
         }
         let d = try Shape.normalize(dim: dim, rank: Swift.max(rank, 1))
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("LogSoftmaxBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
             return [try g.sub(y.exp().mul(g.sum(dims: [d], keepdim: true)))]
@@ -64,6 +66,7 @@ extension Tensor {
         }
         let n = Double(Swift.max(sq.numel, 1))
         let (si, st) = (input.shape, target.shape)
+        guard Recorder.shouldRecord(input, target) else { return out }
         return try Recorder.record("MseLossBackward0", inputs: [input, target], output: out, save: [input, target]) { ctx, g in
             let d = try ctx.saved(0).sub(ctx.saved(1))
             var scale = try d.mul(Tensor.wrapping(.float(2)))
@@ -106,6 +109,7 @@ extension Tensor {
         default: throw TensorError.value("\(reduction) is not a valid value for reduction")
         }
         let inputShape = input.shape
+        guard Recorder.shouldRecord(input) else { return out }
         return try Recorder.record("NllLossBackward0", inputs: [input], output: out, save: [target]) { ctx, g in
             _ = try ctx.saved(0)
             let gv = try g.converted(to: .float32).contiguousData().doubles()

@@ -86,8 +86,19 @@ extension Tensor {
 
     /// `sum()`: all elements (`SumBackward0`).
     public func sum() throws -> Tensor {
-        let out = try sumValues(Array(0..<rank)).reshapedData([])
+        let out: Tensor
+        if dtype == .float32 && isContiguous {
+            // The common case in one flat loop, straight into a 0-d result.
+            let p = UnsafePointer(storage.pointer(Float.self)) + offset
+            var total: Double = 0
+            for i in 0..<numel { total += Double(p[i]) }
+            out = try Tensor(uninitialized: [], dtype: .float32)
+            out.storage.pointer(Float.self)[0] = Float(total)
+        } else {
+            out = try sumValues(Array(0..<rank)).reshapedData([])
+        }
         let inputShape = shape
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("SumBackward0", inputs: [self], output: out) { _, g in
             [try g.expand(inputShape)]
         }
@@ -98,6 +109,7 @@ extension Tensor {
         let ds = try reductionDims(dims)
         let out = try sumValues(ds).reshapedData(reducedShape(ds, keepdim: keepdim))
         let inputShape = shape
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("SumBackward1", inputs: [self], output: out) { _, g in
             [try Tensor.expandReducedStatic(g, dims: ds, keepdim: keepdim, to: inputShape)]
         }
@@ -124,6 +136,7 @@ extension Tensor {
         let total = try sumValues(Array(0..<rank)).reshapedData([])
         let out = try Kernel.map(total, Float.self, to: .float32) { numel == 0 ? .nan : $0 / Float(n) }
         let inputShape = shape
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("MeanBackward0", inputs: [self], output: out) { _, g in
             [try g.div(Tensor.wrapping(.float(Double(n)))).expand(inputShape)]
         }
@@ -136,6 +149,7 @@ extension Tensor {
         let total = try sumValues(ds).reshapedData(reducedShape(ds, keepdim: keepdim))
         let out = try Kernel.map(total, Float.self, to: .float32) { $0 / Float(n) }
         let inputShape = shape
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("MeanBackward1", inputs: [self], output: out) { _, g in
             [try Tensor.expandReducedStatic(g.div(Tensor.wrapping(.float(Double(n)))), dims: ds, keepdim: keepdim, to: inputShape)]
         }
@@ -158,6 +172,7 @@ extension Tensor {
         let flat = try contiguousData().reshapedData([numel])
         let out = try flat.prodValues(dim: 0).reshapedData([])
         let inputShape = shape
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("ProdBackward0", inputs: [self], output: out, save: [self], saveOutput: true) { ctx, g in
             let x = try ctx.saved(0)
             return [try g.mul(Tensor.productOfOthers(x, dim: nil, result: ctx.output())).reshape(inputShape)]
@@ -171,6 +186,7 @@ extension Tensor {
         var out = try prodValues(dim: d)
         if !keepdim { out = try out.reshapedData(reducedShape([d], keepdim: false)) }
         let inputShape = shape
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("ProdBackward1", inputs: [self], output: out, save: [self], saveOutput: true) { ctx, g in
             let x = try ctx.saved(0)
             let full = try Tensor.expandReducedStatic(g, dims: [d], keepdim: keepdim, to: inputShape)
@@ -218,6 +234,7 @@ extension Tensor {
         }
         let (values, _) = try extremumValues(dim: nil, isMax: isMax)
         let out = try values.reshapedData([])
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record(isMax ? "MaxBackward1" : "MinBackward1", inputs: [self], output: out,
                                    save: [self], saveOutput: true) { ctx, g in
             let x = try ctx.saved(0)

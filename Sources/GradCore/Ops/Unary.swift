@@ -14,11 +14,13 @@ extension Tensor {
         }
         let out = dtype == .int64 ? try Kernel.map(self, Int64.self, to: .int64) { 0 &- $0 }
                                   : try floatMap { -$0 }
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("NegBackward0", inputs: [self], output: out) { _, g in [try g.neg()] }
     }
 
     public func exp() throws -> Tensor {
         let out = try floatMap { Foundation.exp($0) }
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("ExpBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             [try g.mul(ctx.output())]
         }
@@ -26,6 +28,7 @@ extension Tensor {
 
     public func log() throws -> Tensor {
         let out = try floatMap { Foundation.log($0) }
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("LogBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
             [try g.div(ctx.saved(0))]
         }
@@ -33,6 +36,7 @@ extension Tensor {
 
     public func sqrt() throws -> Tensor {
         let out = try floatMap { $0.squareRoot() }
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("SqrtBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             [try g.div(ctx.output().mul(Tensor.wrapping(.float(2))))]
         }
@@ -45,6 +49,7 @@ extension Tensor {
         case .bool: out = try freshCopy()
         case .float32: out = try floatMap { Swift.abs($0) }
         }
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("AbsBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
             [try g.mul(ctx.saved(0).sign())]
         }
@@ -61,6 +66,7 @@ extension Tensor {
 
     public func sin() throws -> Tensor {
         let out = try floatMap { Foundation.sin($0) }
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("SinBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
             [try g.mul(ctx.saved(0).cos())]
         }
@@ -68,6 +74,7 @@ extension Tensor {
 
     public func cos() throws -> Tensor {
         let out = try floatMap { Foundation.cos($0) }
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("CosBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
             [try g.mul(ctx.saved(0).sin().neg())]
         }
@@ -75,6 +82,7 @@ extension Tensor {
 
     public func tanh() throws -> Tensor {
         let out = try floatMap { Foundation.tanh($0) }
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("TanhBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
             return [try g.mul(Tensor.wrapping(.float(1)).sub(y.mul(y)))]
@@ -85,6 +93,7 @@ extension Tensor {
         let out = try floatMap { v in
             v >= 0 ? 1 / (1 + Foundation.exp(-v)) : Foundation.exp(v) / (1 + Foundation.exp(v))
         }
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("SigmoidBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
             return [try g.mul(y.mul(Tensor.wrapping(.float(1)).sub(y)))]
@@ -98,6 +107,7 @@ extension Tensor {
         case .int64: out = try Kernel.map(self, Int64.self, to: .int64) { Swift.max($0, 0) }
         case .bool: throw TensorError.runtime("\"clamp_min_cpu\" not implemented for 'Bool'")
         }
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("ReluBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             [try g.mul(ctx.output().gt(Tensor.wrapping(.int(0))).converted(to: g.dtype))]
         }
@@ -106,6 +116,7 @@ extension Tensor {
     /// A copy with its own memory; gradient passes straight through.
     public func clone() throws -> Tensor {
         let out = try freshCopy()
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("CloneBackward0", inputs: [self], output: out) { _, g in [g] }
     }
 
@@ -117,6 +128,7 @@ extension Tensor {
         }
         let out = try converted(to: target)
         let source = dtype
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("ToCopyBackward0", inputs: [self], output: out) { _, g in
             [try g.converted(to: source)]
         }

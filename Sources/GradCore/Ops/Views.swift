@@ -9,6 +9,7 @@ extension Tensor {
                           requiresGrad: false, isInference: isInference,
                           viewBase: viewBase ?? self,
                           isViewMadeInInference: isViewMadeInInference || (mode.isInferenceEnabled && !isInference))
+        guard Recorder.shouldRecord(self) else { return view }
         return try Recorder.record(name, inputs: [self], output: view, backward: backward)
     }
 
@@ -92,6 +93,7 @@ extension Tensor {
         if viewStrides(newShape) != nil { return try view(newShape) }
         let copy = try freshCopy().reshapedData(newShape)
         let inputShape = shape
+        guard Recorder.shouldRecord(self) else { return copy }
         return try Recorder.record("UnsafeViewBackward0", inputs: [self], output: copy) { _, g in
             [try g.reshape(inputShape)]
         }
@@ -252,6 +254,7 @@ extension Tensor {
         try GradModeState.withGradMode(.noGrad) {
             try Kernel.copy(self, into: try region(out))
         }
+        guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record(name, inputs: [self], output: out) { _, g in [try region(g)] }
     }
 
@@ -313,6 +316,7 @@ extension Tensor {
                 sizes.append(n)
             }
         }
+        guard Recorder.shouldRecord(parts) else { return out }
         return try Recorder.record("CatBackward0", inputs: parts, output: out) { ctx, g in
             var grads: [Tensor?] = []
             var s = 0
@@ -333,6 +337,7 @@ extension Tensor {
         let unsqueezed = try GradModeState.withGradMode(.noGrad) { try tensors.map { try $0.unsqueeze(d) } }
         let out = try GradModeState.withGradMode(.noGrad) { try cat(unsqueezed, dim: d) }
         let count = tensors.count
+        guard Recorder.shouldRecord(tensors) else { return out }
         return try Recorder.record("StackBackward0", inputs: tensors, output: out) { ctx, g in
             try (0..<count).map { ctx.needsGrad($0) ? try g.select(dim: d, index: $0) : nil }
         }

@@ -367,7 +367,7 @@ public final class Interpreter {
             // x.method(...) on a tensor goes straight to the method: no bound-method value.
             if case .attribute(let baseExpr, let name) = fnExpr.kind {
                 let base = try evaluate(baseExpr, in: scope)
-                if case .tensor(let t) = base, Methods.tensorMethods[name] != nil {
+                if case .tensor(let t) = base, let method = Methods.tensorMethods[name] {
                     var positional: [Value] = []
                     var keywords: [(String, Value)] = []
                     for a in args {
@@ -375,8 +375,7 @@ public final class Interpreter {
                         if let label = a.label { keywords.append((label, v)) } else { positional.append(v) }
                     }
                     try checkInterrupt()
-                    var callArgs = CallArguments(positional, keywords, function: name)
-                    return try Methods.callTensorMethod(t, name, &callArgs, self)
+                    return try method(t, name, CallArguments(positional, keywords, function: name), self)
                 }
                 let fn = try located(fnExpr.location) { try getAttribute(base, name) }
                 var positional: [Value] = []

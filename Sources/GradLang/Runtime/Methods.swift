@@ -62,6 +62,7 @@ enum Methods {
 
     /// Reads `dim` and `keepdim` arguments of a reduction.
     private static func dimArguments(_ args: CallArguments, _ name: String) throws -> (dims: [Int]?, keepdim: Bool) {
+        if args.count == 0 { return (nil, false) }
         let b = try args.bind(["dim", "keepdim", "dtype"])
         var dims: [Int]? = nil
         if let d = b[0], !d.isNone {

@@ -21,6 +21,7 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let session = Session()
     session.interpreter.statementTimeLimit = 0.05
     session.run(source: source) { _ in }
+    session.interpreter.reset()
     // Whatever ran, the grad mode must be exactly as it was before.
     if GradModeState.current != .initial && !session.interpreter.globals.names.isEmpty {
         GradModeState.reset()

@@ -119,6 +119,15 @@ final class InterpreterTests: XCTestCase {
                        ["_ = (30, 2)", "_ = (30,)", "_ = tensor(2)"])
     }
 
+    func testResetFreesWhatFunctionsKeptAlive() {
+        let before = Storage.liveBytes
+        let s = Session()
+        _ = run("big = zeros(100000)\ndef keep() < return big >\ndef outer(n) <\n  def inner(m) < return n + m >\n  return inner\n>\nf = outer(1)", s)
+        XCTAssertEqual(Storage.liveBytes - before, 400_000)
+        s.interpreter.reset()
+        XCTAssertEqual(Storage.liveBytes, before, "the cycles through function scopes are broken")
+    }
+
     func testGradFnObjectsAndNamespaces() {
         XCTAssertEqual(value("x = ones(2, requires_grad=True)\n(x * 2).grad_fn.name()"), "2 _ = 'MulBackward0'")
         XCTAssertEqual(value("torch.nn.functional.relu(tensor([-1.0, 1.0]))"), "1 _ = tensor([0., 1.])")

@@ -46,9 +46,28 @@ public final class Interpreter {
 
     public init() {}
 
-    /// Forgets every variable (`:reset`).
+    /// Forgets every variable (`:reset`), and frees what functions kept alive: a function
+    /// refers to the scope it was defined in, which refers back to the function, so those
+    /// scopes are emptied too.
     public func reset() {
-        globals.variables.removeAll()
+        var scopes: [Scope] = [globals]
+        var seen = Set<ObjectIdentifier>()
+        var index = 0
+        func visit(_ v: Value) {
+            switch v {
+            case .function(let f):
+                if seen.insert(ObjectIdentifier(f.closure)).inserted { scopes.append(f.closure) }
+            case .list(let l):
+                if seen.insert(ObjectIdentifier(l)).inserted { l.items.forEach(visit) }
+            case .tuple(let items): items.forEach(visit)
+            default: break
+            }
+        }
+        while index < scopes.count {
+            scopes[index].variables.values.forEach(visit)
+            index += 1
+        }
+        for scope in scopes { scope.variables.removeAll() }
     }
 
     /// Evaluates one expression in the global scope, displaying nothing.

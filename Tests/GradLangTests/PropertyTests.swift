@@ -32,6 +32,7 @@ final class PropertyTests: XCTestCase {
             "no_grad < \(n) = randn(2) * \(m).foo >", "inference < \(n) = randn(2) * undefined >",
             "\(n).add_(ones(9))", "\(n) = \(m).view(7, 7)", "\(n) = 1 / 0", "\(n) = randint(0, 5, (3,)) + 'a'",
             "\(n)[0] = 'text'", "\(n).backward()", "\(n) = tensor([[1, 2], [3]])", "\(n) = \(m)(2)",
+            "\(n) = broken(\(m))", "\(n) = deep(3)", "\(n) = frozen(\(m)) @ ones(9)", "@no_grad\ndef \(n)(t) < return t *+* 2 >",
         ]
         return c.next(3) == 0 ? c.pick(failing) : c.pick(good)
     }
@@ -55,7 +56,19 @@ final class PropertyTests: XCTestCase {
             DefaultGenerator.seed(Int64(seed))
             var c = Choices(state: UInt64(seed) &+ 1)
             let session = Session()
-            session.run(source: "a = ones(3, requires_grad=True)\nb = ones(3)\nw = tensor([1.0, 2.0, 3.0])\nx = zeros(3)") { _ in }
+            session.run(source: """
+            a = ones(3, requires_grad=True)
+            b = ones(3)
+            w = tensor([1.0, 2.0, 3.0])
+            x = zeros(3)
+            def broken(t) <
+                local = randn(3) * t
+                return local @ missing
+            >
+            def deep(k) < return deep(k + 1) >
+            @no_grad
+            def frozen(t) < return t * randn(3) >
+            """) { _ in }
             for _ in 0..<40 {
                 let text = statement(&c)
                 let before = snapshot(session)

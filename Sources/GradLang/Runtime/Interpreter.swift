@@ -12,6 +12,37 @@ public enum SessionEvent {
     case command(line: Int, text: String)
 }
 
+/// glibc's `pthread_getattr_np` (a GNU extension the Glibc module does not expose).
+@_silgen_name("pthread_getattr_np")
+private func threadAttributes(_ thread: pthread_t, _ attributes: UnsafeMutablePointer<pthread_attr_t>) -> Int32
+
+/// Keeps deep recursion from overflowing whatever stack the interpreter runs on: a call is
+/// refused with RecursionError when less than a safety margin of the thread's stack is left.
+enum StackGuard {
+    static let margin = 512 << 10
+
+    /// The lowest usable address of the calling thread's stack.
+    static func lowestAddress() -> UInt {
+        var attributes = pthread_attr_t()
+        guard threadAttributes(pthread_self(), &attributes) == 0 else { return 0 }
+        defer { pthread_attr_destroy(&attributes) }
+        var address: UnsafeMutableRawPointer?
+        var size = 0
+        guard pthread_attr_getstack(&attributes, &address, &size) == 0, let address else { return 0 }
+        return UInt(bitPattern: address)
+    }
+
+    static func check() throws {
+        let low = lowestAddress()
+        guard low != 0 else { return }
+        var marker = 0
+        let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+        if here < low + UInt(margin) {
+            throw GradError("RecursionError", "maximum recursion depth exceeded (the stack is nearly full)")
+        }
+    }
+}
+
 /// Set from a signal handler or a timer; the interpreter stops at the next statement,
 /// loop iteration or call with a KeyboardInterrupt.
 public enum Interruption {
@@ -132,12 +163,17 @@ public final class Interpreter {
         if display { displayLine = stmt.location.line }
         currentLine = stmt.location.line
         updateCreationContext()
+        guard display else {
+            try checkInterrupt()
+            return try executeUnguarded(stmt, display: display, in: scope)
+        }
         let generator = DefaultGenerator.shared
         do {
             try checkInterrupt()
             try executeUnguarded(stmt, display: display, in: scope)
         } catch {
-            // A failed statement leaves no trace of its own: not even random numbers drawn.
+            // A failed statement leaves no trace of its own, not even random numbers drawn
+            // (by it or by the functions it called).
             if !failureHandled {
                 failureHandled = true
                 DefaultGenerator.shared = generator
@@ -450,6 +486,7 @@ public final class Interpreter {
         let local = Scope(parent: f.closure)
         for (i, name) in params.enumerated() { local.variables[name] = bound[i] ?? f.defaults[i] ?? Value.none }
         callDepth += 1
+        try StackGuard.check()
         let (callerLine, callerContext) = (currentLine, CreationContext.current)
         defer {
             callDepth -= 1

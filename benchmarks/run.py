@@ -16,7 +16,6 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -92,6 +91,21 @@ for step in range({steps}) <
     return results
 
 
+def timed_in_process(gradsh, setup, expr, tsetup, texpr, iters, with_torch):
+    """Seconds per op, timed inside each process (start-up does not blur small sizes)."""
+    script = f"manual_seed(0)\n{setup}\n:time no_grad < for i in range({iters}) < z = {expr} > >\n"
+    out = subprocess.run([gradsh, "--no-color", "-c", script], capture_output=True, text=True, check=True).stdout
+    value, unit = re.search(r"time: ([0-9.]+) (µs|ms|s)", out).groups()
+    gradsh_seconds = float(value) * {"µs": 1e-6, "ms": 1e-3, "s": 1.0}[unit] / iters
+    if not with_torch:
+        return gradsh_seconds, None
+    program = (f"import time, torch\ntorch.manual_seed(0)\n{tsetup}\nwith torch.no_grad():\n"
+               f"    start = time.perf_counter()\n    for i in range({iters}):\n        z = {texpr}\n"
+               f"    print(time.perf_counter() - start)\n")
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True).stdout
+    return gradsh_seconds, float(out.strip()) / iters
+
+
 def scaling(gradsh, with_torch):
     """Seconds per op as sizes grow: elementwise add (no_grad) and square matrix products."""
     rows = []
@@ -100,27 +114,10 @@ def scaling(gradsh, with_torch):
     cases += [("matmul", n, f"a = randn({n}, {n})\nb = randn({n}, {n})", "a @ b",
                f"a = torch.randn({n}, {n}); b = torch.randn({n}, {n})", "a @ b") for n in (16, 128, 512, 2048)]
     for op, n, setup, expr, tsetup, texpr in cases:
-        size = n * n if op == "matmul" else n
-        work = size * n if op == "matmul" else size
+        work = n ** 3 if op == "matmul" else n
         iters = max(3, min(20000, int(2e8 / max(work, 1))))
-        with tempfile.NamedTemporaryFile("w", suffix=".grad", delete=False) as f:
-            f.write(f"manual_seed(0)\n{setup}\nno_grad < for i in range({iters}) < z = {expr} > >\n")
-            gpath = f.name
-        with tempfile.NamedTemporaryFile("w", suffix=".grad", delete=False) as f:
-            f.write(f"manual_seed(0)\n{setup}\n")
-            gbase = f.name
-        g_full, _ = measure([gradsh, gpath])
-        g_base, _ = measure([gradsh, gbase])
-        row = [f"{op} {n}" + ("x" + str(n) if op == "matmul" else ""), iters, (g_full - g_base) / iters]
-        if with_torch:
-            full = f"import torch\ntorch.manual_seed(0)\n{tsetup}\nwith torch.no_grad():\n    for i in range({iters}):\n        z = {texpr}\n"
-            base = f"import torch\ntorch.manual_seed(0)\n{tsetup}\n"
-            t_full, _ = measure([sys.executable, "-c", full])
-            t_base, _ = measure([sys.executable, "-c", base])
-            row.append((t_full - t_base) / iters)
-        rows.append(row)
-        os.unlink(gpath)
-        os.unlink(gbase)
+        g, t = timed_in_process(gradsh, setup, expr, tsetup, texpr, iters, with_torch)
+        rows.append([f"{op} {n}" + ("x" + str(n) if op == "matmul" else ""), iters, g] + ([t] if t is not None else []))
     return rows
 
 

@@ -423,31 +423,16 @@ public final class Interpreter {
             if case .attribute(let baseExpr, let name) = fnExpr.kind {
                 let base = try evaluate(baseExpr, in: scope)
                 if case .tensor(let t) = base, let method = Methods.tensorMethods[name] {
-                    var positional: [Value] = []
-                    var keywords: [(String, Value)] = []
-                    for a in args {
-                        let v = try evaluate(a.value, in: scope)
-                        if let label = a.label { keywords.append((label, v)) } else { positional.append(v) }
-                    }
+                    let (positional, keywords) = try evaluateArguments(args, in: scope)
                     try checkInterrupt()
                     return try method(t, name, CallArguments(positional, keywords, function: name), self)
                 }
                 let fn = try located(fnExpr.location) { try getAttribute(base, name) }
-                var positional: [Value] = []
-                var keywords: [(String, Value)] = []
-                for a in args {
-                    let v = try evaluate(a.value, in: scope)
-                    if let label = a.label { keywords.append((label, v)) } else { positional.append(v) }
-                }
+                let (positional, keywords) = try evaluateArguments(args, in: scope)
                 return try call(fn, positional, keywords)
             }
             let fn = try evaluate(fnExpr, in: scope)
-            var positional: [Value] = []
-            var keywords: [(String, Value)] = []
-            for a in args {
-                let v = try evaluate(a.value, in: scope)
-                if let label = a.label { keywords.append((label, v)) } else { positional.append(v) }
-            }
+            let (positional, keywords) = try evaluateArguments(args, in: scope)
             return try call(fn, positional, keywords)
         case .attribute(let base, let name):
             return try getAttribute(try evaluate(base, in: scope), name)
@@ -457,6 +442,17 @@ public final class Interpreter {
     }
 
     // MARK: calls
+
+    /// Evaluates call arguments left to right into positional values and keyword pairs.
+    private func evaluateArguments(_ args: [Argument], in scope: Scope) throws -> ([Value], [(String, Value)]) {
+        var positional: [Value] = []
+        var keywords: [(String, Value)] = []
+        for a in args {
+            let v = try evaluate(a.value, in: scope)
+            if let label = a.label { keywords.append((label, v)) } else { positional.append(v) }
+        }
+        return (positional, keywords)
+    }
 
     public func call(_ fn: Value, _ positional: [Value], _ keywords: [(String, Value)] = []) throws -> Value {
         try checkInterrupt()

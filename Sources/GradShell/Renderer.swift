@@ -80,7 +80,7 @@ public final class Renderer {
             out(text + "\n")
         case .result(_, let target, let value):
             guard !quiet else { return }
-            out(display(value, target: target))
+            out(display(value, target: target, variables: session.interpreter.globals))
         case .error, .command:
             break
         }
@@ -88,7 +88,7 @@ public final class Renderer {
 
     /// A result as the shell shows it: the value's repr (prefixed with `name = ` for an
     /// assignment) and, for a tensor, its graph line.
-    public func display(_ value: Value, target: String?) -> String {
+    public func display(_ value: Value, target: String?, variables: Scope? = nil) -> String {
         let repr = Repr.repr(value)
         var text: String
         if let target, repr.contains("\n"), !value.isTensorValue {
@@ -102,7 +102,7 @@ public final class Renderer {
         }
         text += "\n"
         if case .tensor(let t) = value {
-            text += paint("# " + GraphLine.describe(t), t.gradFn != nil ? "32" : t.requiresGrad ? "36" : "2") + "\n"
+            text += paint("# " + GraphLine.describe(t, variables: variables), t.gradFn != nil ? "32" : t.requiresGrad ? "36" : "2") + "\n"
         }
         return text
     }

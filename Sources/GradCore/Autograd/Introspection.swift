@@ -30,6 +30,23 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// The distinct storages the graph behind this tensor keeps alive for backward.
+    public var graphSavedStorages: [Storage] {
+        guard let root = gradFn else { return [] }
+        var seen: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
+        var storages: [ObjectIdentifier: Storage] = [:]
+        var stack = [root]
+        while let node = stack.popLast() {
+            for t in node.liveSavedTensors { storages[ObjectIdentifier(t.storage)] = t.storage }
+            for case let e? in node.nextEdges where seen.insert(ObjectIdentifier(e.node)).inserted {
+                stack.append(e.node)
+            }
+        }
+        return Array(storages.values)
+    }
+}
+
 extension Node {
     /// `next_functions`: one (node, input number) pair per input, nil for inputs needing no grad.
     public var nextFunctions: [(Node?, Int)] {

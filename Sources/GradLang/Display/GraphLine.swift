@@ -2,14 +2,24 @@ import GradCore
 
 /// The line shown under every displayed tensor: whether it carries a graph, and if not, why.
 public enum GraphLine {
-    public static func describe(_ t: Tensor) -> String {
+    /// `variables`: the session's variables; with them the line also says how much of the
+    /// saved memory only the graph keeps alive (the rest is held by named tensors anyway).
+    public static func describe(_ t: Tensor, variables: Scope? = nil) -> String {
         if let fn = t.gradFn {
             let stats = t.graphStats
             let nodes = "\(stats.nodeCount) node\(stats.nodeCount == 1 ? "" : "s")"
-            let saved = stats.savedTensorCount == 0
+            var saved = stats.savedTensorCount == 0
                 ? "no saved tensors"
-                : "\(stats.savedTensorCount) saved tensor\(stats.savedTensorCount == 1 ? "" : "s") holding \(formatBytes(stats.savedBytes))"
-            return "graph: grad_fn=\(fn.name), \(nodes), \(saved) alive for backward"
+                : "\(stats.savedTensorCount) saved tensor\(stats.savedTensorCount == 1 ? "" : "s") (\(formatBytes(stats.savedBytes))"
+            if stats.savedTensorCount > 0 {
+                if let variables {
+                    let only = graphOnlyBytes(t, variables: variables)
+                    saved += only == 0 ? ", all also held by variables)" : ", \(formatBytes(only)) kept alive only by this graph)"
+                } else {
+                    saved += ")"
+                }
+            }
+            return "graph: grad_fn=\(fn.name), \(nodes), \(saved)"
         }
         if t.requiresGrad {
             return "leaf that requires grad: backward() accumulates into its .grad"
@@ -33,5 +43,12 @@ public enum GraphLine {
             return "no graph: made with grad mode off (set_grad_enabled(False)), so autograd did not record it"
         }
         return "no graph: none of its inputs requires grad"
+    }
+
+    /// Bytes of the storages the graph saved that no variable holds: what freeing the
+    /// graph would give back.
+    public static func graphOnlyBytes(_ t: Tensor, variables: Scope) -> Int {
+        let held = variables.heldStorages
+        return t.graphSavedStorages.filter { !held.contains(ObjectIdentifier($0)) }.reduce(0) { $0 + $1.byteCount }
     }
 }

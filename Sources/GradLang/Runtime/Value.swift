@@ -137,6 +137,31 @@ public final class Scope {
 
     public func value(of name: String) -> Value? { variables[name] }
 
+    /// The storages of every tensor reachable from these variables: in lists and tuples,
+    /// module parameters, optimizer parameters, and `.grad`s.
+    public var heldStorages: Set<ObjectIdentifier> {
+        var held = Set<ObjectIdentifier>()
+        func hold(_ t: Tensor) {
+            held.insert(ObjectIdentifier(t.storage))
+            if let g = t.grad { held.insert(ObjectIdentifier(g.storage)) }
+        }
+        func visit(_ v: Value, depth: Int) {
+            guard depth < 32 else { return }
+            switch v {
+            case .tensor(let t): hold(t)
+            case .list(let l): l.items.forEach { visit($0, depth: depth + 1) }
+            case .tuple(let items): items.forEach { visit($0, depth: depth + 1) }
+            case .module(let m): m.parameters().forEach(hold)
+            case .optimizer(let o): o.parameters.forEach(hold)
+            case .dataset(let d): d.tensors.forEach(hold)
+            case .loader(let l): l.dataset.tensors.forEach(hold)
+            default: break
+            }
+        }
+        variables.values.forEach { visit($0, depth: 0) }
+        return held
+    }
+
     /// Every binding, sorted by name.
     public var bindings: [(name: String, value: Value)] { variables.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
 }

@@ -242,11 +242,13 @@ final class ShellCommands {
     }
 
     private func memory(line: Int) {
-        var rows: [[String]] = [["name", "tensor bytes", "graph nodes", "saved tensors", "graph holds"]]
-        for (name, value) in session.interpreter.globals.bindings {
+        var rows: [[String]] = [["name", "tensor bytes", "graph nodes", "saved tensors", "saved bytes", "held only by the graph"]]
+        let variables = session.interpreter.globals
+        for (name, value) in variables.bindings {
             guard case .tensor(let t) = value else { continue }
             let stats = t.graphStats
-            rows.append([name, formatBytes(t.storageBytes), String(stats.nodeCount), String(stats.savedTensorCount), formatBytes(stats.savedBytes)])
+            rows.append([name, formatBytes(t.storageBytes), String(stats.nodeCount), String(stats.savedTensorCount),
+                         formatBytes(stats.savedBytes), formatBytes(GraphLine.graphOnlyBytes(t, variables: variables))])
         }
         var text = "live tensor memory: \(formatBytes(Storage.liveBytes)) in \(Storage.liveCount) storages"
         if rows.count > 1 { text += "\n" + Self.table(rows) }
@@ -287,7 +289,7 @@ final class ShellCommands {
     /// carries, the memory that graph holds, and whether autograd can use the result later.
     private func compare(_ expression: String, line: Int) {
         guard !expression.isEmpty else { fail(":compare needs an expression", line: line, hint: "for example :compare model(x).sum()"); return }
-        var rows: [[String]] = [["mode", "time", "graph nodes", "saved tensors", "bytes held", "later use in autograd"]]
+        var rows: [[String]] = [["mode", "time", "graph nodes", "saved tensors", "held only by the graph", "later use in autograd"]]
         let modes: [(String, GradModeChange?)] = [("grad", nil), ("no_grad", .noGrad), ("inference", .inference(true))]
         for (name, change) in modes {
             do {
@@ -313,7 +315,8 @@ final class ShellCommands {
                 else if t.isInference { later = "restricted: cannot be saved for backward or changed in place" }
                 else if t.requiresGrad { later = "yes: a leaf" }
                 else { later = "yes, as a constant (no gradient flows back)" }
-                rows.append([name, Self.seconds(perRun), String(stats.nodeCount), String(stats.savedTensorCount), formatBytes(stats.savedBytes), later])
+                rows.append([name, Self.seconds(perRun), String(stats.nodeCount), String(stats.savedTensorCount),
+                             formatBytes(GraphLine.graphOnlyBytes(t, variables: session.interpreter.globals)), later])
             } catch let e as GradError {
                 var located = e
                 located.location = nil

@@ -121,6 +121,34 @@ def scaling(gradsh, with_torch):
     return rows
 
 
+def graph_held_bytes(gradsh, with_torch):
+    """What deep_forward's graph alone keeps alive, counted from the tensors it saved: gradsh
+    from :mem, PyTorch with saved_tensors_hooks (storages not held by parameters or input)."""
+    with open(os.path.join(WORK, "deep_forward.grad")) as f:
+        script = f.read() + "\n:mem\n"
+    out = subprocess.run([gradsh, "--no-color", "-c", script], capture_output=True, text=True, check=True).stdout
+    row = next(l for l in out.splitlines() if re.match(r"out +[0-9]", l))
+    value, unit = re.findall(r"([0-9.]+) (B|KiB|MiB|GiB)", row)[-1]
+    g = float(value) * {"B": 1, "KiB": 1024, "MiB": 2 ** 20, "GiB": 2 ** 30}[unit] / 2 ** 20
+    if not with_torch:
+        return g, None
+    program = """import torch
+torch.manual_seed(0)
+model = torch.nn.Sequential(*[m for _ in range(16) for m in (torch.nn.Linear(512, 512), torch.nn.Tanh())])
+x = torch.randn(1024, 512)
+saved = {}
+def pack(t):
+    saved[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+    return t
+with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    out = model(x).sum()
+held = {p.untyped_storage().data_ptr() for p in model.parameters()} | {x.untyped_storage().data_ptr()}
+print(sum(n for ptr, n in saved.items() if ptr not in held) / 2 ** 20)
+"""
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True).stdout
+    return g, float(out.strip())
+
+
 def fmt(seconds):
     if seconds < 1e-3:
         return f"{seconds * 1e6:.1f} µs"
@@ -172,6 +200,11 @@ def main():
     if with_torch:
         t_graph = peaks[("deep_forward", "grad", "torch")] - peaks[("deep_forward", "no_grad", "torch")]
         line += f", PyTorch {t_graph:.0f} MiB, ratio {g_graph / t_graph:.2f}"
+    print(line)
+    g_held, t_held = graph_held_bytes(gradsh, with_torch)
+    line = f"deep_forward graph memory counted from the saved tensors (held only by the graph): gradsh {g_held:.1f} MiB"
+    if t_held is not None:
+        line += f", PyTorch {t_held:.1f} MiB, ratio {g_held / t_held:.2f}"
     print(line)
     leaks = leak_check(gradsh)
     print(f"leak check: after 200 steps {leaks[200]}; after 2,000 steps {leaks[2000]}")

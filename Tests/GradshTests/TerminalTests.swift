@@ -25,8 +25,8 @@ final class TerminalTests: XCTestCase {
         func tmux(_ arguments: [String]) throws -> String {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: file) }
-            let quoted = (["tmux", "-L", socket] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-            let status = system("TERM=${TERM:-xterm} " + quoted.joined(separator: " ") + " > \(file) 2>/dev/null < /dev/null")
+            let quoted = (["tmux", "-u", "-L", socket] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+            let status = system("TERM=${TERM:-xterm} LC_ALL=C.UTF-8 " + quoted.joined(separator: " ") + " > \(file) 2>/dev/null < /dev/null")
             if status == -1 { throw NSError(domain: "terminal", code: 2) }
             return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
         }
@@ -193,6 +193,14 @@ final class TerminalTests: XCTestCase {
         try t.key("C-u")
         try t.key("C-d")
         try t.waitUntil("Ctrl-D on an empty line leaves") { t.isFinished }
+    }
+
+    func testNonASCIIInput() throws {
+        let t = try Terminal(historyFile: history)
+        try t.enter("s = \"héllo ∂ 😀\"")
+        try t.waitFor("s = 'héllo ∂ 😀'")
+        try t.enter("len(s)")
+        try t.waitFor("\n9\n")
     }
 
     func testPastedTranscriptPromptsAreStripped() throws {

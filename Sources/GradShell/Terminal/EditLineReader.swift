@@ -18,22 +18,42 @@ public final class EditLineReader: LineReader {
             EditLineCompletion.matches(text: text, end: Int(end))
         }
         rl_basic_word_break_characters = EditLineCompletion.wordBreaks
-        // Our own byte reader: Ctrl-C ends the read at once, whatever libedit's retry rules.
-        rl_getc_function = { _ in
-            var byte: UInt8 = 0
-            while true {
-                let n = Foundation.read(STDIN_FILENO, &byte, 1)
-                if n == 1 { return Int32(byte) }
-                if n == 0 { return EOF }
-                if errno == EINTR && Signals.isInterruptPending { return EOF }
-                if errno != EINTR { return EOF }
-            }
-        }
+        // Our own character reader: Ctrl-C ends the read at once, whatever libedit's retry
+        // rules. libedit takes the returned value as one wide character, so UTF-8 sequences
+        // are decoded here into a Unicode scalar.
+        rl_getc_function = { _ in EditLineReader.readCharacter() }
         using_history()
         stifle_history(5000)
         if FileManager.default.fileExists(atPath: historyPath) {
             _ = read_history(historyPath)
         }
+    }
+
+    /// One byte from the terminal, or nil at end of input or on Ctrl-C.
+    private static func readByte() -> UInt8? {
+        var byte: UInt8 = 0
+        while true {
+            let n = Foundation.read(STDIN_FILENO, &byte, 1)
+            if n == 1 { return byte }
+            if n == 0 { return nil }
+            if errno == EINTR && Signals.isInterruptPending { return nil }
+            if errno != EINTR { return nil }
+        }
+    }
+
+    /// One character, decoded from UTF-8 (an invalid sequence reads as U+FFFD).
+    static func readCharacter() -> Int32 {
+        guard let first = readByte() else { return EOF }
+        if first < 0x80 { return Int32(first) }
+        let count = first >> 5 == 0b110 ? 1 : first >> 4 == 0b1110 ? 2 : first >> 3 == 0b11110 ? 3 : 0
+        guard count > 0 else { return 0xFFFD }
+        var scalar = UInt32(first) & (0x3F >> count)
+        for _ in 0..<count {
+            guard let next = readByte() else { return EOF }
+            guard next & 0xC0 == 0x80 else { return 0xFFFD }
+            scalar = scalar << 6 | UInt32(next & 0x3F)
+        }
+        return Unicode.Scalar(scalar) == nil ? 0xFFFD : Int32(scalar)
     }
 
     public func read(prompt: String) -> ReadResult {

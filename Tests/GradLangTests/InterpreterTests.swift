@@ -48,6 +48,13 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(value("list(zip([1, 2], [3, 4]))"), "1 _ = [(1, 3), (2, 4)]")
     }
 
+    func testIdentityAndStringEscapes() {
+        XCTAssertEqual(run("x = ones(1, requires_grad=True)\nx.grad is None\ny = x\ny is x\nx is ones(1)\nx.grad is not None").filter { !$0.contains(" = tensor") },
+                       ["2 _ = True", "4 _ = True", "5 _ = False", "6 _ = False"])
+        XCTAssertEqual(value("'A\\x42\\u00e9'"), "1 _ = 'ABé'")
+        XCTAssertEqual(value("'\\x4'"), "1 SyntaxError: truncated \\x escape in a string")
+    }
+
     func testFunctionsClosuresAndScope() {
         XCTAssertEqual(value("def f(a, k=2) < return a * k >\nf(5)"), "2 _ = 10")
         XCTAssertEqual(value("def outer(n) <\n  def inner(m) < return n + m >\n  return inner\n>\nadd3 = outer(3)\nadd3(4)"), "6 _ = 7")

@@ -204,7 +204,27 @@ extension Interpreter {
         }
     }
 
+    /// Python's `is`: the same object (None, booleans and small values by value).
+    func identical(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.none, .none): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.int(let x), .int(let y)): return x == y
+        case (.str(let x), .str(let y)): return x == y
+        case (.tensor(let x), .tensor(let y)): return x === y
+        case (.list(let x), .list(let y)): return x === y
+        case (.module(let x), .module(let y)): return x === y
+        case (.optimizer(let x), .optimizer(let y)): return x === y
+        case (.node(let x), .node(let y)): return x === y
+        case (.function(let x), .function(let y)): return x === y
+        case (.dtype(let x), .dtype(let y)): return x == y
+        default: return false
+        }
+    }
+
     func compare(_ op: String, _ l: Value, _ r: Value) throws -> Value {
+        if op == "is" { return .bool(identical(l, r)) }
+        if op == "is not" { return .bool(!identical(l, r)) }
         if op == "in" || op == "not in" {
             var found = false
             if case .str(let hay) = r, case .str(let needle) = l {

@@ -179,6 +179,20 @@ public struct Lexer {
                 case "'": s.append("'")
                 case "0": s.append("\0")
                 case "\n": break
+                case "x", "u":
+                    // \xNN and \uNNNN, as in Python.
+                    let width = e == "x" ? 2 : 4
+                    var hex = ""
+                    var look = pos + 1
+                    while hex.count < width, look < chars.count, chars[look].isHexDigit {
+                        hex.append(chars[look])
+                        look += 1
+                    }
+                    guard hex.count == width, let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code) else {
+                        return .failure(.syntax("truncated \\\(e) escape in a string", at: location))
+                    }
+                    s.unicodeScalars.append(scalar)
+                    for _ in 0..<width { advance() }
                 default: s.append("\\"); s.append(e)
                 }
                 advance()

@@ -577,6 +577,7 @@ public struct Parser {
         case .op(">"): return atBlockClose() ? nil : ">"
         case .keyword("in"): return inBlockHead ? nil : "in"
         case .keyword("not") where peek().isKeyword("in"): return "not in"
+        case .name("is"): return peek().isKeyword("not") ? "is not" : "is"
         default: return nil
         }
     }
@@ -588,7 +589,7 @@ public struct Parser {
         var ops: [String] = []
         while let op = comparisonOperator() {
             _ = advance()
-            if op == "not in" { _ = advance() }
+            if op == "not in" || op == "is not" { _ = advance() }
             ops.append(op)
             operands.append(try parseBitOr())
         }

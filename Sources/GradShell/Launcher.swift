@@ -62,49 +62,46 @@ public enum Launcher {
         let useColor = !options.noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) != 0 && !options.json
         let session = Session()
         session.interpreter.statementTimeLimit = options.timeout
-        if let code = options.code {
-            let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: "<string>")
-            let runner = ScriptRunner(session: session, renderer: renderer, bail: options.bail)
-            runner.echo = options.echo
-            let failures = runner.run(text: code)
-            return failures > 0 ? 1 : 0
+        func renderer(_ sourceName: String) -> Renderer {
+            Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: sourceName)
         }
-        if let file = options.file {
+        func status(_ errors: Int) -> Int32 { errors > 0 ? 1 : 0 }
+
+        // The input, as text or as bytes, and the name errors report it under.
+        let input: Data
+        let sourceName: String
+        if let code = options.code {
+            (input, sourceName) = (Data(code.utf8), "<string>")
+        } else if let file = options.file {
             guard let data = FileManager.default.contents(atPath: file) else {
                 Renderer.standardError("gradsh: cannot read '\(file)': \(FileManager.default.fileExists(atPath: file) ? "permission denied or not a file" : "no such file")\n")
                 return 2
             }
-            let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: file)
-            let runner = ScriptRunner(session: session, renderer: renderer, bail: options.bail)
-            if options.step, let text = String(data: data, encoding: .utf8) {
-                let stepper = StepRunner(runner: runner, prompt: { InteractiveShell.modePrompt(color: useColor) },
-                                         next: { readLine(strippingNewline: true) })
-                stepper.run(text)
-                return renderer.errorCount > 0 ? 1 : 0
-            }
-            guard let text = String(data: data, encoding: .utf8), options.echo || options.step else {
-                var lines = ByteLines(data: data)
-                return runner.run(bytes: &lines) > 0 ? 1 : 0
-            }
-            runner.echo = options.echo
-            let failures = runner.run(text: text)
-            return failures > 0 ? 1 : 0
-        }
-        let renderer = Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: "<stdin>")
-        if isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0 && !options.json {
+            (input, sourceName) = (data, file)
+        } else if isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0 && !options.json {
             let reader = EditLineReader(historyPath: historyPath) { line in Completion.candidates(for: line, in: session) }
-            return InteractiveShell(session: session, renderer: renderer, reader: reader).run()
+            return InteractiveShell(session: session, renderer: renderer("<stdin>"), reader: reader).run()
+        } else if options.echo {
+            (input, sourceName) = (FileHandle.standardInput.readDataToEndOfFile(), "<stdin>")
+        } else {
+            // A pipe is read as it arrives, so each chunk runs as soon as it is complete.
+            let runner = ScriptRunner(session: session, renderer: renderer("<stdin>"), bail: options.bail)
+            var lines = ByteLines(fileDescriptor: STDIN_FILENO)
+            return status(runner.run(bytes: &lines))
         }
-        let runner = ScriptRunner(session: session, renderer: renderer, bail: options.bail)
-        if options.echo {
-            var lines: [String] = []
-            while let line = readLine(strippingNewline: true) { lines.append(line) }
+
+        let runner = ScriptRunner(session: session, renderer: renderer(sourceName), bail: options.bail)
+        if (options.step || options.echo), let text = String(data: input, encoding: .utf8) {
+            if options.step {
+                StepRunner(runner: runner, prompt: { InteractiveShell.modePrompt(color: useColor) },
+                           next: { readLine(strippingNewline: true) }).run(text)
+                return status(runner.renderer.errorCount)
+            }
             runner.echo = true
-            return runner.run(text: lines.joined(separator: "\n")) > 0 ? 1 : 0
+            return status(runner.run(text: text))
         }
-        var lines = ByteLines(fileDescriptor: STDIN_FILENO)
-        let failures = runner.run(bytes: &lines)
-        return failures > 0 ? 1 : 0
+        var lines = ByteLines(data: input)
+        return status(runner.run(bytes: &lines))
     }
 
     /// `GRADSH_HISTORY`, or `~/.gradsh_history`.

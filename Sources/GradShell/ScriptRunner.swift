@@ -44,7 +44,10 @@ public final class ScriptRunner {
     /// Runs a whole text; with `echo`, statement by statement with comments and prompts.
     @discardableResult
     public func run(text: String) -> Int {
-        guard echo else { return run(lines: ScriptRunner.lines(of: text)) }
+        guard echo else {
+            var lines = ByteLines(data: Data(text.utf8))
+            return run(bytes: &lines)
+        }
         for step in ScriptSteps.split(text) where !stopped {
             for line in step.narrative {
                 renderer.render(.printed(line: 0, text: renderer.dim(line)), session: session)
@@ -95,20 +98,7 @@ public final class ScriptRunner {
             return
         }
         let child = ScriptRunner(session: Session(interpreter: session.interpreter), renderer: renderer.child(sourceName: path), bail: bail)
-        child.run(lines: ScriptRunner.lines(of: text))
+        child.run(text: text)
         if child.quitRequested { quitRequested = true; stopped = true }
-    }
-
-    /// Lines of a whole text.
-    public static func lines(of text: String) -> () -> String? {
-        var body = text
-        if body.hasSuffix("\n") { body.removeLast() }
-        var parts = body.isEmpty && text.isEmpty ? [] : body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        parts.reverse()
-        return {
-            guard var line = parts.popLast() else { return nil }
-            if line.hasSuffix("\r") { line.removeLast() }
-            return line
-        }
     }
 }

@@ -43,11 +43,9 @@ public enum AutogradEngine {
                             createGraph: Bool, allowUnused: Bool) throws -> [Tensor?] {
         // Where each wanted input's gradient is collected (autograd.grad).
         var captureIndex: [ObjectIdentifier: [Int]] = [:]
-        var captureNodes: [Node] = []
         if let inputs {
             for (i, t) in inputs.enumerated() {
                 let node = t.gradFn ?? Recorder.accumulator(for: t)
-                captureNodes.append(node)
                 captureIndex[ObjectIdentifier(node), default: []].append(i)
             }
         }

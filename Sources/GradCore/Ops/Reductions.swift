@@ -44,15 +44,26 @@ extension Tensor {
     }
 
     /// Sums over `dims` of the raw values (no autograd), keeping reduced dims as size 1.
+    /// The sum of every element of a contiguous float tensor in one flat loop (the common
+    /// case), or nil for other layouts and dtypes.
+    private func contiguousFloatTotal() -> Float? {
+        guard dtype == .float32 && isContiguous else { return nil }
+        let p = UnsafePointer(storage.pointer(Float.self)) + offset
+        var total: Double = 0
+        for i in 0..<numel { total += Double(p[i]) }
+        return Float(total)
+    }
+
+    /// A fresh tensor of `shape` holding one float.
+    private static func filled(_ value: Float, shape: [Int]) throws -> Tensor {
+        let out = try Tensor(uninitialized: shape, dtype: .float32)
+        out.storage.pointer(Float.self)[0] = value
+        return out
+    }
+
     private func sumValues(_ dims: [Int]) throws -> Tensor {
-        // The common case, a float tensor summed over everything: one flat loop.
-        if dtype == .float32 && isContiguous && dims.count == rank {
-            let p = UnsafePointer(storage.pointer(Float.self)) + offset
-            var total: Double = 0
-            for i in 0..<numel { total += Double(p[i]) }
-            let out = try Tensor(uninitialized: [Int](repeating: 1, count: rank), dtype: .float32)
-            out.storage.pointer(Float.self)[0] = Float(total)
-            return out
+        if dims.count == rank, let total = contiguousFloatTotal() {
+            return try Tensor.filled(total, shape: [Int](repeating: 1, count: rank))
         }
         var x = try contiguousData()
         if x.rank == 0 { return try x.freshCopy() }
@@ -86,17 +97,8 @@ extension Tensor {
 
     /// `sum()`: all elements (`SumBackward0`).
     public func sum() throws -> Tensor {
-        let out: Tensor
-        if dtype == .float32 && isContiguous {
-            // The common case in one flat loop, straight into a 0-d result.
-            let p = UnsafePointer(storage.pointer(Float.self)) + offset
-            var total: Double = 0
-            for i in 0..<numel { total += Double(p[i]) }
-            out = try Tensor(uninitialized: [], dtype: .float32)
-            out.storage.pointer(Float.self)[0] = Float(total)
-        } else {
-            out = try sumValues(Array(0..<rank)).reshapedData([])
-        }
+        let out = try contiguousFloatTotal().map { try Tensor.filled($0, shape: []) }
+            ?? sumValues(Array(0..<rank)).reshapedData([])
         let inputShape = shape
         guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("SumBackward0", inputs: [self], output: out) { _, g in
@@ -111,12 +113,12 @@ extension Tensor {
         let inputShape = shape
         guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("SumBackward1", inputs: [self], output: out) { _, g in
-            [try Tensor.expandReducedStatic(g, dims: ds, keepdim: keepdim, to: inputShape)]
+            [try Tensor.expandReduced(g, dims: ds, keepdim: keepdim, to: inputShape)]
         }
     }
 
     /// Broadcasts a reduced gradient back over the input's shape.
-    static func expandReducedStatic(_ g: Tensor, dims: [Int], keepdim: Bool, to inputShape: [Int]) throws -> Tensor {
+    static func expandReduced(_ g: Tensor, dims: [Int], keepdim: Bool, to inputShape: [Int]) throws -> Tensor {
         var grad = g
         if !keepdim {
             for d in dims.sorted() { grad = try grad.unsqueeze(d) }
@@ -151,7 +153,7 @@ extension Tensor {
         let inputShape = shape
         guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("MeanBackward1", inputs: [self], output: out) { _, g in
-            [try Tensor.expandReducedStatic(g.div(Tensor.wrapping(.float(Double(n)))), dims: ds, keepdim: keepdim, to: inputShape)]
+            [try Tensor.expandReduced(g.div(Tensor.wrapping(.float(Double(n)))), dims: ds, keepdim: keepdim, to: inputShape)]
         }
     }
 
@@ -189,8 +191,8 @@ extension Tensor {
         guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("ProdBackward1", inputs: [self], output: out, save: [self], saveOutput: true) { ctx, g in
             let x = try ctx.saved(0)
-            let full = try Tensor.expandReducedStatic(g, dims: [d], keepdim: keepdim, to: inputShape)
-            let res = try Tensor.expandReducedStatic(ctx.output(), dims: [d], keepdim: keepdim, to: inputShape)
+            let full = try Tensor.expandReduced(g, dims: [d], keepdim: keepdim, to: inputShape)
+            let res = try Tensor.expandReduced(ctx.output(), dims: [d], keepdim: keepdim, to: inputShape)
             return [try full.mul(Tensor.productOfOthers(x, dim: d, result: res))]
         }
     }

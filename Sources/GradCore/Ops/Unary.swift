@@ -143,17 +143,9 @@ extension Tensor {
         return try Recorder.record("CloneBackward0", inputs: [self], output: out) { _, g in [g] }
     }
 
-    /// `to(dtype)`: a converted copy (self when the dtype already matches).
+    /// `to(dtype)`: a converted copy (self when the dtype already matches). Never recorded:
+    /// only float tensors require grad, and float to float is the tensor itself.
     public func to(_ target: DType) throws -> Tensor {
-        if target == dtype { return self }
-        if target != .float32 && requiresGrad && Recorder.shouldRecord([self]) {
-            return try converted(to: target)
-        }
-        let out = try converted(to: target)
-        let source = dtype
-        guard Recorder.shouldRecord(self) else { return out }
-        return try Recorder.record("ToCopyBackward0", inputs: [self], output: out) { _, g in
-            [try g.converted(to: source)]
-        }
+        try converted(to: target)
     }
 }

@@ -33,7 +33,7 @@ enum Builtins {
     }
 
     /// Python builtins that are not part of torch's namespace.
-    static let pythonOnly: Set<String> = ["print", "len", "range", "int", "str", "list", "tuple", "round", "enumerate", "zip", "sorted", "repr", "isinstance", "type", "reversed", "any_of"]
+    static let pythonOnly: Set<String> = ["print", "len", "range", "int", "str", "list", "tuple", "round", "enumerate", "zip", "sorted", "repr", "isinstance", "type"]
 
     /// Every builtin name, for completion and `:help`.
     static var allNames: [String] { table.keys.filter { !$0.contains(".") }.sorted() }

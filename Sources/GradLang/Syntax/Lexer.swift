@@ -13,7 +13,6 @@ public struct Lexer {
     private var pos = 0
     private var line: Int
     private var column = 1
-    private var depth = 0
     private var brackets: [(Character, SourceLocation)] = []
 
     /// Longest operators first so `**=` is not read as `**` then `=`.
@@ -46,7 +45,7 @@ public struct Lexer {
             let start = location
             if c == "\n" {
                 advance()
-                if depth == 0, let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: start)) }
+                if brackets.isEmpty, let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: start)) }
                 continue
             }
             if c == " " || c == "\t" || c == "\r" || c == "\u{0C}" { advance(); continue }
@@ -83,7 +82,6 @@ public struct Lexer {
                 for _ in op { advance() }
                 switch op {
                 case "(", "[", "{":
-                    depth += 1
                     brackets.append((op.first!, start))
                 case ")", "]", "}":
                     let open: Character = op == ")" ? "(" : op == "]" ? "[" : "{"
@@ -94,7 +92,6 @@ public struct Lexer {
                         return .failure(.syntax("closing parenthesis '\(op)' does not match opening parenthesis '\(last.0)' on line \(last.1.line)", at: start))
                     }
                     brackets.removeLast()
-                    depth -= 1
                 default: break
                 }
                 tokens.append(Token(kind: .op(op), location: start))
@@ -106,7 +103,7 @@ public struct Lexer {
             let shown = c.unicodeScalars.first.map { $0.value < 32 || $0.value == 127 ? String(format: "U+%04X", $0.value) : String(c) } ?? String(c)
             return .failure(.syntax("invalid character '\(shown)' in the input", at: start))
         }
-        if depth > 0 { return .incomplete }
+        if !brackets.isEmpty { return .incomplete }
         if let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: location)) }
         tokens.append(Token(kind: .end, location: location))
         return .tokens(tokens)

@@ -298,8 +298,10 @@ final class ShellCommands {
                 let start = DispatchTime.now().uptimeNanoseconds
                 var elapsed: UInt64 = 0
                 repeat {
-                    result = try GradModeState.withGradMode(change ?? .setGradEnabled(GradModeState.current.isGradEnabled)) {
-                        try session.evaluateExpression(expression)
+                    if let change {
+                        result = try GradModeState.withGradMode(change) { try session.evaluateExpression(expression) }
+                    } else {
+                        result = try session.evaluateExpression(expression)
                     }
                     runs += 1
                     elapsed = DispatchTime.now().uptimeNanoseconds - start

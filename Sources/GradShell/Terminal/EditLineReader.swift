@@ -33,6 +33,8 @@ public final class EditLineReader: LineReader {
     private static func readByte() -> UInt8? {
         var byte: UInt8 = 0
         while true {
+            // A Ctrl-C that arrived while libedit was busy (not blocked in read) counts too.
+            if Signals.isInterruptPending { return nil }
             let n = Foundation.read(STDIN_FILENO, &byte, 1)
             if n == 1 { return byte }
             if n == 0 { return nil }
@@ -69,6 +71,8 @@ public final class EditLineReader: LineReader {
         }
         defer { free(raw) }
         if Signals.takeInterrupt() {
+            // libedit hands back what was typed when Ctrl-C ended the read; drop it.
+            Renderer.standardOutput("^C\n")
             return .interrupted
         }
         return .line(String(cString: raw))

@@ -116,7 +116,24 @@ public final class Tensor {
         guard numel == 1 else {
             throw TensorError.runtime("a Tensor with \(numel) elements cannot be converted to Scalar")
         }
-        return scalars()[0]
+        return scalar(atRowMajor: 0)
+    }
+
+    /// The element at position `flat` of the row-major order (0 ≤ flat < numel), read
+    /// straight from storage: display code uses it to show a few elements of a huge tensor
+    /// without copying all of them.
+    public func scalar(atRowMajor flat: Int) -> Scalar {
+        var rest = flat
+        var i = offset
+        for d in stride(from: rank - 1, through: 0, by: -1) where shape[d] > 0 {
+            i += (rest % shape[d]) * strides[d]
+            rest /= shape[d]
+        }
+        switch dtype {
+        case .float32: return .float(Double(storage.pointer(Float.self)[i]))
+        case .int64: return .int(storage.pointer(Int64.self)[i])
+        case .bool: return .bool(storage.pointer(Bool.self)[i])
+        }
     }
 
     /// The element at a full multi-index (no bounds checks beyond a precondition-free clamp).

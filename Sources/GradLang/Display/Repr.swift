@@ -140,10 +140,9 @@ public enum TensorRepr {
     /// The bracketed values alone, as `print` shows inside containers too.
     static func tensorString(_ t: Tensor, indent: Int) -> String {
         let summarize = t.numel > threshold
-        let values = t.scalars()
-        let formatter = Formatter(summarized(t, values, summarize: summarize), dtype: t.dtype)
+        let formatter = Formatter(summarize ? summarized(t) : t.scalars(), dtype: t.dtype)
         let strides = Shape.contiguousStrides(t.shape)
-        func element(_ flat: Int) -> String { formatter.format(values[flat]) }
+        func element(_ flat: Int) -> String { formatter.format(t.scalar(atRowMajor: flat)) }
         func build(_ dim: Int, _ base: Int, _ indent: Int) -> String {
             if t.rank == 0 { return element(0) }
             let n = t.shape[dim]
@@ -172,16 +171,17 @@ public enum TensorRepr {
         return build(0, 0, indent)
     }
 
-    /// The values the formatter sees: only the edges when summarising, as PyTorch does.
-    private static func summarized(_ t: Tensor, _ values: [Scalar], summarize: Bool) -> [Scalar] {
-        guard summarize, t.rank > 0 else { return values }
+    /// The values the formatter sees when summarising: only the edges, as PyTorch does,
+    /// read one by one so a huge tensor is never copied to be shown.
+    private static func summarized(_ t: Tensor) -> [Scalar] {
+        guard t.rank > 0 else { return [t.scalar(atRowMajor: 0)] }
         let strides = Shape.contiguousStrides(t.shape)
         var out: [Scalar] = []
         func walk(_ dim: Int, _ base: Int) {
             let n = t.shape[dim]
             let picks = n > 2 * edgeItems ? Array(0..<edgeItems) + Array((n - edgeItems)..<n) : Array(0..<n)
             for p in picks {
-                if dim == t.rank - 1 { out.append(values[base + p * strides[dim]]) } else { walk(dim + 1, base + p * strides[dim]) }
+                if dim == t.rank - 1 { out.append(t.scalar(atRowMajor: base + p * strides[dim])) } else { walk(dim + 1, base + p * strides[dim]) }
             }
         }
         walk(0, 0)

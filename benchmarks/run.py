@@ -129,7 +129,7 @@ def graph_held_bytes(gradsh, with_torch):
     out = subprocess.run([gradsh, "--no-color", "-c", script], capture_output=True, text=True, check=True).stdout
     row = next(l for l in out.splitlines() if re.match(r"out +[0-9]", l))
     value, unit = re.findall(r"([0-9.]+) (B|KiB|MiB|GiB)", row)[-1]
-    g = float(value) * {"B": 1, "KiB": 1024, "MiB": 2 ** 20, "GiB": 2 ** 30}[unit] / 2 ** 20
+    g = to_mib(value, unit)
     if not with_torch:
         return g, None
     program = """import torch
@@ -147,6 +147,40 @@ print(sum(n for ptr, n in saved.items() if ptr not in held) / 2 ** 20)
 """
     out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True).stdout
     return g, float(out.strip())
+
+
+def to_mib(value, unit):
+    return float(value) * {"B": 1, "KiB": 1024, "MiB": 2 ** 20, "GiB": 2 ** 30}[unit] / 2 ** 20
+
+
+def graph_resident_growth(gradsh, with_torch, runs):
+    """deep_forward's graph memory in a warmed-up process: how much resident memory grows when
+    one forward under grad follows one under no_grad (so the matrix library's buffers, lazy
+    initialisation and allocator warm-up are already paid for). Medians over `runs` processes."""
+    with open(os.path.join(WORK, "deep_forward_no_grad.grad")) as f:
+        script = f.read() + "\n:mem\nout = model(x).sum()\n:mem\n"
+    g, t = [], []
+    program = """import torch
+def resident():
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS")) / 1024
+torch.manual_seed(0)
+model = torch.nn.Sequential(*[m for _ in range(16) for m in (torch.nn.Linear(512, 512), torch.nn.Tanh())])
+x = torch.randn(1024, 512)
+with torch.no_grad():
+    out = model(x).sum()
+before = resident()
+out = model(x).sum()
+print(resident() - before)
+"""
+    for _ in range(runs):
+        out = subprocess.run([gradsh, "--no-color", "-c", script], capture_output=True, text=True, check=True).stdout
+        found = re.findall(r"process resident memory.*: ([0-9.]+) (B|KiB|MiB|GiB), peak", out)
+        if len(found) != 2:
+            return None, None
+        g.append(to_mib(*found[1]) - to_mib(*found[0]))
+        if with_torch:
+            t.append(float(subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True).stdout))
+    return statistics.median(g), (statistics.median(t) if t else None)
 
 
 def fmt(seconds):
@@ -206,6 +240,12 @@ def main():
     if t_held is not None:
         line += f", PyTorch {t_held:.1f} MiB, ratio {g_held / t_held:.2f}"
     print(line)
+    g_grown, t_grown = graph_resident_growth(gradsh, with_torch, runs)
+    if g_grown is not None:
+        line = f"deep_forward graph memory in a warmed-up process (resident growth of a grad forward after a no_grad one): gradsh {g_grown:.1f} MiB"
+        if t_grown is not None:
+            line += f", PyTorch {t_grown:.1f} MiB, ratio {g_grown / t_grown:.2f}"
+        print(line)
     leaks = leak_check(gradsh)
     print(f"leak check: after 200 steps {leaks[200]}; after 2,000 steps {leaks[2000]}")
 

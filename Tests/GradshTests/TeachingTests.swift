@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// Step mode and --echo, driven through the real binary.
+/// Step mode, --echo, :lessons and the process memory :mem reports, driven through the real binary.
 final class TeachingTests: XCTestCase {
     var lesson: URL { Gradsh.testsFolder.deletingLastPathComponent().appendingPathComponent("examples/01_graphs.grad") }
 
@@ -45,5 +45,19 @@ final class TeachingTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains(" 1  Lesson 1: graphs."), r.stdout)
         XCTAssertTrue(r.stdout.contains(" 9  Lesson 9:"), r.stdout)
         XCTAssertTrue(r.stdout.contains("there is no lesson 99"), r.stdout)
+    }
+
+    /// :mem's resident figure is the OS's: making a 64 MiB tensor (every page written) raises it.
+    func testMemReportsResidentMemoryThatFollowsTensors() throws {
+        let r = try Gradsh.run(["--no-color", "-c", ":mem\nbig = ones(4096, 4096)\n:mem"], mergeOutput: true)
+        let figures = r.stdout.split(separator: "\n").filter { $0.hasPrefix("process resident memory (as the OS counts it): ") }
+        XCTAssertEqual(figures.count, 2, r.stdout)
+        func mebibytes(_ line: Substring) throws -> Double {
+            let words = line.split(separator: " ")
+            let i = try XCTUnwrap(words.firstIndex(of: "it):"))
+            let value = try XCTUnwrap(Double(words[i + 1]))
+            return words[i + 2].hasPrefix("GiB") ? value * 1024 : words[i + 2].hasPrefix("KiB") ? value / 1024 : value
+        }
+        XCTAssertGreaterThan(try mebibytes(figures[1]) - mebibytes(figures[0]), 60, r.stdout)
     }
 }

@@ -28,7 +28,7 @@ final class TranscriptTests: XCTestCase {
     /// Runs `script` through gradsh and compares with the `.out` beside it.
     func check(_ script: URL, arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let input = try String(contentsOf: script, encoding: .utf8)
-        let result = try Gradsh.run(arguments, input: input, environment: ["GRADSH_HIDE_TIMES": "1"], mergeOutput: true)
+        let result = try Gradsh.run(arguments, input: input, environment: ["GRADSH_STABLE_OUTPUT": "1"], mergeOutput: true)
         let expectedURL = script.deletingPathExtension().appendingPathExtension("out")
         if ProcessInfo.processInfo.environment["GRADSH_RECORD"] != nil {
             try result.stdout.write(to: expectedURL, atomically: true, encoding: .utf8)

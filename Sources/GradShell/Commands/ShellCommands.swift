@@ -252,6 +252,11 @@ final class ShellCommands {
         }
         var text = "live tensor memory: \(formatBytes(Storage.liveBytes)) in \(Storage.liveCount) storages"
         if rows.count > 1 { text += "\n" + Self.table(rows) }
+        if let process = ProcessMemory.current() {
+            let now = Self.stableOutput ? "-" : formatBytes(process.residentBytes)
+            let peak = Self.stableOutput ? "-" : formatBytes(process.peakResidentBytes)
+            text += "\nprocess resident memory (as the OS counts it): \(now), peak \(peak)"
+        }
         output(text, line: line)
     }
 
@@ -275,11 +280,12 @@ final class ShellCommands {
         output("time: \(Self.seconds(elapsed))", line: line)
     }
 
-    /// Set GRADSH_HIDE_TIMES=1 for reproducible transcripts: times print as "-".
-    static let hideTimes = ProcessInfo.processInfo.environment["GRADSH_HIDE_TIMES"] != nil
+    /// Set GRADSH_STABLE_OUTPUT=1 for reproducible transcripts: times and the process's
+    /// resident memory, which change from run to run, print as "-".
+    static let stableOutput = ProcessInfo.processInfo.environment["GRADSH_STABLE_OUTPUT"] != nil
 
     static func seconds(_ s: Double) -> String {
-        if hideTimes { return "-" }
+        if stableOutput { return "-" }
         if s < 1e-3 { return String(format: "%.1f µs", s * 1e6) }
         if s < 1 { return String(format: "%.2f ms", s * 1e3) }
         return String(format: "%.2f s", s)

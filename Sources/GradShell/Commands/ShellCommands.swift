@@ -271,13 +271,21 @@ final class ShellCommands {
             case .result(_, let target, let value): self.renderer.render(.result(line: line, target: target, value: value), session: self.session)
             case .printed(_, let text): self.renderer.render(.printed(line: line, text: text), session: self.session)
             case .error(_, var e):
-                e.location = nil
+                e.location = self.locate(e.location, of: statement, onLine: line)
                 self.renderer.render(.error(line: line, e), session: self.session)
             case .command: break
             }
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         output("time: \(Self.seconds(elapsed))", line: line)
+    }
+
+    /// Where an error inside a command's statement sits on the command's own line: the
+    /// statement's column there plus the error's column within it (column 1 when unknown).
+    private func locate(_ inner: SourceLocation?, of statement: String, onLine line: Int) -> SourceLocation {
+        guard let inner, inner.line == 1, let source = session.sourceLine(line),
+              let start = source.range(of: statement) else { return SourceLocation(line: line, column: 1) }
+        return SourceLocation(line: line, column: source.distance(from: source.startIndex, to: start.lowerBound) + inner.column)
     }
 
     /// Set GRADSH_STABLE_OUTPUT=1 for reproducible transcripts: times and the process's

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs gradsh's benchmark workloads side by side with the same programs in PyTorch.
 
-usage: benchmarks/run.py [--gradsh PATH] [--runs N] [--quick] [--markdown]
+usage: benchmarks/run.py [--gradsh PATH] [--runs N] [--quick]
 
 Each workload runs as a whole process, gradsh and PyTorch alternately, --runs times; the
 table shows medians net of each system's own start-up time (measured in the same run),
@@ -194,7 +194,7 @@ def fmt(seconds):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--gradsh", default=os.path.join(HERE, "..", ".build", "release", "gradsh"))
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--quick", action="store_true", help="one run each, no scaling table")
     args = ap.parse_args()
     gradsh = os.path.abspath(args.gradsh)
@@ -206,7 +206,9 @@ def main():
     print(f"# gradsh benchmarks, {time.strftime('%Y-%m-%d')}, {platform.machine()} {platform.system()}, "
           f"{os.cpu_count()} cores, {runs} runs each, medians" + ("" if with_torch else " (PyTorch not installed: gradsh alone)"))
 
-    startup = medians([[gradsh, "startup.grad"]] + ([[py, "startup.py"]] if with_torch else []), runs)
+    # Every other figure is net of start-up, so its median gets three times the samples:
+    # PyTorch's start-up alone varies by tens of milliseconds from run to run.
+    startup = medians([[gradsh, "startup.grad"]] + ([[py, "startup.py"]] if with_torch else []), 3 * runs)
     g0 = startup[0][0]
     t0 = startup[1][0] if with_torch else None
     print()

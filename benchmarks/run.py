@@ -4,10 +4,10 @@
 usage: benchmarks/run.py [--gradsh PATH] [--runs N] [--quick]
 
 Each workload runs as a whole process, gradsh and PyTorch alternately, --runs times; the
-table shows medians net of each system's own start-up time (measured in the same run),
-the ratio gradsh / PyTorch, and peak memory (maximum resident set) from the OS. PyTorch is
-used when it can be imported; otherwise gradsh is reported alone. Python standard library
-only.
+table shows medians net of each system's own start-up time (measured in the same round,
+just before), the ratio gradsh / PyTorch, and peak memory (maximum resident set) from the
+OS. PyTorch is used when it can be imported; otherwise gradsh is reported alone. Python
+standard library only.
 """
 import argparse
 import os
@@ -58,15 +58,33 @@ def torch_available():
         return False
 
 
-def medians(argvs, runs):
-    """Runs each command `runs` times, interleaved; returns (median seconds, median MiB) each."""
+def sample(argvs, runs):
+    """Runs each command `runs` times, interleaved; returns (seconds list, MiB list) each."""
     samples = [([], []) for _ in argvs]
     for _ in range(runs):
         for i, argv in enumerate(argvs):
             t, m = measure(argv)
             samples[i][0].append(t)
             samples[i][1].append(m)
-    return [(statistics.median(t), statistics.median(m)) for t, m in samples]
+    return samples
+
+
+def medians(argvs, runs):
+    """(median seconds, median MiB) of each command over `runs` interleaved runs."""
+    return [(statistics.median(t), statistics.median(m)) for t, m in sample(argvs, runs)]
+
+
+def net_medians(pairs, runs):
+    """For each (start-up command, workload command) pair: the median over `runs` rounds of
+    the workload's time minus the start-up time measured right before it, and the median
+    peak memory of the workload. Pairing each sample with a start-up measured moments
+    earlier cancels drift in the machine's speed over the whole benchmark."""
+    samples = sample([argv for pair in pairs for argv in pair], runs)
+    out = []
+    for k in range(len(pairs)):
+        startup, work = samples[2 * k], samples[2 * k + 1]
+        out.append((statistics.median(w - s for w, s in zip(work[0], startup[0])), statistics.median(work[1])))
+    return out
 
 
 def leak_check(gradsh):
@@ -206,11 +224,9 @@ def main():
     print(f"# gradsh benchmarks, {time.strftime('%Y-%m-%d')}, {platform.machine()} {platform.system()}, "
           f"{os.cpu_count()} cores, {runs} runs each, medians" + ("" if with_torch else " (PyTorch not installed: gradsh alone)"))
 
-    # Every other figure is net of start-up, so its median gets three times the samples:
-    # PyTorch's start-up alone varies by tens of milliseconds from run to run.
-    startup = medians([[gradsh, "startup.grad"]] + ([[py, "startup.py"]] if with_torch else []), 3 * runs)
+    startup = medians([[gradsh, "startup.grad"]] + ([[py, "startup.py"]] if with_torch else []), runs)
     g0 = startup[0][0]
-    t0 = startup[1][0] if with_torch else None
+    t0 = startup[1][0] if with_torch else None  # the start-up row; workloads pair their own
     print()
     print("| workload | mode | gradsh | PyTorch | ratio | gradsh peak | PyTorch peak |")
     print("|---|---|---|---|---|---|---|")
@@ -218,12 +234,14 @@ def main():
     print(f" {startup[0][1]:.0f} MiB | {startup[1][1]:.0f} MiB |" if with_torch else f" {startup[0][1]:.0f} MiB | - |")
     peaks = {}
     for name, mode, gscript, targv in WORKLOADS:
-        argvs = [[gradsh, gscript]] + ([[py] + targv] if with_torch else [])
-        res = medians(argvs, runs)
-        g_net = max(res[0][0] - g0, 0)
+        pairs = [([gradsh, "startup.grad"], [gradsh, gscript])]
+        if with_torch:
+            pairs.append(([py, "startup.py"], [py] + targv))
+        res = net_medians(pairs, runs)
+        g_net = max(res[0][0], 0)
         peaks[(name, mode, "gradsh")] = res[0][1]
         if with_torch:
-            t_net = max(res[1][0] - t0, 0)
+            t_net = max(res[1][0], 0)
             peaks[(name, mode, "torch")] = res[1][1]
             ratio = g_net / t_net if t_net > 0 else float("nan")
             print(f"| {name} | {mode} | {fmt(g_net)} | {fmt(t_net)} | {ratio:.2f} | {res[0][1]:.0f} MiB | {res[1][1]:.0f} MiB |")

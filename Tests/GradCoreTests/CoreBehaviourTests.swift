@@ -61,6 +61,18 @@ final class CoreBehaviourTests: XCTestCase {
         XCTAssertEqual(kindOf { _ = try Tensor.zeros([-1]) }, .runtime)
     }
 
+    /// Big op outputs start on a huge-page boundary (so the kernel can back them with 2 MiB
+    /// pages); small ones come from the ordinary heap; both are freed the same way.
+    func testBigOutputsAreHugePageAligned() throws {
+        let big = try Storage(dtype: .float32, count: 4 << 20, zeroed: false)
+        XCTAssertEqual(Int(bitPattern: big.raw) % (2 << 20), 0)
+        let x = try Tensor.ones([3 << 20])
+        let y = try x.add(x)
+        XCTAssertEqual(Int(bitPattern: y.storage.raw) % (2 << 20), 0)
+        XCTAssertEqual(y.scalar(atRowMajor: (3 << 20) - 1), .float(2))
+        _ = try Storage(dtype: .int64, count: 10, zeroed: false)
+    }
+
     func testSeededGeneratorRepeats() throws {
         DefaultGenerator.seed(42)
         let a = try Tensor.randn([5]).doubles(), b = try Tensor.rand([3]).doubles(), c = try Tensor.randint(0, 10, [4]).doubles()

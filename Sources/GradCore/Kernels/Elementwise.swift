@@ -58,11 +58,24 @@ enum Kernel {
         var index = [Int](repeating: 0, count: rank)
         var oa = 0, ob = 0, o = 0
         while true {
-            var ja = oa, jb = ob
-            for k in 0..<inner {
-                po[o + k] = f(pa[ja], pb[jb])
-                ja += ia
-                jb += ib
+            // The usual inner layouts (both contiguous, or one broadcast along the row, as
+            // in `x @ w + b`) get loops with constant strides, which vectorize.
+            let ra = pa + oa, rb = pb + ob, ro = po + o
+            if ia == 1 && ib == 1 {
+                for k in 0..<inner { ro[k] = f(ra[k], rb[k]) }
+            } else if ia == 1 && ib == 0 {
+                let v = rb[0]
+                for k in 0..<inner { ro[k] = f(ra[k], v) }
+            } else if ia == 0 && ib == 1 {
+                let v = ra[0]
+                for k in 0..<inner { ro[k] = f(v, rb[k]) }
+            } else {
+                var ja = 0, jb = 0
+                for k in 0..<inner {
+                    ro[k] = f(ra[ja], rb[jb])
+                    ja += ia
+                    jb += ib
+                }
             }
             o += inner
             var d = rank - 2

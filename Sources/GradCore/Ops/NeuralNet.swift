@@ -22,11 +22,20 @@ extension Tensor {
 
     public func softmax(dim: Int) throws -> Tensor {
         let out = try rowwise(dim: dim) { p, n, s in
+            if s == 1 {
+                // A contiguous row: each pass is a flat loop the compiler vectorizes.
+                let m = Kernel.max(p, n)
+                for k in 0..<n { p[k] = Foundation.exp(p[k] - m) }
+                let inverse = 1 / Float(Kernel.sum(p, n))
+                for k in 0..<n { p[k] *= inverse }
+                return
+            }
             var m = -Float.infinity
             for k in 0..<n { m = Swift.max(m, p[k * s]) }
-            var total: Float = 0
-            for k in 0..<n { p[k * s] = Foundation.exp(p[k * s] - m); total += p[k * s] }
-            for k in 0..<n { p[k * s] /= total }
+            var total: Double = 0
+            for k in 0..<n { p[k * s] = Foundation.exp(p[k * s] - m); total += Double(p[k * s]) }
+            let inverse = 1 / Float(total)
+            for k in 0..<n { p[k * s] *= inverse }
         }
         let d = try Shape.normalize(dim: dim, rank: Swift.max(rank, 1))
         guard Recorder.shouldRecord(self) else { return out }
@@ -38,6 +47,17 @@ extension Tensor {
 
     public func logSoftmax(dim: Int) throws -> Tensor {
         let out = try rowwise(dim: dim) { p, n, s in
+            if s == 1 {
+                let m = Kernel.max(p, n)
+                let total = withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { e -> Double in
+                    guard let e = e.baseAddress else { return 0 }
+                    for k in 0..<n { e[k] = Foundation.exp(p[k] - m) }
+                    return Kernel.sum(e, n)
+                }
+                let lse = m + Float(Foundation.log(total))
+                for k in 0..<n { p[k] -= lse }
+                return
+            }
             var m = -Float.infinity
             for k in 0..<n { m = Swift.max(m, p[k * s]) }
             var total: Double = 0

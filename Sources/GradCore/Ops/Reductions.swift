@@ -16,9 +16,10 @@ extension Tensor {
         let out = try Tensor(uninitialized: outShape, dtype: dtype)
         let po = out.storage.pointer(R.self)
         let px = UnsafePointer(x.storage.pointer(T.self)) + x.offset
-        var acc = [Acc](repeating: initial, count: inner)
+        let acc = UnsafeMutablePointer<Acc>.allocate(capacity: Swift.max(inner, 1))
+        defer { acc.deallocate() }
         for o in 0..<outer {
-            for i in 0..<inner { acc[i] = initial }
+            acc.initialize(repeating: initial, count: inner)
             let block = px + o * n * inner
             for k in 0..<n {
                 let row = block + k * inner
@@ -26,6 +27,20 @@ extension Tensor {
             }
             for i in 0..<inner { po[o * inner + i] = finish(acc[i], n) }
         }
+        return out
+    }
+
+    /// Sums the last non-trivial dimension `dim` of a contiguous float tensor: each output is
+    /// the sum of one contiguous row.
+    static func sumRows(_ x: Tensor, dim: Int) throws -> Tensor {
+        var outShape = x.shape
+        let n = x.shape[dim]
+        outShape[dim] = 1
+        let rows = x.shape[..<dim].reduce(1, *)
+        let out = try Tensor(uninitialized: outShape, dtype: .float32)
+        let po = out.storage.pointer(Float.self)
+        let px = UnsafePointer(x.storage.pointer(Float.self)) + x.offset
+        for r in 0..<rows { po[r] = Float(Kernel.sum(px + r * n, n)) }
         return out
     }
 
@@ -48,10 +63,7 @@ extension Tensor {
     /// case), or nil for other layouts and dtypes.
     private func contiguousFloatTotal() -> Float? {
         guard dtype == .float32 && isContiguous else { return nil }
-        let p = UnsafePointer(storage.pointer(Float.self)) + offset
-        var total: Double = 0
-        for i in 0..<numel { total += Double(p[i]) }
-        return Float(total)
+        return Float(Kernel.sum(UnsafePointer(storage.pointer(Float.self)) + offset, numel))
     }
 
     /// A fresh tensor of `shape` holding one float.
@@ -70,6 +82,8 @@ extension Tensor {
         for d in dims.sorted(by: >) {
             let c = try x.contiguousData()
             switch c.dtype {
+            case .float32 where c.shape[(d + 1)...].allSatisfy({ $0 == 1 }):
+                x = try Tensor.sumRows(c, dim: d)
             case .float32:
                 x = try Tensor.reduce(c, dim: d, Float.self, to: .float32, initial: 0.0 as Double,
                                       { $0 + Double($1) }, finish: { a, _ in Float(a) })

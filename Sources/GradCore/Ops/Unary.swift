@@ -113,9 +113,9 @@ extension Tensor {
     }
 
     public func sigmoid() throws -> Tensor {
-        let out = try floatMap { v in
-            v >= 0 ? 1 / (1 + Foundation.exp(-v)) : Foundation.exp(v) / (1 + Foundation.exp(v))
-        }
+        // PyTorch's formula, 1 / (1 + e^-v): where e^-v overflows to inf it gives 0, as it
+        // should, and one expression per element keeps the loop free of branches.
+        let out = try floatMap { v in 1 / (1 + Foundation.exp(-v)) }
         guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("SigmoidBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()

@@ -1,0 +1,103 @@
+import XCTest
+import Foundation
+@testable import GradCore
+
+/// The fast loops (row sums, row maxima, softmax over contiguous rows, broadcast inner
+/// loops) against plain reference arithmetic in Double, over shapes and layouts that send
+/// each operation down every path: contiguous, last-dim, middle-dim, transposed, sliced,
+/// broadcast along rows and along columns, rows of length 1 to 37, and NaN.
+final class KernelPathTests: XCTestCase {
+    private var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private func random() -> Float {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Float(Int64(bitPattern: state >> 11) % 2000) / 500 - 2
+    }
+    private func randomTensor(_ shape: [Int]) throws -> Tensor {
+        try Tensor(floats: (0..<shape.reduce(1, *)).map { _ in random() }, shape: shape)
+    }
+    private func assertClose(_ a: [Double], _ b: [Double], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, what, file: file, line: line)
+        for (x, y) in zip(a, b) where !(x.isNaN && y.isNaN) {
+            XCTAssertEqual(x, y, accuracy: 1e-5 * Swift.max(1, Swift.abs(y)), what, file: file, line: line)
+        }
+    }
+
+    /// Reference: the elements of `t` at each multi-index, computed from shape alone.
+    private func indices(_ shape: [Int]) -> [[Int]] {
+        var out: [[Int]] = [[]]
+        for n in shape { out = out.flatMap { prefix in (0..<n).map { prefix + [$0] } } }
+        return out
+    }
+
+    func testSumsAlongEveryDimMatchReference() throws {
+        for shape in [[1], [7], [37], [3, 9], [9, 3], [2, 5, 17], [4, 1, 6], [0, 3]] {
+            let t = try randomTensor(shape)
+            let values = t.doubles()
+            XCTAssertEqual(Double(try t.sum().doubles()[0]), values.reduce(0, +), accuracy: 1e-4, "\(shape)")
+            for d in 0..<shape.count {
+                var expected = [Double](repeating: 0, count: shape.reduce(1, *) / Swift.max(shape[d], 1))
+                var reduced = shape
+                reduced.remove(at: d)
+                let strides = Shape.contiguousStrides(reduced)
+                for (flat, index) in indices(shape).enumerated() {
+                    var r = index
+                    r.remove(at: d)
+                    expected[zip(r, strides).map(*).reduce(0, +)] += values[flat]
+                }
+                if shape.reduce(1, *) == 0 { expected = [Double](repeating: 0, count: reduced.reduce(1, *)) }
+                assertClose(try t.sum(dims: [d]).doubles(), expected, "sum \(shape) dim \(d)")
+                assertClose(try t.t_ifMatrix().sum(dims: [0]).doubles(), try t.t_ifMatrix().contiguous().sum(dims: [0]).doubles(), "layout \(shape)")
+            }
+        }
+    }
+
+    func testSoftmaxFamilyAlongEveryDimMatchesReference() throws {
+        for shape in [[1], [5], [37], [3, 9], [9, 3], [2, 4, 5]] {
+            let t = try randomTensor(shape)
+            for d in 0..<shape.count {
+                let values = t.doubles()
+                let all = indices(shape)
+                var expectedSoft = [Double](repeating: 0, count: values.count)
+                var expectedLog = [Double](repeating: 0, count: values.count)
+                for (flat, index) in all.enumerated() {
+                    let group = all.enumerated().filter { j in j.element.enumerated().allSatisfy { $0.offset == d || $0.element == index[$0.offset] } }
+                    let m = group.map { values[$0.offset] }.max()!
+                    let total = group.map { Foundation.exp(values[$0.offset] - m) }.reduce(0, +)
+                    expectedSoft[flat] = Foundation.exp(values[flat] - m) / total
+                    expectedLog[flat] = values[flat] - m - Foundation.log(total)
+                }
+                assertClose(try t.softmax(dim: d).doubles(), expectedSoft, "softmax \(shape) dim \(d)")
+                assertClose(try t.logSoftmax(dim: d).doubles(), expectedLog, "log_softmax \(shape) dim \(d)")
+            }
+        }
+        let withNaN = try Tensor(floats: [1, .nan, 2, 3, 4, 5], shape: [2, 3])
+        let soft = try withNaN.softmax(dim: 1).doubles()
+        XCTAssertTrue(soft[0..<3].allSatisfy(\.isNaN), "a NaN makes its whole row NaN, as in PyTorch")
+        XCTAssertFalse(soft[3..<6].contains { $0.isNaN })
+        let big = try Tensor(floats: [1000, 0, -1000], shape: [3])
+        XCTAssertEqual(try big.softmax(dim: 0).doubles(), [1, 0, 0])
+        XCTAssertEqual(try big.logSoftmax(dim: 0).doubles(), [0, -1000, -2000])
+    }
+
+    func testBroadcastInnerLoopsMatchReference() throws {
+        let a = try randomTensor([4, 6])
+        let row = try randomTensor([6]), column = try randomTensor([4, 1])
+        let av = a.doubles(), rv = row.doubles(), cv = column.doubles()
+        let three = try Tensor(floats: [3], shape: [])
+        let strided = try a.slice(dim: 1, start: 0, end: 6, step: 2)
+        var cases: [(String, Tensor, [Double])] = []
+        cases.append(("a + row", try a.add(row), (0..<24).map { av[$0] + rv[$0 % 6] }))
+        cases.append(("row * a", try row.mul(a), (0..<24).map { rv[$0 % 6] * av[$0] }))
+        cases.append(("a - column", try a.sub(column), (0..<24).map { av[$0] - cv[$0 / 6] }))
+        cases.append(("column / a", try column.div(a), (0..<24).map { cv[$0 / 6] / av[$0] }))
+        cases.append(("a.t() + a.t()", try a.t().add(a.t()), (0..<24).map { (i: Int) -> Double in 2 * av[(i % 4) * 6 + i / 4] }))
+        cases.append(("a[:, ::2] * 3", try strided.mul(three), (0..<12).map { (i: Int) -> Double in 3 * av[(i / 3) * 6 + (i % 3) * 2] }))
+        for (name, result, expected) in cases {
+            assertClose(result.doubles(), expected, name)
+        }
+    }
+}
+
+private extension Tensor {
+    func t_ifMatrix() throws -> Tensor { rank == 2 ? try t() : self }
+}

@@ -4,9 +4,11 @@ import Foundation
 /// (`SumBackward0` for all elements, `SumBackward1` along dims).
 extension Tensor {
     /// Folds dimension `dim` of a contiguous tensor: `out[o, i] = finish(fold_k x[o, k, i])`.
+    /// `merge` joins two partial folds: a row folded along the last dimension keeps four
+    /// independent partials so the loop is not one long chain of dependent steps.
     @inline(__always)
     static func reduce<T: TensorElement, Acc, R: TensorElement>(_ x: Tensor, dim: Int, _: T.Type, to dtype: DType, initial: Acc,
-                                  _ combine: (Acc, T) -> Acc, finish: (Acc, Int) -> R) throws -> Tensor {
+                                  _ combine: (Acc, T) -> Acc, merge: (Acc, Acc) -> Acc, finish: (Acc, Int) -> R) throws -> Tensor {
         precondition(R.dtype == dtype && T.dtype == x.dtype, "kernel element types must match the dtypes")
         var outShape = x.shape
         let n = x.shape[dim]
@@ -16,7 +18,25 @@ extension Tensor {
         let out = try Tensor(uninitialized: outShape, dtype: dtype)
         let po = out.storage.pointer(R.self)
         let px = UnsafePointer(x.storage.pointer(T.self)) + x.offset
-        let acc = UnsafeMutablePointer<Acc>.allocate(capacity: Swift.max(inner, 1))
+        if inner == 1 {
+            for o in 0..<outer {
+                let row = px + o * n
+                var a0 = initial, a1 = initial, a2 = initial, a3 = initial
+                var k = 0
+                while k + 4 <= n {
+                    a0 = combine(a0, row[k]); a1 = combine(a1, row[k + 1])
+                    a2 = combine(a2, row[k + 2]); a3 = combine(a3, row[k + 3])
+                    k += 4
+                }
+                while k < n {
+                    a0 = combine(a0, row[k])
+                    k += 1
+                }
+                po[o] = finish(merge(merge(a0, a1), merge(a2, a3)), n)
+            }
+            return out
+        }
+        let acc = UnsafeMutablePointer<Acc>.allocate(capacity: inner)
         defer { acc.deallocate() }
         for o in 0..<outer {
             acc.initialize(repeating: initial, count: inner)
@@ -79,6 +99,10 @@ extension Tensor {
         }
         var x = try contiguousData()
         if x.rank == 0 { return try x.freshCopy() }
+        if dims.count == rank && rank > 1 {
+            // Every element: one pass over the flat data, not one pass per dimension.
+            return try x.reshapedData([numel]).sumValues([0]).reshapedData([Int](repeating: 1, count: rank))
+        }
         for d in dims.sorted(by: >) {
             let c = try x.contiguousData()
             switch c.dtype {
@@ -86,13 +110,13 @@ extension Tensor {
                 x = try Tensor.sumRows(c, dim: d)
             case .float32:
                 x = try Tensor.reduce(c, dim: d, Float.self, to: .float32, initial: 0.0 as Double,
-                                      { $0 + Double($1) }, finish: { a, _ in Float(a) })
+                                      { $0 + Double($1) }, merge: +, finish: { a, _ in Float(a) })
             case .int64:
                 x = try Tensor.reduce(c, dim: d, Int64.self, to: .int64, initial: 0 as Int64,
-                                      { $0 &+ $1 }, finish: { a, _ in a })
+                                      { $0 &+ $1 }, merge: &+, finish: { a, _ in a })
             case .bool:
                 x = try Tensor.reduce(c, dim: d, Bool.self, to: .int64, initial: 0 as Int64,
-                                      { $0 &+ ($1 ? 1 : 0) }, finish: { a, _ in a })
+                                      { $0 &+ ($1 ? 1 : 0) }, merge: &+, finish: { a, _ in a })
             }
         }
         return x
@@ -176,10 +200,10 @@ extension Tensor {
         switch c.dtype {
         case .float32:
             return try Tensor.reduce(c, dim: dim, Float.self, to: .float32, initial: 1.0 as Double,
-                                     { $0 * Double($1) }, finish: { a, _ in Float(a) })
+                                     { $0 * Double($1) }, merge: *, finish: { a, _ in Float(a) })
         default:
             return try Tensor.reduce(c, dim: dim, Int64.self, to: .int64, initial: 1 as Int64,
-                                     { $0 &* $1 }, finish: { a, _ in a })
+                                     { $0 &* $1 }, merge: &*, finish: { a, _ in a })
         }
     }
 

@@ -51,6 +51,23 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    /// Integer and boolean sums and products along the last dimension, whose rows are folded
+    /// in four partials: lengths that are and are not multiples of four.
+    func testIntegerAndBooleanRowFolds() throws {
+        for n in [1, 3, 4, 5, 8, 13] {
+            let values = (0..<(3 * n)).map { Int64(($0 * 7919) % 23) - 11 }
+            let t = try Tensor(int64s: values, shape: [3, n])
+            let rows = (0..<3).map { Array(values[($0 * n)..<(($0 + 1) * n)]) }
+            XCTAssertEqual(try t.sum(dims: [1]).doubles(), rows.map { Double($0.reduce(0, +)) }, "int sum n=\(n)")
+            XCTAssertEqual(try t.prod(dim: 1).doubles(), rows.map { Double($0.reduce(1, *)) }, "int prod n=\(n)")
+            XCTAssertEqual(try t.sum().doubles(), [Double(values.reduce(0, +))])
+            let positive = try t.gt(Tensor(int64s: [0], shape: []))
+            XCTAssertEqual(try positive.sum(dims: [1]).doubles(), rows.map { Double($0.filter { $0 > 0 }.count) }, "bool sum n=\(n)")
+            let floats = try t.converted(to: .float32).mul(Tensor(floats: [0.25], shape: []))
+            assertClose(try floats.prod(dim: 1).doubles(), rows.map { $0.map { Double($0) * 0.25 }.reduce(1, *) }, "float prod n=\(n)")
+        }
+    }
+
     func testSoftmaxFamilyAlongEveryDimMatchesReference() throws {
         for shape in [[1], [5], [37], [3, 9], [9, 3], [2, 4, 5]] {
             let t = try randomTensor(shape)

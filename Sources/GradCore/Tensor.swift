@@ -191,7 +191,9 @@ public enum Shape {
         return strides
     }
 
+    /// Row-major with no gaps; a tensor with no elements always is, as in PyTorch.
     public static func isContiguous(shape: [Int], strides: [Int]) -> Bool {
+        if shape.contains(0) { return true }
         var expected = 1
         for d in stride(from: shape.count - 1, through: 0, by: -1) where shape[d] != 1 {
             if strides[d] != expected { return false }

@@ -30,7 +30,7 @@ final class KernelPathTests: XCTestCase {
     }
 
     func testSumsAlongEveryDimMatchReference() throws {
-        for shape in [[1], [7], [37], [3, 9], [9, 3], [2, 5, 17], [4, 1, 6], [0, 3]] {
+        for shape in [[1], [7], [37], [3, 9], [9, 3], [2, 5, 17], [4, 1, 6], [0, 3], [3, 0], [2, 0, 3]] {
             let t = try randomTensor(shape)
             let values = t.doubles()
             XCTAssertEqual(Double(try t.sum().doubles()[0]), values.reduce(0, +), accuracy: 1e-4, "\(shape)")
@@ -66,6 +66,22 @@ final class KernelPathTests: XCTestCase {
             let floats = try t.converted(to: .float32).mul(Tensor(floats: [0.25], shape: []))
             assertClose(try floats.prod(dim: 1).doubles(), rows.map { $0.map { Double($0) * 0.25 }.reduce(1, *) }, "float prod n=\(n)")
         }
+    }
+
+    /// Tensors with no elements reduce to zeros (sum) or ones (prod) of the right shape, in
+    /// every dtype, and normalise to empty results.
+    func testEmptyTensorsReduce() throws {
+        for dtype in [DType.float32, .int64, .bool] {
+            let t = try Tensor.zeros([3, 0], dtype: dtype)
+            XCTAssertEqual(try t.sum().doubles(), [0], "\(dtype)")
+            XCTAssertEqual(try t.sum(dims: [1]).doubles(), [0, 0, 0], "\(dtype)")
+            XCTAssertEqual(try t.sum(dims: [0]).shape, [0], "\(dtype)")
+            XCTAssertEqual(try Tensor.zeros([2, 0, 3], dtype: dtype).sum(dims: [1]).doubles(), [Double](repeating: 0, count: 6))
+            if dtype != .bool { XCTAssertEqual(try t.prod(dim: 1).doubles(), [1, 1, 1], "\(dtype)") }
+        }
+        XCTAssertEqual(try Tensor.zeros([3, 0]).softmax(dim: 1).shape, [3, 0])
+        XCTAssertEqual(try Tensor.zeros([0, 4]).logSoftmax(dim: 1).shape, [0, 4])
+        XCTAssertTrue(try Tensor.zeros([3, 0]).mean().doubles()[0].isNaN)
     }
 
     func testSoftmaxFamilyAlongEveryDimMatchesReference() throws {

@@ -42,8 +42,19 @@ final class TerminalTests: XCTestCase {
             try key("Enter")
         }
 
+        /// Waits for a prompt with nothing typed after it: a line that merely ends in `>`
+        /// may be the previous input (`  >`) still waiting for the shell to read it.
         func waitForPrompt() throws {
-            try waitUntil("a prompt") { self.lastLine.hasSuffix(">") }
+            try waitUntil("a prompt") { Terminal.isBarePrompt(self.lastLine) }
+        }
+
+        /// `grad>`, `no_grad>`, `inference>`, `...>` or `BLOCK ...>` (trailing spaces are
+        /// trimmed by capture-pane).
+        static func isBarePrompt(_ line: String) -> Bool {
+            if ["grad>", "no_grad>", "inference>", "...>"].contains(line) { return true }
+            guard line.hasSuffix(" ...>") else { return false }
+            let block = line.dropLast(5)
+            return !block.isEmpty && !block.contains(" ")
         }
 
         var screen: String { (try? tmux(["capture-pane", "-p"])) ?? "" }

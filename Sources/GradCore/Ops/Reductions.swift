@@ -78,7 +78,6 @@ extension Tensor {
         return out.sorted()
     }
 
-    /// Sums over `dims` of the raw values (no autograd), keeping reduced dims as size 1.
     /// The sum of every element of a contiguous float tensor in one flat loop (the common
     /// case), or nil for other layouts and dtypes.
     private func contiguousFloatTotal() -> Float? {
@@ -93,6 +92,7 @@ extension Tensor {
         return out
     }
 
+    /// Sums over `dims` of the raw values (no autograd), keeping reduced dims as size 1.
     private func sumValues(_ dims: [Int]) throws -> Tensor {
         if dims.count == rank, let total = contiguousFloatTotal() {
             return try Tensor.filled(total, shape: [Int](repeating: 1, count: rank))

@@ -12,12 +12,27 @@ extension Tensor {
             return out
         }
         let n = shape[d], inner = shape[(d + 1)...].reduce(1, *)
+        if inner > 1 && n > 1 {
+            // Rows along `d` are strided, so every pass would jump through memory: move `d`
+            // last, work on contiguous rows, and move it back (two copies, still faster).
+            let last = rank - 1
+            return try swappedData(d, last).rowwise(dim: last, f).swappedData(d, last).freshCopy()
+        }
         let outer = numel / Swift.max(n * inner, 1)
         let p = out.storage.pointer(Float.self)
         for o in 0..<outer {
             for i in 0..<inner { f(p + o * n * inner + i, n, inner) }
         }
         return out
+    }
+
+    /// The same memory seen with dims `a` and `b` swapped: a plain view for kernels, with no
+    /// autograd history and this tensor's inference flag.
+    private func swappedData(_ a: Int, _ b: Int) -> Tensor {
+        var shape = self.shape, strides = self.strides
+        shape.swapAt(a, b)
+        strides.swapAt(a, b)
+        return Tensor(storage: storage, shape: shape, strides: strides, offset: offset, isInference: isInference)
     }
 
     public func softmax(dim: Int) throws -> Tensor {

@@ -84,6 +84,30 @@ final class KernelPathTests: XCTestCase {
         XCTAssertTrue(try Tensor.zeros([3, 0]).mean().doubles()[0].isNaN)
     }
 
+    /// max/min along rows give the first extreme (or the first NaN) and its index, as
+    /// PyTorch does, at lengths around the four-way split and with ties and signed zeros.
+    func testRowExtremaAndTheirFirstIndex() throws {
+        for n in [1, 2, 4, 5, 9, 16] {
+            var values = (0..<(4 * n)).map { Float(($0 * 37) % 7) - 3 }
+            values[n / 2] = .nan
+            if n > 2 { values[n + 1] = -0.0; values[n + 2] = 0.0 }
+            let t = try Tensor(floats: values, shape: [4, n])
+            for isMax in [true, false] {
+                let (v, i) = isMax ? try t.max(dim: 1) : try t.min(dim: 1)
+                for r in 0..<4 {
+                    let row = Array(values[(r * n)..<((r + 1) * n)])
+                    var best = 0
+                    if let nan = row.firstIndex(where: \.isNaN) { best = nan } else {
+                        for k in 1..<n where isMax ? row[k] > row[best] : row[k] < row[best] { best = k }
+                    }
+                    XCTAssertEqual(try i.doubles()[r], Double(best), "n=\(n) row \(r) max=\(isMax)")
+                    let got = try v.floats()[r]
+                    XCTAssertTrue(got.isNaN ? row[best].isNaN : got.bitPattern == row[best].bitPattern, "n=\(n) row \(r)")
+                }
+            }
+        }
+    }
+
     func testSoftmaxFamilyAlongEveryDimMatchesReference() throws {
         for shape in [[1], [5], [37], [3, 9], [9, 3], [2, 4, 5]] {
             let t = try randomTensor(shape)

@@ -23,18 +23,26 @@ extension Kernel {
 
     /// The largest of p[0..<n] (n ≥ 1); NaN as soon as any element is NaN.
     @inline(__always)
-    static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        @inline(__always) func larger(_ m: Float, _ v: Float) -> Float { v > m || v.isNaN ? v : m }
+    static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float { extreme(p, n) { $0 > $1 } }
+
+    /// The smallest of p[0..<n] (n ≥ 1); NaN as soon as any element is NaN.
+    @inline(__always)
+    static func min(_ p: UnsafePointer<Float>, _ n: Int) -> Float { extreme(p, n) { $0 < $1 } }
+
+    /// The element that `beats` every other, keeping the first of equals; NaN is sticky.
+    @inline(__always)
+    private static func extreme(_ p: UnsafePointer<Float>, _ n: Int, _ beats: (Float, Float) -> Bool) -> Float {
+        @inline(__always) func pick(_ m: Float, _ v: Float) -> Float { beats(v, m) || v.isNaN ? v : m }
         var m0 = p[0], m1 = p[0], m2 = p[0], m3 = p[0]
         var k = 1
         while k + 4 <= n {
-            m0 = larger(m0, p[k]); m1 = larger(m1, p[k + 1]); m2 = larger(m2, p[k + 2]); m3 = larger(m3, p[k + 3])
+            m0 = pick(m0, p[k]); m1 = pick(m1, p[k + 1]); m2 = pick(m2, p[k + 2]); m3 = pick(m3, p[k + 3])
             k += 4
         }
         while k < n {
-            m0 = larger(m0, p[k])
+            m0 = pick(m0, p[k])
             k += 1
         }
-        return larger(larger(m0, m1), larger(m2, m3))
+        return pick(pick(m0, m1), pick(m2, m3))
     }
 }

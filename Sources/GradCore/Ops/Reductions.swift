@@ -348,6 +348,19 @@ extension Tensor {
         case .float32:
             values = try Tensor(uninitialized: outShape, dtype: .float32)
             let px = x.storage.pointer(Float.self) + x.offset, pv = values.storage.pointer(Float.self)
+            if inner == 1 && n > 0 {
+                // Contiguous rows: find the extreme with independent partials, then its
+                // first position (the first NaN, if any).
+                for o in 0..<outer {
+                    let row = UnsafePointer(px + o * n)
+                    let m = isMax ? Kernel.max(row, n) : Kernel.min(row, n)
+                    var k = 0
+                    if m.isNaN { while !row[k].isNaN { k += 1 } } else { while row[k] != m { k += 1 } }
+                    pv[o] = row[k]
+                    pi[o] = Int64(k)
+                }
+                return (values, indices)
+            }
             for o in 0..<outer {
                 for i in 0..<inner {
                     var best = px[o * n * inner + i], bestK = 0

@@ -67,7 +67,8 @@ final class InterpreterTests: XCTestCase {
     }
 
     func testRecursionIsLimitedNotFatal() {
-        var out: [String] = []
+        // Written by the big-stack thread, read after wait(for:) has seen it finish.
+        nonisolated(unsafe) var out: [String] = []
         let done = expectation(description: "ran")
         let thread = Thread {
             out = self.run("def f(n) < return f(n + 1) >\nf(0)\n1 + 1")

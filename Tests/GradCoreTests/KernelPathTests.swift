@@ -108,6 +108,38 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    /// In-place arithmetic writes straight into the tensor's memory when it can: results are
+    /// bit for bit the out-of-place ones, the version moves by one, and operands that share
+    /// the memory (x.add_(x.t())) or other dtypes take the general path with the same answer.
+    func testInPlaceUpdatesMatchOutOfPlace() throws {
+        let base = try randomTensor([5, 6])
+        let operands: [(String, Tensor)] = [("same shape", try randomTensor([5, 6])), ("row", try randomTensor([6])),
+                                            ("column", try randomTensor([5, 1])), ("scalar", try Tensor(floats: [0.75], shape: [])),
+                                            ("transposed", try randomTensor([6, 5]).t())]
+        for (name, b) in operands {
+            let ops: [(String, (Tensor) throws -> Tensor, Tensor)] = [
+                ("add_", { try $0.addInPlace(b) }, try base.add(b)),
+                ("add_ alpha", { try $0.addInPlace(b, alpha: .float(-0.5)) }, try base.add(b.mul(Tensor(floats: [-0.5], shape: [])))),
+                ("sub_", { try $0.subInPlace(b) }, try base.sub(b)),
+                ("mul_", { try $0.mulInPlace(b) }, try base.mul(b)),
+                ("div_", { try $0.divInPlace(b) }, try base.div(b)),
+            ]
+            for (op, apply, expected) in ops {
+                let x = try base.clone()
+                let before = try x.version()
+                _ = try apply(x)
+                XCTAssertEqual(x.floats().map(\.bitPattern), expected.floats().map(\.bitPattern), "\(op) \(name)")
+                XCTAssertEqual(try x.version(), before + 1, "\(op) \(name)")
+            }
+        }
+        let square = try randomTensor([4, 4])
+        let expected = try square.add(square.t()).floats()
+        XCTAssertEqual(try square.addInPlace(square.t()).floats(), expected, "an operand sharing the memory")
+        let ints = try Tensor(int64s: [1, 2, 3], shape: [3])
+        XCTAssertEqual(try ints.addInPlace(Tensor(int64s: [10], shape: [])).doubles(), [11, 12, 13])
+        XCTAssertThrowsError(try ints.addInPlace(Tensor(floats: [0.5], shape: [])), "float into int64 is refused, as in PyTorch")
+    }
+
     func testSoftmaxFamilyAlongEveryDimMatchesReference() throws {
         for shape in [[1], [5], [37], [3, 9], [9, 3], [2, 4, 5]] {
             let t = try randomTensor(shape)

@@ -94,6 +94,33 @@ enum Kernel {
         return out
     }
 
+    /// `dst[i] = f(dst[i], b[i])` in `dst`'s own memory, `b` broadcast to `dst`'s shape: the
+    /// in-place ops and gradient accumulation, without a result buffer and a second pass.
+    /// Only for a contiguous float32 `dst` and a float32 `b` in other memory (so no element
+    /// is read after being written); returns false, changing nothing, for anything else.
+    @inline(__always)
+    static func update(_ dst: Tensor, with b: Tensor, _ f: (Float, Float) -> Float) -> Bool {
+        guard dst.dtype == .float32, b.dtype == .float32, dst.isContiguous, b.storage !== dst.storage,
+              (try? Shape.broadcast(dst.shape, b.shape)) == dst.shape else { return false }
+        let n = dst.numel
+        let pd = dst.storage.pointer(Float.self) + dst.offset
+        let pb = UnsafePointer(b.storage.pointer(Float.self)) + b.offset
+        if b.isContiguous && b.numel == n {
+            for i in 0..<n { pd[i] = f(pd[i], pb[i]) }
+        } else if b.numel == 1 {
+            let v = pb[0]
+            for i in 0..<n { pd[i] = f(pd[i], v) }
+        } else {
+            var i = 0
+            StridedWalk.forEach(shape: dst.shape, strides: Shape.broadcastStrides(shape: b.shape, strides: b.strides, to: dst.shape),
+                                offset: 0) { j in
+                pd[i] = f(pd[i], pb[j])
+                i += 1
+            }
+        }
+        return true
+    }
+
     /// Three operands (for `where`), broadcast together.
     @inline(__always)
     static func zip3<A: TensorElement, B: TensorElement, C: TensorElement, R: TensorElement>(_ a: Tensor, _ b: Tensor, _ c: Tensor, _: A.Type, _: B.Type, _: C.Type,

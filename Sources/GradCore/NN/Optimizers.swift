@@ -67,9 +67,8 @@ public final class SGD: Optimizer {
         if weightDecay != 0 { d = try d.add(parameter.mul(Tensor.wrapping(.float(weightDecay)))) }
         if momentum != 0 {
             if let buf = buffers[i] {
-                let next = try buf.mul(Tensor.wrapping(.float(momentum))).add(d)
-                buffers[i] = next
-                d = next
+                // buf = momentum * buf + d, in the buffer's own memory, as PyTorch does.
+                d = try buf.mulInPlace(Tensor.wrapping(.float(momentum))).addInPlace(d)
             } else {
                 let buf = try d.clone()
                 buffers[i] = buf

@@ -6,8 +6,10 @@ extension Tensor {
     /// Runs `compute` on the current value and writes its result into this tensor's memory.
     /// `compute` builds the new value out of place (recording normally); nothing is written
     /// until it has succeeded, so a failing op changes nothing.
+    /// `direct`, when given, is tried first where nothing is recorded: it updates the memory
+    /// itself and returns true, or returns false (changing nothing) to fall back to `compute`.
     @discardableResult
-    func modifyInPlace(others: [Tensor], _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
+    func modifyInPlace(others: [Tensor], direct: ((Tensor) -> Bool)? = nil, _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
         let mode = GradModeState.current
         if isInference && !mode.isInferenceEnabled {
             throw TensorError.runtime(AutogradMessage.inferenceInPlace)
@@ -17,6 +19,10 @@ extension Tensor {
         }
         let recording = mode.isRecording && (requiresGrad || others.contains { $0.requiresGrad })
         if !recording {
+            if let direct, direct(self) {
+                bumpVersion()
+                return self
+            }
             let result = try GradModeState.withGradMode(.noGrad) { try compute(self) }
             try checkInPlaceResult(result)
             try Kernel.copy(result, into: self)
@@ -106,23 +112,25 @@ extension Tensor {
     // MARK: the in-place methods
 
     public func addInPlace(_ other: Tensor, alpha: Scalar? = nil) throws -> Tensor {
-        try modifyInPlace(others: [other]) { cur in
+        let a = Float(alpha?.doubleValue ?? 1)
+        return try modifyInPlace(others: [other], direct: { Kernel.update($0, with: other) { $0 + a * $1 } }) { cur in
             try cur.add(alpha.map { try other.mul(Tensor.wrapping($0)) } ?? other)
         }
     }
 
     public func subInPlace(_ other: Tensor, alpha: Scalar? = nil) throws -> Tensor {
-        try modifyInPlace(others: [other]) { cur in
+        let a = Float(alpha?.doubleValue ?? 1)
+        return try modifyInPlace(others: [other], direct: { Kernel.update($0, with: other) { $0 - a * $1 } }) { cur in
             try cur.sub(alpha.map { try other.mul(Tensor.wrapping($0)) } ?? other)
         }
     }
 
     public func mulInPlace(_ other: Tensor) throws -> Tensor {
-        try modifyInPlace(others: [other]) { try $0.mul(other) }
+        try modifyInPlace(others: [other], direct: { Kernel.update($0, with: other, *) }) { try $0.mul(other) }
     }
 
     public func divInPlace(_ other: Tensor) throws -> Tensor {
-        try modifyInPlace(others: [other]) { try $0.div(other) }
+        try modifyInPlace(others: [other], direct: { Kernel.update($0, with: other, /) }) { try $0.div(other) }
     }
 
     public func powInPlace(_ other: Tensor) throws -> Tensor {
@@ -189,6 +197,10 @@ extension Tensor {
 
     /// Adds `g` into this tensor's memory without any checks: how backward accumulates `.grad`.
     func addInPlaceUnchecked(_ g: Tensor) throws {
+        if Kernel.update(self, with: g, +) {
+            bumpVersion()
+            return
+        }
         let sum = try GradModeState.withGradMode(.noGrad) { try add(g.converted(to: dtype)) }
         try Kernel.copy(sum, into: self)
         bumpVersion()

@@ -140,6 +140,28 @@ final class KernelPathTests: XCTestCase {
         XCTAssertThrowsError(try ints.addInPlace(Tensor(floats: [0.5], shape: [])), "float into int64 is refused, as in PyTorch")
     }
 
+    /// The one-pass backward rules (tanh, sigmoid, relu, softmax, log_softmax) give what the
+    /// composed, differentiable rules give when a graph of the gradient is built, for every
+    /// dim, with contiguous and broadcast incoming gradients.
+    func testFusedBackwardRulesMatchComposedOnes() throws {
+        let ops: [(String, (Tensor) throws -> Tensor)] = [
+            ("tanh", { try $0.tanh() }), ("sigmoid", { try $0.sigmoid() }), ("relu", { try $0.relu() }),
+            ("softmax 1", { try $0.softmax(dim: 1) }), ("softmax 0", { try $0.softmax(dim: 0) }),
+            ("log_softmax 1", { try $0.logSoftmax(dim: 1) }), ("log_softmax 0", { try $0.logSoftmax(dim: 0) }),
+        ]
+        for (name, op) in ops {
+            for weighted in [false, true] {
+                let x = try randomTensor([4, 7])
+                try x.setRequiresGrad(true)
+                let weights = try randomTensor([4, 7])
+                func loss() throws -> Tensor { weighted ? try op(x).mul(weights).sum() : try op(x).sum() }
+                let fused = try AutogradEngine.grad(outputs: [loss()], inputs: [x])[0]!
+                let composed = try AutogradEngine.grad(outputs: [loss()], inputs: [x], createGraph: true)[0]!
+                assertClose(fused.doubles(), composed.doubles(), "\(name) weighted=\(weighted)")
+            }
+        }
+    }
+
     func testSoftmaxFamilyAlongEveryDimMatchesReference() throws {
         for shape in [[1], [5], [37], [3, 9], [9, 3], [2, 4, 5]] {
             let t = try randomTensor(shape)

@@ -21,6 +21,23 @@ extension Kernel {
         return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
     }
 
+    /// Σ p[k]·q[k] over k < n, accumulated in Double like `sum`.
+    @inline(__always)
+    static func dot(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ n: Int) -> Double {
+        var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+        var k = 0
+        while k + 4 <= n {
+            a0 += Double(p[k] * q[k]); a1 += Double(p[k + 1] * q[k + 1])
+            a2 += Double(p[k + 2] * q[k + 2]); a3 += Double(p[k + 3] * q[k + 3])
+            k += 4
+        }
+        while k < n {
+            a0 += Double(p[k] * q[k])
+            k += 1
+        }
+        return (a0 + a1) + (a2 + a3)
+    }
+
     /// The largest of p[0..<n] (n ≥ 1); NaN as soon as any element is NaN.
     @inline(__always)
     static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float { extreme(p, n) { $0 > $1 } }

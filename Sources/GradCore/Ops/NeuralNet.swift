@@ -35,6 +35,23 @@ extension Tensor {
         return Tensor(storage: storage, shape: shape, strides: strides, offset: offset, isInference: isInference)
     }
 
+    /// The backward rule of a row-wise op (softmax, log_softmax) along the last dimension,
+    /// as one pass per row over the gradient and the saved output; nil when a graph of the
+    /// gradient is being built or the layout is not rows, so the caller composes ops instead.
+    static func rowBackward(_ g: Tensor, _ y: Tensor, dim: Int,
+                            _ row: (UnsafePointer<Float>, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>) -> Void) throws -> Tensor? {
+        guard !Recorder.shouldRecord(g, y), g.dtype == .float32, y.dtype == .float32, g.shape == y.shape,
+              y.isContiguous, y.rank > 0, dim == y.rank - 1 else { return nil }
+        let gc = try g.contiguousData()
+        let n = y.shape[dim], rows = y.numel / Swift.max(n, 1)
+        let out = try Tensor(uninitialized: y.shape, dtype: .float32)
+        let pg = UnsafePointer(gc.storage.pointer(Float.self)) + gc.offset
+        let py = UnsafePointer(y.storage.pointer(Float.self)) + y.offset
+        let po = out.storage.pointer(Float.self)
+        for r in 0..<rows { row(pg + r * n, py + r * n, n, po + r * n) }
+        return out
+    }
+
     public func softmax(dim: Int) throws -> Tensor {
         let out = try rowwise(dim: dim) { p, n, s in
             if s == 1 {
@@ -56,6 +73,11 @@ extension Tensor {
         guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("SoftmaxBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
+            // y · (g − Σ g·y) per row, in one pass when no graph of the gradient is built.
+            if let fused = try Tensor.rowBackward(g, y, dim: d, { g, y, n, out in
+                let s = Float(Kernel.dot(g, y, n))
+                for k in 0..<n { out[k] = y[k] * (g[k] - s) }
+            }) { return [fused] }
             return [try y.mul(g.sub(g.mul(y).sum(dims: [d], keepdim: true)))]
         }
     }
@@ -84,6 +106,11 @@ extension Tensor {
         guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("LogSoftmaxBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
+            // g − e^y · Σ g per row, in one pass when no graph of the gradient is built.
+            if let fused = try Tensor.rowBackward(g, y, dim: d, { g, y, n, out in
+                let s = Float(Kernel.sum(g, n))
+                for k in 0..<n { out[k] = g[k] - Foundation.exp(y[k]) * s }
+            }) { return [fused] }
             return [try g.sub(y.exp().mul(g.sum(dims: [d], keepdim: true)))]
         }
     }
@@ -132,8 +159,8 @@ extension Tensor {
         for l in labels where l < 0 || l >= c {
             throw TensorError.index("Target \(l) is out of bounds.")
         }
-        let x = try input.contiguousData().freshCopy().reshapedData([n, c])
-        let px = x.storage.pointer(Float.self)
+        let x = try input.contiguousData()
+        let px = UnsafePointer(x.storage.pointer(Float.self)) + x.offset
         var picked = [Float](repeating: 0, count: n)
         for i in 0..<n { picked[i] = -px[i * c + labels[i]] }
         let out: Tensor
@@ -148,17 +175,21 @@ extension Tensor {
         return try Recorder.record("NllLossBackward0", inputs: [input], output: out, save: [target]) { ctx, g in
             _ = try ctx.saved(0)
             let gv = try g.converted(to: .float32).contiguousData().doubles()
-            var grad = [Float](repeating: 0, count: n * c)
-            for i in 0..<n {
-                let gi = reduction == "none" ? gv[i] : gv[0] / (reduction == "mean" ? Double(n) : 1)
-                grad[i * c + labels[i]] = Float(-gi)
-            }
-            let gt = try Tensor(floats: grad, shape: inputShape)
             // Keep the gradient connected to g when differentiating twice.
             if GradModeState.current.isRecording && g.requiresGrad {
-                let ones = try Tensor(floats: grad.map { $0 == 0 ? 0 : -1 }, shape: inputShape)
+                let picks = try Tensor.zeros(inputShape)
+                let pp = picks.storage.pointer(Float.self)
+                for i in 0..<n { pp[i * c + labels[i]] = -1 }
                 let scale = reduction == "mean" ? 1 / Double(n) : 1
-                return [try ones.mul(g.mul(Tensor.wrapping(.float(-scale))).neg())]
+                // Per-sample losses (reduction "none") scale their own rows.
+                let perRow = reduction == "none" && batched ? try g.unsqueeze(1) : g
+                return [try picks.mul(perRow.mul(Tensor.wrapping(.float(-scale))).neg())]
+            }
+            let gt = try Tensor.zeros(inputShape)
+            let pg = gt.storage.pointer(Float.self)
+            for i in 0..<n {
+                let gi = reduction == "none" ? gv[i] : gv[0] / (reduction == "mean" ? Double(n) : 1)
+                pg[i * c + labels[i]] = Float(-gi)
             }
             return [gt]
         }

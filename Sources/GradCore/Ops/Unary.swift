@@ -85,6 +85,7 @@ extension Tensor {
         guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("TanhBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
+            if let fused = try Tensor.fusedBackward(g, y, { g, y in g * (1 - y * y) }) { return [fused] }
             return [try g.mul(Tensor.wrapping(.float(1)).sub(y.mul(y)))]
         }
     }
@@ -112,6 +113,15 @@ extension Tensor {
         return p / q
     }
 
+    /// A pointwise backward rule `f(grad, output)` in one pass, as PyTorch's
+    /// tanh_backward / sigmoid_backward / threshold_backward kernels do, when no graph of the
+    /// gradient is being built; nil when one is (create_graph), so the caller composes
+    /// differentiable ops instead.
+    static func fusedBackward(_ g: Tensor, _ y: Tensor, _ f: (Float, Float) -> Float) throws -> Tensor? {
+        guard !Recorder.shouldRecord(g, y), g.dtype == .float32, y.dtype == .float32 else { return nil }
+        return try Kernel.zip(g, y, Float.self, Float.self, to: .float32, f)
+    }
+
     public func sigmoid() throws -> Tensor {
         // PyTorch's formula, 1 / (1 + e^-v): where e^-v overflows to inf it gives 0, as it
         // should, and one expression per element keeps the loop free of branches.
@@ -119,6 +129,7 @@ extension Tensor {
         guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("SigmoidBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
+            if let fused = try Tensor.fusedBackward(g, y, { g, y in g * (y * (1 - y)) }) { return [fused] }
             return [try g.mul(y.mul(Tensor.wrapping(.float(1)).sub(y)))]
         }
     }
@@ -132,7 +143,10 @@ extension Tensor {
         }
         guard Recorder.shouldRecord(self) else { return out }
         return try Recorder.record("ReluBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
-            [try g.mul(ctx.output().gt(Tensor.wrapping(.int(0))).converted(to: g.dtype))]
+            let y = try ctx.output()
+            // PyTorch's threshold_backward: the gradient passes where the output is not <= 0.
+            if let fused = try Tensor.fusedBackward(g, y, { g, y in y <= 0 ? 0 : g }) { return [fused] }
+            return [try g.mul(y.gt(Tensor.wrapping(.int(0))).converted(to: g.dtype))]
         }
     }
 

@@ -51,6 +51,23 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    /// Summing over broadcast dims (stride 0), as the gradient of a broadcast operand does,
+    /// gives exactly what summing a materialised copy gives, in every dtype.
+    func testSumsOverBroadcastDimsMatchMaterialisedCopies() throws {
+        let sources: [Tensor] = [try randomTensor([1, 5]), try Tensor(int64s: [3, -7, 11, 0, 2], shape: [1, 5]),
+                                 try Tensor(floats: [1, 0, 1, 1, 0], shape: [1, 5]).gt(Tensor(floats: [0.5], shape: []))]
+        for source in sources {
+            let expanded = try source.expand([7, 5])
+            let copy = try expanded.contiguous()
+            for dims in [[0], [0, 1]] {
+                XCTAssertEqual(try expanded.sum(dims: dims).doubles(), try copy.sum(dims: dims).doubles(), "\(source.dtype) \(dims)")
+            }
+            XCTAssertEqual(try expanded.sum().doubles(), try copy.sum().doubles(), "\(source.dtype)")
+            let scalar = try source.reshape([5]).slice(dim: 0, start: 1, end: 2).reshape([]).expand([4, 6])
+            XCTAssertEqual(try scalar.sum().doubles(), try scalar.contiguous().sum().doubles(), "\(source.dtype) from one element")
+        }
+    }
+
     /// Integer and boolean sums and products along the last dimension, whose rows are folded
     /// in four partials: lengths that are and are not multiples of four.
     func testIntegerAndBooleanRowFolds() throws {

@@ -97,6 +97,9 @@ extension Tensor {
         if dims.count == rank, let total = contiguousFloatTotal() {
             return try Tensor.filled(total, shape: [Int](repeating: 1, count: rank))
         }
+        if numel > 0 && !dims.isEmpty && dims.allSatisfy({ strides[$0] == 0 }) {
+            return try sumOfBroadcast(dims)
+        }
         var x = try contiguousData()
         if x.rank == 0 { return try x.freshCopy() }
         if dims.count == rank && rank > 1 {
@@ -120,6 +123,21 @@ extension Tensor {
             }
         }
         return x
+    }
+
+    /// A sum over dims that are all broadcasts (stride 0), as the gradient of a broadcast
+    /// operand is: each output is `count` copies of one value, so it is that value times
+    /// `count`, exactly what adding the copies in Double gives, without materialising them.
+    private func sumOfBroadcast(_ dims: [Int]) throws -> Tensor {
+        let count = dims.reduce(1) { $0 * shape[$1] }
+        var kept = shape
+        for d in dims { kept[d] = 1 }
+        let one = Tensor(storage: storage, shape: kept, strides: strides, offset: offset, isInference: isInference)
+        switch dtype {
+        case .float32: return try Kernel.map(one, Float.self, to: .float32) { Float(Double($0) * Double(count)) }
+        case .int64: return try Kernel.map(one, Int64.self, to: .int64) { $0 &* Int64(count) }
+        case .bool: return try Kernel.map(one, Bool.self, to: .int64) { $0 ? Int64(count) : 0 }
+        }
     }
 
     /// Shape after reducing `dims`.

@@ -179,6 +179,25 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    /// A 0-d tensor accepts dim 0 in reductions, as in PyTorch: the results and gradients
+    /// are about its one element (the fuzzer found sum(0) and mean(0) trapping).
+    func testZeroDimTensorsReduceAlongDimZero() throws {
+        let x = try Tensor(floats: [3], shape: [])
+        try x.setRequiresGrad(true)
+        for keepdim in [false, true] {
+            let reductions: [(String, Tensor)] = [("sum", try x.sum(dims: [0], keepdim: keepdim)),
+                                                  ("mean", try x.mean(dims: [-1], keepdim: keepdim)),
+                                                  ("max", try x.max(dim: 0, keepdim: keepdim).values)]
+            for (name, r) in reductions {
+                XCTAssertEqual(r.shape, [], name)
+                XCTAssertEqual(r.doubles(), [3], name)
+                XCTAssertEqual(try AutogradEngine.grad(outputs: [r], inputs: [x])[0]?.doubles(), [1], name)
+            }
+        }
+        XCTAssertEqual(try x.softmax(dim: 0).doubles(), [1])
+        XCTAssertEqual(try x.logSoftmax(dim: 0).doubles(), [0])
+    }
+
     func testSoftmaxFamilyAlongEveryDimMatchesReference() throws {
         for shape in [[1], [5], [37], [3, 9], [9, 3], [2, 4, 5]] {
             let t = try randomTensor(shape)

@@ -97,7 +97,7 @@ extension Tensor {
         if dims.count == rank, let total = contiguousFloatTotal() {
             return try Tensor.filled(total, shape: [Int](repeating: 1, count: rank))
         }
-        if numel > 0 && !dims.isEmpty && dims.allSatisfy({ strides[$0] == 0 }) {
+        if numel > 0 && rank > 0 && !dims.isEmpty && dims.allSatisfy({ $0 < rank && strides[$0] == 0 }) {
             return try sumOfBroadcast(dims)
         }
         var x = try contiguousData()
@@ -175,6 +175,8 @@ extension Tensor {
 
     /// Broadcasts a reduced gradient back over the input's shape.
     static func expandReduced(_ g: Tensor, dims: [Int], keepdim: Bool, to inputShape: [Int]) throws -> Tensor {
+        // A 0-d input reduced along its dim 0 gives a 0-d result: the gradient is already whole.
+        if inputShape.isEmpty { return try g.reshape([]) }
         var grad = g
         if !keepdim {
             for d in dims.sorted() { grad = try grad.unsqueeze(d) }
@@ -203,7 +205,8 @@ extension Tensor {
     public func mean(dims: [Int], keepdim: Bool = false) throws -> Tensor {
         try checkMeanDtype()
         let ds = try reductionDims(dims)
-        let n = ds.reduce(1) { $0 * shape[$1] }
+        // A 0-d tensor accepts dim 0 (or -1), which then stands for its one element.
+        let n = ds.reduce(1) { $0 * ($1 < rank ? shape[$1] : 1) }
         let total = try sumValues(ds).reshapedData(reducedShape(ds, keepdim: keepdim))
         let out = try Kernel.map(total, Float.self, to: .float32) { $0 / Float(n) }
         let inputShape = shape

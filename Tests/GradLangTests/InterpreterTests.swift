@@ -48,6 +48,15 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(value("list(zip([1, 2], [3, 4]))"), "1 _ = [(1, 3), (2, 4)]")
     }
 
+    /// tensor(data) with tensors inside the data, as PyTorch reads it (a one-element tensor
+    /// where a number goes is that number), and never a trap on ragged mixes (fuzzer find).
+    func testTensorsInsideTensorData() {
+        XCTAssertEqual(value("tensor([1.0, tensor([2.0])])"), "1 _ = tensor([1., 2.])")
+        XCTAssertEqual(value("tensor([1.0, tensor(2.0)])"), "1 _ = tensor([1., 2.])")
+        XCTAssertEqual(value("tensor([1.0, tensor([2.0, 3.0])])"), "1 ValueError: only one element tensors can be converted to Python scalars")
+        XCTAssertEqual(value("tensor([[1.0], tensor([2.0, 3.0])])"), "1 ValueError: expected sequence of length 1 at dim 1 (got 2)")
+    }
+
     func testIdentityAndStringEscapes() {
         XCTAssertEqual(run("x = ones(1, requires_grad=True)\nx.grad is None\ny = x\ny is x\nx is ones(1)\nx.grad is not None").filter { !$0.contains(" = tensor") },
                        ["2 _ = True", "4 _ = True", "5 _ = False", "6 _ = False"])

@@ -106,8 +106,15 @@ enum Builtins {
                 if shape == nil && (items.isEmpty || depth == path.count - 1) && isLeafLevel(items) { shape = path }
             case .tensor(let t):
                 if shape == nil { shape = path + t.shape }
-                guard let s = shape, Array(s[depth...]) == t.shape else {
-                    throw GradError.value("expected sequence of length \(shape?[depth] ?? 0) at dim \(depth) (got \(t.shape.first ?? 0))")
+                let s = shape ?? []
+                if depth == s.count {
+                    // Where a number goes, a one-element tensor is read as that number, as in PyTorch.
+                    guard t.numel == 1 else { throw GradError.value("only one element tensors can be converted to Python scalars") }
+                    scalars.append(t.scalar(atRowMajor: 0))
+                    return
+                }
+                guard depth <= s.count, Array(s[depth...]) == t.shape else {
+                    throw GradError.value("expected sequence of length \(depth < s.count ? s[depth] : 1) at dim \(depth) (got \(t.shape.first ?? 0))")
                 }
                 scalars += t.scalars()
             default:

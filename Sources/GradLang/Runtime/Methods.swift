@@ -212,56 +212,23 @@ enum Methods {
             }
             return .tensor(try counted.gt(Tensor.wrapping(.int(0))))
         }
-        add(["add"]) { t, name, a, interp in
-            return .tensor(try t.add(try other(a, name)))
-        }
-        add(["sub"]) { t, name, a, interp in
-            return .tensor(try t.sub(try other(a, name)))
-        }
-        add(["mul"]) { t, name, a, interp in
-            return .tensor(try t.mul(try other(a, name)))
-        }
-        add(["div"]) { t, name, a, interp in
-            return .tensor(try t.div(try other(a, name)))
+        // Methods of one tensor operand (`other`, optionally scaled by `alpha`), all bound alike.
+        let binaryMethods: [(String, (Tensor, Tensor) throws -> Tensor)] = [
+            ("add", { try $0.add($1) }), ("sub", { try $0.sub($1) }), ("mul", { try $0.mul($1) }),
+            ("div", { try $0.div($1) }), ("floor_divide", { try $0.floorDivide($1) }),
+            ("remainder", { try $0.remainder($1) }), ("maximum", { try $0.maximum($1) }),
+            ("minimum", { try $0.minimum($1) }), ("eq", { try $0.eq($1) }), ("ne", { try $0.ne($1) }),
+            ("lt", { try $0.lt($1) }), ("le", { try $0.le($1) }), ("gt", { try $0.gt($1) }),
+            ("ge", { try $0.ge($1) }), ("logical_and", { try $0.logicalAnd($1) }),
+            ("logical_or", { try $0.logicalOr($1) }), ("matmul", { try $0.matmul($1) }), ("dot", { try $0.dot($1) }),
+            ("add_", { try $0.addInPlace($1) }), ("sub_", { try $0.subInPlace($1) }),
+            ("mul_", { try $0.mulInPlace($1) }), ("div_", { try $0.divInPlace($1) })
+        ]
+        for (method, apply) in binaryMethods {
+            add([method]) { t, name, a, interp in .tensor(try apply(t, try other(a, name))) }
         }
         add(["pow"]) { t, name, a, interp in
             return .tensor(try t.pow(try other(a, name, label: "exponent")))
-        }
-        add(["floor_divide"]) { t, name, a, interp in
-            return .tensor(try t.floorDivide(try other(a, name)))
-        }
-        add(["remainder"]) { t, name, a, interp in
-            return .tensor(try t.remainder(try other(a, name)))
-        }
-        add(["maximum"]) { t, name, a, interp in
-            return .tensor(try t.maximum(try other(a, name)))
-        }
-        add(["minimum"]) { t, name, a, interp in
-            return .tensor(try t.minimum(try other(a, name)))
-        }
-        add(["eq"]) { t, name, a, interp in
-            return .tensor(try t.eq(try other(a, name)))
-        }
-        add(["ne"]) { t, name, a, interp in
-            return .tensor(try t.ne(try other(a, name)))
-        }
-        add(["lt"]) { t, name, a, interp in
-            return .tensor(try t.lt(try other(a, name)))
-        }
-        add(["le"]) { t, name, a, interp in
-            return .tensor(try t.le(try other(a, name)))
-        }
-        add(["gt"]) { t, name, a, interp in
-            return .tensor(try t.gt(try other(a, name)))
-        }
-        add(["ge"]) { t, name, a, interp in
-            return .tensor(try t.ge(try other(a, name)))
-        }
-        add(["logical_and"]) { t, name, a, interp in
-            return .tensor(try t.logicalAnd(try other(a, name)))
-        }
-        add(["logical_or"]) { t, name, a, interp in
-            return .tensor(try t.logicalOr(try other(a, name)))
         }
         add(["logical_not"]) { t, name, a, interp in
             return try one(a) { try t.logicalNot() }
@@ -307,14 +274,8 @@ enum Methods {
             let lo = try Builtins.scalarArg(b[0], "min"), hi = try Builtins.scalarArg(b[1], "max")
             return .tensor(name == "clamp_" ? try t.clampInPlace(min: lo, max: hi) : try t.clamp(min: lo, max: hi))
         }
-        add(["matmul"]) { t, name, a, interp in
-            return .tensor(try t.matmul(try other(a, name)))
-        }
         add(["mm"]) { t, name, a, interp in
             return .tensor(try t.mm(try other(a, name, label: "mat2")))
-        }
-        add(["dot"]) { t, name, a, interp in
-            return .tensor(try t.dot(try other(a, name)))
         }
         add(["mv"]) { t, name, a, interp in
             return .tensor(try t.mv(try other(a, name, label: "vec")))
@@ -363,18 +324,6 @@ enum Methods {
             }
             let dim = try d.asInt("dim")
             return .tensor(name == "softmax" ? try t.softmax(dim: dim) : try t.logSoftmax(dim: dim))
-        }
-        add(["add_"]) { t, name, a, interp in
-            return .tensor(try t.addInPlace(try other(a, name)))
-        }
-        add(["sub_"]) { t, name, a, interp in
-            return .tensor(try t.subInPlace(try other(a, name)))
-        }
-        add(["mul_"]) { t, name, a, interp in
-            return .tensor(try t.mulInPlace(try other(a, name)))
-        }
-        add(["div_"]) { t, name, a, interp in
-            return .tensor(try t.divInPlace(try other(a, name)))
         }
         add(["pow_"]) { t, name, a, interp in
             return .tensor(try t.powInPlace(try other(a, name, label: "exponent")))

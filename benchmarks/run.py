@@ -6,10 +6,13 @@ usage: benchmarks/run.py [--gradsh PATH] [--runs N] [--quick]
 Each workload runs as a whole process, gradsh and PyTorch alternately, --runs times; the
 table shows medians net of each system's own start-up time (measured in the same round,
 just before), the ratio gradsh / PyTorch, and peak memory (maximum resident set) from the
-OS. PyTorch is used when it can be imported; otherwise gradsh is reported alone. Python
-standard library only.
+OS. Then deep_forward's graph memory four ways, a leak check, a line for each of the
+project's performance targets saying whether it is met, and a scaling table. PyTorch is
+used when it can be imported; otherwise gradsh is reported alone. Python standard library
+only.
 """
 import argparse
+import functools
 import os
 import platform
 import re
@@ -37,10 +40,11 @@ WORKLOADS = [
 ]
 
 
-def measure(argv):
+def measure(argv, env=None):
     """Wall seconds and peak resident memory (MiB) of one whole process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=WORK)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=WORK,
+                            env=None if env is None else {**os.environ, **env})
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     err = proc.stderr.read().decode("utf-8", "replace")
@@ -58,12 +62,12 @@ def torch_available():
         return False
 
 
-def sample(argvs, runs):
+def sample(argvs, runs, env=None):
     """Runs each command `runs` times, interleaved; returns (seconds list, MiB list) each."""
     samples = [([], []) for _ in argvs]
     for _ in range(runs):
         for i, argv in enumerate(argvs):
-            t, m = measure(argv)
+            t, m = measure(argv, env)
             samples[i][0].append(t)
             samples[i][1].append(m)
     return samples
@@ -74,17 +78,40 @@ def medians(argvs, runs):
     return [(statistics.median(t), statistics.median(m)) for t, m in sample(argvs, runs)]
 
 
-def net_medians(pairs, runs):
-    """For each (start-up command, workload command) pair: the median over `runs` rounds of
-    the workload's time minus the start-up time measured right before it, and the median
-    peak memory of the workload. Pairing each sample with a start-up measured moments
-    earlier cancels drift in the machine's speed over the whole benchmark."""
+def net_samples(pairs, runs):
+    """For each (start-up command, workload command) pair: the workload's time minus the
+    start-up time measured right before it, for each of `runs` rounds, and the median peak
+    memory of the workload. Pairing each sample with a start-up measured moments earlier
+    cancels drift in the machine's speed over the whole benchmark."""
     samples = sample([argv for pair in pairs for argv in pair], runs)
     out = []
     for k in range(len(pairs)):
         startup, work = samples[2 * k], samples[2 * k + 1]
-        out.append((statistics.median(w - s for w, s in zip(work[0], startup[0])), statistics.median(work[1])))
+        out.append(([w - s for w, s in zip(work[0], startup[0])], statistics.median(work[1])))
     return out
+
+
+def p_faster(fast, slow):
+    """One-sided Mann-Whitney U test: the chance that runs of two equally fast programs would
+    put `fast` at least this far ahead of `slow`. Exact, for the handful of runs a benchmark
+    makes; the smaller, the clearer the difference."""
+    m, n = len(fast), len(slow)
+    u = sum(1.0 if f < s else 0.5 if f == s else 0.0 for f in fast for s in slow)
+
+    @functools.lru_cache(maxsize=None)
+    def orderings(i, j):
+        """How many orderings of i fast and j slow runs have k (fast ahead of slow) pairs, by k."""
+        if i == 0 or j == 0:
+            return (1,)
+        counts = [0] * (i * j + 1)
+        for k, c in enumerate(orderings(i - 1, j)):  # the slowest run is a fast one
+            counts[k] += c
+        for k, c in enumerate(orderings(i, j - 1)):  # the slowest is a slow one: all i fast runs are ahead
+            counts[k + i] += c
+        return tuple(counts)
+
+    counts = orderings(m, n)
+    return sum(c for k, c in enumerate(counts) if k >= u) / sum(counts)
 
 
 def leak_check(gradsh):
@@ -201,6 +228,88 @@ print(resident() - before)
     return statistics.median(g), (statistics.median(t) if t else None)
 
 
+# glibc's own default mmap threshold, fixed: set through the environment it also stops the
+# threshold from moving, so every buffer of 128 KiB or more is mapped on its own and handed
+# back to the OS when freed. gradsh leaves a threshold set this way alone.
+FIXED_THRESHOLD = {"MALLOC_MMAP_THRESHOLD_": "131072"}
+
+
+def graph_peaks_fixed_threshold(gradsh, with_torch, runs):
+    """deep_forward's graph memory as whole processes (peak under grad minus peak under
+    no_grad) with both allocators returning every big buffer when it is freed, so resident
+    memory follows what is alive rather than what the heap kept after earlier frees."""
+    argvs = [[gradsh, "deep_forward.grad"], [gradsh, "deep_forward_no_grad.grad"]]
+    if with_torch:
+        argvs += [[sys.executable, "deep_forward.py", "grad"], [sys.executable, "deep_forward.py", "no_grad"]]
+    peaks = [statistics.median(m) for _, m in sample(argvs, runs, FIXED_THRESHOLD)]
+    return peaks[0] - peaks[1], (peaks[2] - peaks[3] if with_torch else None)
+
+
+def torch_free_heap_after_grad_forward():
+    """MiB of PyTorch's heap that is free but still resident right after deep_forward's grad
+    forward pass (glibc's mallinfo2): memory its peak counts that nothing holds."""
+    program = """import ctypes, torch
+class Info(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = Info
+torch.manual_seed(0)
+model = torch.nn.Sequential(*[m for _ in range(16) for m in (torch.nn.Linear(512, 512), torch.nn.Tanh())])
+x = torch.randn(1024, 512)
+out = model(x).sum()
+print(libc.mallinfo2().fordblks / 2 ** 20)
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    return float(done.stdout.strip()) if done.returncode == 0 else None
+
+
+def print_targets(times, peaks, startup, graph, graph_fixed, leaks, with_torch, runs):
+    """One line for each of the project's performance targets: the figure and whether it is met.
+    "Clearly faster" means at least 5% faster in median and beyond run-to-run noise (one-sided
+    Mann-Whitney U test, p < 0.01); "no slower" means not slower beyond that noise."""
+    rows = []
+
+    def target(text, figure, met):
+        rows.append((text, figure, "met" if met else "NOT MET"))
+
+    def net(name, mode, system):
+        return max(statistics.median(times[(name, mode, system)]), 0)
+
+    if with_torch:
+        target("start-up at most 1/20 of PyTorch's", f"{startup[0] / startup[1]:.3f}", startup[0] / startup[1] <= 1 / 20)
+        for mode in ("grad", "no_grad", "inference"):
+            r = net("small_ops", mode, "gradsh") / net("small_ops", mode, "torch")
+            target(f"small_ops ({mode}) at most 0.5 of PyTorch's time", f"{r:.2f}", r <= 0.5)
+        for name, mode, limit in (("mlp_train", "grad", 1.0), ("mlp_eval", "no_grad", 1.1), ("matmul", "no_grad", 1.1)):
+            r = net(name, mode, "gradsh") / net(name, mode, "torch")
+            target(f"{name} ({mode}) at most {limit} of PyTorch's time", f"{r:.2f}", r <= limit)
+        for label, (g, t) in (("as each system allocates by default", graph),
+                              ("big buffers returned to the OS when freed", graph_fixed)):
+            target(f"deep_forward graph memory within 10% of PyTorch's ({label})",
+                   f"{g:.1f} / {t:.1f} MiB = {g / t:.2f}", abs(g / t - 1) <= 0.10)
+        g, t = peaks[("deep_forward", "no_grad", "gradsh")], peaks[("deep_forward", "no_grad", "torch")]
+        target("deep_forward peak memory under no_grad no higher than PyTorch's", f"{g:.0f} / {t:.0f} MiB", g <= t)
+    for name in ("small_ops", "mlp_eval"):
+        fast, slow = times[(name, "no_grad", "gradsh")], times[(name, "grad", "gradsh")]
+        gain = 1 - statistics.median(fast) / statistics.median(slow)
+        p = p_faster(fast, slow)
+        target(f"{name}: no_grad clearly faster than grad", f"{gain:.1%} less time, p = {p:.2g}", gain >= 0.05 and p < 0.01)
+    for name in ("small_ops", "mlp_eval", "deep_forward"):
+        inference, no_grad = times[(name, "inference", "gradsh")], times[(name, "no_grad", "gradsh")]
+        change = statistics.median(inference) / statistics.median(no_grad) - 1
+        p = p_faster(no_grad, inference)
+        target(f"{name}: inference no slower than no_grad", f"{change:+.1%} time, p = {p:.2g}", p >= 0.01)
+    target("no leaks: the same live tensor memory after 2,000 training steps as after 200",
+           leaks[2000], leaks[200] == leaks[2000])
+
+    if runs < 5:
+        print(f"(with {runs} run(s) each no difference can be told from noise: use at least 5 for the verdicts)")
+    print("| target | figure | |")
+    print("|---|---|---|")
+    for text, figure, verdict in rows:
+        print(f"| {text} | {figure} | {verdict} |")
+
+
 def fmt(seconds):
     if seconds < 1e-3:
         return f"{seconds * 1e6:.1f} µs"
@@ -224,6 +333,11 @@ def main():
     print(f"# gradsh benchmarks, {time.strftime('%Y-%m-%d')}, {platform.machine()} {platform.system()}, "
           f"{os.cpu_count()} cores, {runs} runs each, medians" + ("" if with_torch else " (PyTorch not installed: gradsh alone)"))
 
+    # One unmeasured run of every program first, so no sample pays for a cold page cache.
+    for _, _, gscript, targv in WORKLOADS:
+        measure([gradsh, gscript])
+        if with_torch:
+            measure([py] + targv)
     startup = medians([[gradsh, "startup.grad"]] + ([[py, "startup.py"]] if with_torch else []), runs)
     g0 = startup[0][0]
     t0 = startup[1][0] if with_torch else None  # the start-up row; workloads pair their own
@@ -232,42 +346,49 @@ def main():
     print("|---|---|---|---|---|---|---|")
     print(f"| startup (whole process) | - | {fmt(g0)} | {fmt(t0) if t0 else '-'} | {g0 / t0:.3f} |" if t0 else f"| startup | - | {fmt(g0)} | - | - |", end="")
     print(f" {startup[0][1]:.0f} MiB | {startup[1][1]:.0f} MiB |" if with_torch else f" {startup[0][1]:.0f} MiB | - |")
-    peaks = {}
+    peaks, times = {}, {}
     for name, mode, gscript, targv in WORKLOADS:
         pairs = [([gradsh, "startup.grad"], [gradsh, gscript])]
         if with_torch:
             pairs.append(([py, "startup.py"], [py] + targv))
-        res = net_medians(pairs, runs)
-        g_net = max(res[0][0], 0)
-        peaks[(name, mode, "gradsh")] = res[0][1]
+        res = net_samples(pairs, runs)
+        times[(name, mode, "gradsh")], peaks[(name, mode, "gradsh")] = res[0]
+        g_net = max(statistics.median(res[0][0]), 0)
         if with_torch:
-            t_net = max(res[1][0], 0)
-            peaks[(name, mode, "torch")] = res[1][1]
+            times[(name, mode, "torch")], peaks[(name, mode, "torch")] = res[1]
+            t_net = max(statistics.median(res[1][0]), 0)
             ratio = g_net / t_net if t_net > 0 else float("nan")
             print(f"| {name} | {mode} | {fmt(g_net)} | {fmt(t_net)} | {ratio:.2f} | {res[0][1]:.0f} MiB | {res[1][1]:.0f} MiB |")
         else:
             print(f"| {name} | {mode} | {fmt(g_net)} | - | - | {res[0][1]:.0f} MiB | - |")
 
+    def ratio_line(label, g, t, unit="MiB", digits=0):
+        line = f"{label}: gradsh {g:.{digits}f} {unit}"
+        return line + (f", PyTorch {t:.{digits}f} {unit}, ratio {g / t:.2f}" if t else "")
+
     print()
     g_graph = peaks[("deep_forward", "grad", "gradsh")] - peaks[("deep_forward", "no_grad", "gradsh")]
-    line = f"deep_forward graph memory (peak under grad minus peak under no_grad): gradsh {g_graph:.0f} MiB"
+    t_graph = (peaks[("deep_forward", "grad", "torch")] - peaks[("deep_forward", "no_grad", "torch")]) if with_torch else None
+    print(ratio_line("deep_forward graph memory (peak under grad minus peak under no_grad)", g_graph, t_graph))
     if with_torch:
-        t_graph = peaks[("deep_forward", "grad", "torch")] - peaks[("deep_forward", "no_grad", "torch")]
-        line += f", PyTorch {t_graph:.0f} MiB, ratio {g_graph / t_graph:.2f}"
-    print(line)
+        free = torch_free_heap_after_grad_forward()
+        if free is not None:
+            print(f"  PyTorch's heap right after its grad forward pass: {free:.1f} MiB free but still resident")
+    g_fixed, t_fixed = graph_peaks_fixed_threshold(gradsh, with_torch, runs)
+    print(ratio_line("deep_forward graph memory, both allocators returning big buffers when freed "
+                     "(MALLOC_MMAP_THRESHOLD_=131072)", g_fixed, t_fixed, digits=1))
     g_held, t_held = graph_held_bytes(gradsh, with_torch)
-    line = f"deep_forward graph memory counted from the saved tensors (held only by the graph): gradsh {g_held:.1f} MiB"
-    if t_held is not None:
-        line += f", PyTorch {t_held:.1f} MiB, ratio {g_held / t_held:.2f}"
-    print(line)
+    print(ratio_line("deep_forward graph memory counted from the saved tensors (held only by the graph)",
+                     g_held, t_held, digits=1))
     g_grown, t_grown = graph_resident_growth(gradsh, with_torch, runs)
     if g_grown is not None:
-        line = f"deep_forward graph memory in a warmed-up process (resident growth of a grad forward after a no_grad one): gradsh {g_grown:.1f} MiB"
-        if t_grown is not None:
-            line += f", PyTorch {t_grown:.1f} MiB, ratio {g_grown / t_grown:.2f}"
-        print(line)
+        print(ratio_line("deep_forward graph memory in a warmed-up process (resident growth of a grad forward "
+                         "after a no_grad one)", g_grown, t_grown, digits=1))
     leaks = leak_check(gradsh)
     print(f"leak check: after 200 steps {leaks[200]}; after 2,000 steps {leaks[2000]}")
+
+    print()
+    print_targets(times, peaks, (g0, t0), (g_graph, t_graph), (g_fixed, t_fixed), leaks, with_torch, runs)
 
     if not args.quick:
         print()

@@ -16,6 +16,7 @@ let package = Package(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CFuzzerDriver", path: "Sources/CFuzzerDriver"),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(
             name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]),
@@ -27,7 +28,7 @@ let package = Package(
         .target(
             name: "GradLang", dependencies: ["GradCore"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
-        .target(name: "GradShell", dependencies: ["GradLang", "CEditLine"]),
+        .target(name: "GradShell", dependencies: ["GradLang", "CEditLine", "CMalloc"]),
         .executableTarget(
             name: "gradsh",
             dependencies: ["GradShell", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -1,3 +1,4 @@
+import CMalloc
 import Foundation
 import GradCore
 import GradLang
@@ -45,15 +46,13 @@ public enum Launcher {
     /// A setting the user made through glibc's own environment variables is left as it is.
     static func keepFreedTensorMemory() {
         #if os(Linux) && canImport(Glibc)
-        // malloc.h's M_TRIM_THRESHOLD, M_MMAP_THRESHOLD and M_ARENA_MAX (not in Swift's Glibc module).
-        let trimThreshold: Int32 = -1, mmapThreshold: Int32 = -3, arenaMax: Int32 = -8
         let environment = ProcessInfo.processInfo.environment
         func userSet(_ variable: String, _ tunable: String) -> Bool {
             environment[variable] != nil || (environment["GLIBC_TUNABLES"] ?? "").contains("glibc.malloc.\(tunable)")
         }
-        if !userSet("MALLOC_MMAP_THRESHOLD_", "mmap_threshold") { _ = glibcMallopt(mmapThreshold, 32 << 20) }
-        if !userSet("MALLOC_TRIM_THRESHOLD_", "trim_threshold") { _ = glibcMallopt(trimThreshold, 64 << 20) }
-        if !userSet("MALLOC_ARENA_MAX", "arena_max") { _ = glibcMallopt(arenaMax, 1) }
+        if !userSet("MALLOC_MMAP_THRESHOLD_", "mmap_threshold") { _ = mallopt(M_MMAP_THRESHOLD, 32 << 20) }
+        if !userSet("MALLOC_TRIM_THRESHOLD_", "trim_threshold") { _ = mallopt(M_TRIM_THRESHOLD, 64 << 20) }
+        if !userSet("MALLOC_ARENA_MAX", "arena_max") { _ = mallopt(M_ARENA_MAX, 1) }
         #endif
     }
 
@@ -137,9 +136,3 @@ public enum Launcher {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".gradsh_history").path
     }
 }
-
-#if os(Linux) && canImport(Glibc)
-/// glibc's `int mallopt(int param, int value)`.
-@_silgen_name("mallopt")
-private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
-#endif

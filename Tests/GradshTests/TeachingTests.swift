@@ -60,4 +60,17 @@ final class TeachingTests: XCTestCase {
         }
         XCTAssertGreaterThan(try mebibytes(figures[1]) - mebibytes(figures[0]), 60, r.stdout)
     }
+
+    /// :mem says how much freed memory the allocator keeps: dropping a 4 MiB tensor adds it there.
+    func testMemReportsFreedMemoryTheAllocatorKeeps() throws {
+        let r = try Gradsh.run(["--no-color", "-c", "a = ones(1024, 1024)\n:mem\na = 0\n:mem"], mergeOutput: true)
+        let prefix = "freed memory the allocator keeps resident for reuse: "
+        let figures = r.stdout.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map { line -> Double in
+            let words = line.dropFirst(prefix.count).split(separator: " ")
+            let value = Double(words.first ?? "") ?? .nan
+            return words.last == "MiB" ? value : words.last == "KiB" ? value / 1024 : words.last == "GiB" ? value * 1024 : value / 1048576
+        }
+        XCTAssertEqual(figures.count, 2, r.stdout)
+        XCTAssertGreaterThan(figures[1] - figures[0], 3.9, r.stdout)
+    }
 }

@@ -24,7 +24,7 @@ enum HelpTopics {
         (":why NAME", "why NAME does or does not carry a graph, where it was made, and what autograd will refuse later"),
         (":dot NAME [FILE]", "Graphviz DOT of the graph; FILE.svg or FILE.png is rendered with Graphviz's dot"),
         (":mode", "the grad mode now in effect, and the blocks open at this point"),
-        (":mem", "bytes of live tensors, the bytes each variable's graph holds alive, and the process's resident memory"),
+        (":mem", "bytes of live tensors and of what each variable's graph holds alive; resident and allocator-kept memory"),
         (":time STMT", "runs STMT and shows how long it took"),
         (":compare EXPR", "evaluates EXPR under grad, no_grad and inference: time, graph nodes, bytes held, later use"),
         (":load FILE", "runs a script in this session"),

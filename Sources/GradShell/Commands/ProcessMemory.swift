@@ -1,3 +1,4 @@
+import CMalloc
 import Foundation
 
 /// What the operating system says the process holds: resident memory now and its peak.
@@ -6,6 +7,9 @@ import Foundation
 struct ProcessMemory {
     let residentBytes: Int
     let peakResidentBytes: Int
+    /// Memory the program freed that the allocator keeps, resident, for its next requests
+    /// (glibc's count of free bytes in its heap); nil where the allocator does not say.
+    let freedKeptBytes: Int?
 
     /// Read from /proc/self/status; nil where that file does not exist (not Linux).
     static func current() -> ProcessMemory? {
@@ -15,6 +19,11 @@ struct ProcessMemory {
             return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) }
         }
         guard let rss = kibibytes("VmRSS"), let peak = kibibytes("VmHWM") else { return nil }
-        return ProcessMemory(residentBytes: rss * 1024, peakResidentBytes: peak * 1024)
+        #if canImport(Glibc)
+        let freed: Int? = Int(mallinfo2().fordblks)
+        #else
+        let freed: Int? = nil
+        #endif
+        return ProcessMemory(residentBytes: rss * 1024, peakResidentBytes: peak * 1024, freedKeptBytes: freed)
     }
 }

@@ -256,6 +256,9 @@ final class ShellCommands {
             let now = Self.stableOutput ? "-" : formatBytes(process.residentBytes)
             let peak = Self.stableOutput ? "-" : formatBytes(process.peakResidentBytes)
             text += "\nprocess resident memory (as the OS counts it): \(now), peak \(peak)"
+            if let freed = process.freedKeptBytes {
+                text += "\nfreed memory the allocator keeps resident for reuse: \(Self.stableOutput ? "-" : formatBytes(freed))"
+            }
         }
         output(text, line: line)
     }

@@ -362,9 +362,9 @@ def main():
         else:
             print(f"| {name} | {mode} | {fmt(g_net)} | - | - | {res[0][1]:.0f} MiB | - |")
 
-    def ratio_line(label, g, t, unit="MiB", digits=0):
-        line = f"{label}: gradsh {g:.{digits}f} {unit}"
-        return line + (f", PyTorch {t:.{digits}f} {unit}, ratio {g / t:.2f}" if t else "")
+    def ratio_line(label, g, t, digits=0):
+        line = f"{label}: gradsh {g:.{digits}f} MiB"
+        return line + (f", PyTorch {t:.{digits}f} MiB, ratio {g / t:.2f}" if t else "")
 
     print()
     g_graph = peaks[("deep_forward", "grad", "gradsh")] - peaks[("deep_forward", "no_grad", "gradsh")]

@@ -50,27 +50,27 @@ final class TeachingTests: XCTestCase {
     /// :mem's resident figure is the OS's: making a 64 MiB tensor (every page written) raises it.
     func testMemReportsResidentMemoryThatFollowsTensors() throws {
         let r = try Gradsh.run(["--no-color", "-c", ":mem\nbig = ones(4096, 4096)\n:mem"], mergeOutput: true)
-        let figures = r.stdout.split(separator: "\n").filter { $0.hasPrefix("process resident memory (as the OS counts it): ") }
+        let figures = try mebibytes(after: "process resident memory (as the OS counts it): ", in: r.stdout)
         XCTAssertEqual(figures.count, 2, r.stdout)
-        func mebibytes(_ line: Substring) throws -> Double {
-            let words = line.split(separator: " ")
-            let i = try XCTUnwrap(words.firstIndex(of: "it):"))
-            let value = try XCTUnwrap(Double(words[i + 1]))
-            return words[i + 2].hasPrefix("GiB") ? value * 1024 : words[i + 2].hasPrefix("KiB") ? value / 1024 : value
-        }
-        XCTAssertGreaterThan(try mebibytes(figures[1]) - mebibytes(figures[0]), 60, r.stdout)
+        XCTAssertGreaterThan(figures[1] - figures[0], 60, r.stdout)
     }
 
     /// :mem says how much freed memory the allocator keeps: dropping a 4 MiB tensor adds it there.
     func testMemReportsFreedMemoryTheAllocatorKeeps() throws {
         let r = try Gradsh.run(["--no-color", "-c", "a = ones(1024, 1024)\n:mem\na = 0\n:mem"], mergeOutput: true)
-        let prefix = "freed memory the allocator keeps resident for reuse: "
-        let figures = r.stdout.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map { line -> Double in
-            let words = line.dropFirst(prefix.count).split(separator: " ")
-            let value = Double(words.first ?? "") ?? .nan
-            return words.last == "MiB" ? value : words.last == "KiB" ? value / 1024 : words.last == "GiB" ? value * 1024 : value / 1048576
-        }
+        let figures = try mebibytes(after: "freed memory the allocator keeps resident for reuse: ", in: r.stdout)
         XCTAssertEqual(figures.count, 2, r.stdout)
         XCTAssertGreaterThan(figures[1] - figures[0], 3.9, r.stdout)
+    }
+
+    /// The byte counts (`12.5 MiB`, `300 B`, ...) that follow `prefix` on the lines that start with it, in MiB.
+    private func mebibytes(after prefix: String, in output: String) throws -> [Double] {
+        let units: [Substring: Double] = ["B": 1.0 / 1_048_576, "KiB": 1.0 / 1024, "MiB": 1, "GiB": 1024]
+        return try output.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map { line in
+            let words = line.dropFirst(prefix.count).split(separator: " ")
+            let value = try XCTUnwrap(words.first.flatMap { Double($0) }, String(line))
+            let unit = try XCTUnwrap(words.dropFirst().first.map { $0.trimmingCharacters(in: .punctuationCharacters) }, String(line))
+            return value * (try XCTUnwrap(units[Substring(unit)], String(line)))
+        }
     }
 }

@@ -8,19 +8,32 @@ public final class Tensor {
     public let strides: [Int]
     public let offset: Int
 
-    /// For a leaf, whether gradients accumulate into it; a non-leaf always requires grad.
-    public internal(set) var requiresGrad: Bool
-    /// The node that produced this tensor, or nil for a leaf.
-    public internal(set) var gradFn: Node?
+    /// PyTorch's own `requires_grad_` flag: set on leaves by the user, on results by the
+    /// op that records them. A view also requires grad when its base does (`requiresGrad`).
+    public internal(set) var ownRequiresGrad: Bool
+    /// Whether autograd tracks this tensor: its own flag, or (for a view) its base's, as
+    /// PyTorch's differentiable views do. A non-leaf always requires grad.
+    public internal(set) var requiresGrad: Bool {
+        @inline(__always) get { ownRequiresGrad || (viewBase?.ownRequiresGrad ?? false) }
+        set { ownRequiresGrad = newValue }
+    }
+    /// The node recorded for this tensor. For a view it can be out of date: `gradFn`
+    /// replaces it after an in-place change to the memory the view shares.
+    var recordedGradFn: Node?
+    /// The version counter's value when `recordedGradFn` was set (views only): PyTorch's
+    /// `attr_version`, how a view notices that its base changed in place.
+    var attrVersion: Int
     /// The gradient accumulated by backward (leaves, and non-leaves after `retainGrad()`).
     public var grad: Tensor?
     public internal(set) var retainsGrad = false
     /// Made while inference mode was on: no version counter, restricted later use.
     public let isInference: Bool
-    /// The tensor that owns the memory this one views, or nil if this is not a view.
+    /// The tensor that owns the memory this one views (PyTorch's `_base`), or nil if this
+    /// is not a view. Views of inference tensors are not tracked, as in PyTorch.
     public let viewBase: Tensor?
-    /// A view of a normal tensor taken inside inference mode may not be changed in place later.
-    let isViewMadeInInference: Bool
+    /// The grad mode a view was made in (PyTorch's `CreationMeta`): views made under
+    /// no_grad or inference may not take part in in-place changes that autograd records.
+    public let viewCreation: ViewCreation
     /// The cached AccumulateGrad node of a leaf; held strongly by the graph, weakly here.
     weak var gradAccumulator: Node?
     /// The grad mode in effect when this tensor was made: why it has no graph.
@@ -34,15 +47,16 @@ public final class Tensor {
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int,
          requiresGrad: Bool = false, isInference: Bool,
-         viewBase: Tensor? = nil, isViewMadeInInference: Bool = false) {
+         viewBase: Tensor? = nil, viewCreation: ViewCreation = .normal) {
         self.storage = storage
         self.shape = shape
         self.strides = strides
         self.offset = offset
-        self.requiresGrad = requiresGrad
+        self.ownRequiresGrad = requiresGrad
         self.isInference = isInference
-        self.viewBase = viewBase
-        self.isViewMadeInInference = isViewMadeInInference
+        self.viewBase = isInference ? nil : viewBase
+        self.viewCreation = viewCreation
+        self.attrVersion = storage.version
         self.creationMode = GradModeState.current
         self.provenance = CreationContext.current
     }
@@ -59,7 +73,8 @@ public final class Tensor {
     public var dtype: DType { storage.dtype }
     public var rank: Int { shape.count }
     public var numel: Int { shape.reduce(1, *) }
-    public var isLeaf: Bool { gradFn == nil }
+    /// PyTorch's `is_leaf`: no grad_fn. Reading it can fail as reading `gradFn` can.
+    public var isLeaf: Bool { get throws { try gradFn == nil } }
 
     /// The version counter's value; PyTorch refuses to report one for inference tensors.
     public func version() throws -> Int {
@@ -146,7 +161,7 @@ public final class Tensor {
 
 extension Tensor: CustomStringConvertible {
     public var description: String {
-        "Tensor(shape: \(shape), dtype: \(dtype.name), requiresGrad: \(requiresGrad), gradFn: \(gradFn?.name ?? "nil"))"
+        "Tensor(shape: \(shape), dtype: \(dtype.name), requiresGrad: \(requiresGrad), gradFn: \(gradFnOrRecorded?.name ?? "nil"))"
     }
 }
 

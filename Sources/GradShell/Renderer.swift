@@ -102,7 +102,7 @@ public final class Renderer {
         }
         text += "\n"
         if case .tensor(let t) = value {
-            text += paint("# " + GraphLine.describe(t, variables: variables), t.gradFn != nil ? "32" : t.requiresGrad ? "36" : "2") + "\n"
+            text += paint("# " + GraphLine.describe(t, variables: variables), t.gradFnOrRecorded != nil ? "32" : t.requiresGrad ? "36" : "2") + "\n"
         }
         return text
     }

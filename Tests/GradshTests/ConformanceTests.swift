@@ -8,11 +8,6 @@ import XCTest
 final class ConformanceTests: XCTestCase {
     static let folders = ["Fixtures/conformance", "Fixtures/cases"]
 
-    /// Events whose fixture does not match its own program: the `.torch.py` shows
-    /// `x.grad.tolist()` where the `.grad` file has `x.grad`. Real PyTorch gives a tensor
-    /// there (with version 1, a kernel artifact), so that event is checked by its values only.
-    static let disputed: [String: Int] = ["backward_016_nonleaf_grad_and_retain_grad": 6]
-
     func testEveryCase() throws {
         var ran = 0
         for folder in Self.folders {
@@ -31,16 +26,7 @@ final class ConformanceTests: XCTestCase {
                     }
                     return obj
                 }
-                var expectedEvents = expected
-                var gotEvents = got
-                if let n = Self.disputed[base], n < expected.count, n < got.count {
-                    let values = ((expected[n]["value"] as? [String: Any])?["items"] as? [[String: Any]])?.compactMap { $0["value"] }
-                    let data = (got[n]["value"] as? [String: Any])?["data"]
-                    XCTAssertTrue(Self.sameData(values, data), "\(base): disputed event \(n + 1) has data \(data ?? "nil")")
-                    expectedEvents.remove(at: n)
-                    gotEvents.remove(at: n)
-                }
-                if let difference = Self.difference(expectedEvents, gotEvents) {
+                if let difference = Self.difference(expected, got) {
                     XCTFail("\(base): \(difference)")
                 }
                 ran += 1

@@ -45,13 +45,13 @@ public enum AutogradEngine {
         var captureIndex: [ObjectIdentifier: [Int]] = [:]
         if let inputs {
             for (i, t) in inputs.enumerated() {
-                let node = t.gradFn ?? Recorder.accumulator(for: t)
+                let node = try t.gradFn ?? Recorder.accumulator(for: t)
                 captureIndex[ObjectIdentifier(node), default: []].append(i)
             }
         }
         var rootNodes: [(Node, Tensor)] = []
         for (t, g) in roots {
-            let node = t.gradFn ?? Recorder.accumulator(for: t)
+            let node = try t.gradFn ?? Recorder.accumulator(for: t)
             rootNodes.append((node, g))
         }
 
@@ -167,7 +167,7 @@ extension Tensor {
         guard requiresGrad else {
             throw TensorError.runtime("can't retain_grad on Tensor that has requires_grad=False")
         }
-        guard let fn = gradFn, !retainsGrad else { return }
+        guard let fn = try gradFn, !retainsGrad else { return }
         retainsGrad = true
         fn.retainedGradTensors.append(WeakTensor(tensor: self))
     }

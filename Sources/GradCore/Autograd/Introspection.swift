@@ -11,7 +11,7 @@ public struct GraphStats: Equatable, Sendable {
 extension Tensor {
     /// Walks the graph iteratively (deep graphs must not overflow the stack).
     public var graphStats: GraphStats {
-        guard let root = gradFn else { return GraphStats(nodeCount: 0, savedTensorCount: 0, savedBytes: 0) }
+        guard let root = gradFnOrRecorded else { return GraphStats(nodeCount: 0, savedTensorCount: 0, savedBytes: 0) }
         var seen: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
         var storages = Set<ObjectIdentifier>()
         var stack = [root]
@@ -33,7 +33,7 @@ extension Tensor {
 extension Tensor {
     /// The distinct storages the graph behind this tensor keeps alive for backward.
     public var graphSavedStorages: [Storage] {
-        guard let root = gradFn else { return [] }
+        guard let root = gradFnOrRecorded else { return [] }
         var seen: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
         var storages: [ObjectIdentifier: Storage] = [:]
         var stack = [root]

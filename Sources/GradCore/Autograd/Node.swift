@@ -53,9 +53,9 @@ public final class Node {
         var tensors = saved.map(\.tensor)
         saved = []
         for i in tensors.indices where isKnownUniquelyReferenced(&tensors[i]) {
-            if let fn = tensors[i].gradFn {
+            if let fn = tensors[i].recordedGradFn {
                 pending.append(fn)
-                tensors[i].gradFn = nil
+                tensors[i].recordedGradFn = nil
             }
         }
     }
@@ -113,7 +113,7 @@ struct SavedTensor {
         tensor = input
         savedVersion = input.versionIfTracked ?? 0
         isOutput = false
-        producerNode = input.gradFn
+        producerNode = (try? input.gradFn) ?? nil
     }
 
     init(output: Tensor, of node: Node) {
@@ -146,8 +146,7 @@ struct SavedTensor {
         if isOutput, GradModeState.current.isRecording, let node = outputNode {
             // create_graph: the result must stay connected to the node that made it.
             let alias = tensor.aliasWithoutGraph()
-            alias.gradFn = node
-            alias.requiresGrad = true
+            alias.setGradFn(node)
             return alias
         }
         return tensor
@@ -174,22 +173,24 @@ struct BackwardContext {
 }
 
 extension Tensor {
-    /// A new tensor object over the same memory and version counter, without autograd history.
-    /// It must not refer to `self`: a node saving its own output through it would keep
-    /// itself alive.
+    /// A new tensor object over the same memory and version counter, without autograd history
+    /// (and not a view: its history must not follow a base). It must not refer to `self`: a
+    /// node saving its own output through it would keep itself alive.
     func aliasWithoutGraph() -> Tensor {
         Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
-               requiresGrad: false, isInference: isInference,
-               viewBase: viewBase, isViewMadeInInference: isViewMadeInInference)
+               requiresGrad: false, isInference: isInference)
     }
 }
 
 /// The one place that decides whether an op records, and attaches its node when it does.
 enum Recorder {
-    /// The edge through which gradient reaches `t`, or nil when `t` needs none.
-    static func edge(to t: Tensor) -> Edge? {
+    /// The edge through which gradient reaches `t`, or nil when `t` needs none. A leaf
+    /// view that requires grad only through its base (made under no_grad) has no
+    /// accumulator, as in PyTorch: gradient reaching it is dropped.
+    static func edge(to t: Tensor) throws -> Edge? {
         guard t.requiresGrad else { return nil }
-        if let fn = t.gradFn { return Edge(node: fn, inputNumber: 0) }
+        if let fn = try t.gradFn { return Edge(node: fn, inputNumber: 0) }
+        guard t.ownRequiresGrad else { return nil }
         return Edge(node: accumulator(for: t), inputNumber: 0)
     }
 
@@ -202,26 +203,35 @@ enum Recorder {
 
     /// True when an op over these inputs must record a node now. Ops ask before building
     /// their backward rule, so an op that records nothing allocates nothing for autograd.
+    /// An op whose inputs are all inference tensors never records, even when they require
+    /// grad: PyTorch's inference tensors bypass autograd (`c * c` of two of them gives a
+    /// tensor that does not require grad, while `c * 2` records, since 2 becomes a normal
+    /// tensor).
     @inline(__always)
     static func shouldRecord(_ a: Tensor) -> Bool {
-        a.requiresGrad && GradModeState.current.isRecording
+        a.requiresGrad && !a.isInference && GradModeState.current.isRecording
     }
 
     @inline(__always)
     static func shouldRecord(_ a: Tensor, _ b: Tensor) -> Bool {
-        (a.requiresGrad || b.requiresGrad) && GradModeState.current.isRecording
+        (a.requiresGrad || b.requiresGrad) && !(a.isInference && b.isInference) && GradModeState.current.isRecording
     }
 
     @inline(__always)
     static func shouldRecord(_ a: Tensor, _ b: Tensor, _ c: Tensor) -> Bool {
-        (a.requiresGrad || b.requiresGrad || c.requiresGrad) && GradModeState.current.isRecording
+        (a.requiresGrad || b.requiresGrad || c.requiresGrad) && !(a.isInference && b.isInference && c.isInference)
+            && GradModeState.current.isRecording
     }
 
     @inline(__always)
     static func shouldRecord(_ inputs: [Tensor]) -> Bool {
         guard GradModeState.current.isRecording else { return false }
-        for t in inputs where t.requiresGrad { return true }
-        return false
+        var requires = false, allInference = true
+        for t in inputs {
+            if t.requiresGrad { requires = true }
+            if !t.isInference { allInference = false }
+        }
+        return requires && !allInference
     }
 
     /// Attaches a node named `name` to `output` if the op records; `save` lists the inputs its
@@ -237,13 +247,12 @@ enum Recorder {
         if saveOutput && output.isInference {
             throw TensorError.runtime(AutogradMessage.inferenceSaved)
         }
-        let node = Node(name: name, nextEdges: inputs.map(edge(to:)),
+        let node = Node(name: name, nextEdges: try inputs.map(edge(to:)),
                         saved: save.map(SavedTensor.init(input:)), backward: backward)
         if saveOutput {
             node.savedOutput = SavedTensor(output: output, of: node)
         }
-        output.gradFn = node
-        output.requiresGrad = true
+        output.setGradFn(node)
         return output
     }
 }

@@ -127,7 +127,7 @@ extension Tensor {
     /// `requires_grad_(b)` / `.requires_grad = b`, with PyTorch's rules for non-leaves,
     /// integer dtypes and inference tensors.
     public func setRequiresGrad(_ value: Bool, message: RequiresGradSource = .method) throws {
-        if !isLeaf {
+        if try !isLeaf {
             if value && message == .method { return }
             throw TensorError.runtime(value ? AutogradMessage.nonLeafRequiresGradTrue : AutogradMessage.nonLeafRequiresGradFalse)
         }

@@ -11,13 +11,20 @@ extension Tensor {
     @discardableResult
     func modifyInPlace(others: [Tensor], direct: ((Tensor) -> Bool)? = nil, _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
         let mode = GradModeState.current
+        // PyTorch's check_inplace, in its order: only an op that autograd records is checked
+        // against views made under no_grad or inference mode and against leaves.
+        let recording = mode.isRecording && (requiresGrad || others.contains { $0.requiresGrad })
+            && !(isInference && others.allSatisfy(\.isInference))
+        if recording {
+            if let base = viewBase {
+                if let error = viewCreation.rebaseError(indirect: false) { throw error }
+                if requiresGrad, try base.isLeaf { throw TensorError.runtime(AutogradMessage.viewOfLeafInPlace) }
+            }
+            if requiresGrad, try isLeaf { throw TensorError.runtime(AutogradMessage.leafInPlace) }
+        }
         if isInference && !mode.isInferenceEnabled {
             throw TensorError.runtime(AutogradMessage.inferenceInPlace)
         }
-        if isViewMadeInInference && !mode.isInferenceEnabled && (viewBase?.requiresGrad ?? false) {
-            throw TensorError.runtime(AutogradMessage.inferenceViewInPlace)
-        }
-        let recording = mode.isRecording && (requiresGrad || others.contains { $0.requiresGrad })
         if !recording {
             if let direct, direct(self) {
                 bumpVersion()
@@ -29,44 +36,37 @@ extension Tensor {
             bumpVersion()
             return self
         }
-        if requiresGrad && isLeaf {
-            throw TensorError.runtime(viewBase == nil ? AutogradMessage.leafInPlace : AutogradMessage.viewOfLeafInPlace)
-        }
-        if let base = viewBase, base.isLeaf && base.requiresGrad {
-            throw TensorError.runtime(AutogradMessage.viewOfLeafInPlace)
-        }
         // The op reads a snapshot: the old value must survive for its backward rule.
         let snapshot = try freshCopy()
-        snapshot.gradFn = gradFn
-        snapshot.requiresGrad = requiresGrad
+        snapshot.recordedGradFn = try gradFn
+        snapshot.ownRequiresGrad = requiresGrad
         let result = try compute(snapshot)
         try checkInPlaceResult(result)
         if let base = viewBase {
+            // Through a view: the base's history becomes CopySlices (the base with the view's
+            // region replaced by the op's result), and the view's own is rebuilt over it.
             let region = try regionIndices(in: base)
-            let baseEdge = Recorder.edge(to: base)
+            let baseEdge = try Recorder.edge(to: base)
+            let resultEdge = try Recorder.edge(to: result)
             try Kernel.copy(result, into: self)
             bumpVersion()
-            result.gradFn?.rebaseSavedOutput(onto: self)
-            let viewShape = shape, baseShape = base.shape
-            let copySlices = Node(name: "CopySlices", nextEdges: [baseEdge, Recorder.edge(to: result)], saved: []) { _, g in
+            result.recordedGradFn?.rebaseSavedOutput(onto: self)
+            let viewShape = shape
+            let copySlices = Node(name: "CopySlices", nextEdges: [baseEdge, resultEdge], saved: []) { _, g in
                 let gBase = try g.freshCopy()
                 let zeros = try Tensor.zeros([region.count], dtype: g.dtype)
                 try Tensor.scatterWrite(zeros, plan: GatherPlan(outputShape: [region.count], sourceIndices: region), into: gBase)
                 let gView = try g.gather(GatherPlan(outputShape: viewShape, sourceIndices: region))
                 return [gBase, gView]
             }
-            base.gradFn = copySlices
-            base.requiresGrad = true
-            gradFn = Node(name: "AsStridedBackward0", nextEdges: [Recorder.edge(to: base)], saved: []) { _, g in
-                [try Tensor.scatterAdd(g, plan: GatherPlan(outputShape: viewShape, sourceIndices: region), shape: baseShape)]
-            }
-            requiresGrad = true
+            base.setGradFn(copySlices)
+            _ = try gradFn
         } else {
             try Kernel.copy(result, into: self)
             bumpVersion()
-            gradFn = result.gradFn
-            requiresGrad = result.requiresGrad
-            result.gradFn?.rebaseSavedOutput(onto: self)
+            setGradFn(result.recordedGradFn)
+            ownRequiresGrad = result.requiresGrad
+            result.recordedGradFn?.rebaseSavedOutput(onto: self)
         }
         return self
     }
@@ -84,29 +84,6 @@ extension Tensor {
         if result.dtype > dtype {
             throw TensorError.runtime("result type \(result.dtype.scalarTypeName) can't be cast to the desired output type \(dtype.scalarTypeName)")
         }
-    }
-
-    /// The row-major linear positions, within `base`, of this view's elements.
-    func regionIndices(in base: Tensor) throws -> [Int] {
-        var position: [Int: Int] = [:]
-        var linear = 0
-        if !base.isContiguous {
-            base.forEachStorageIndex { position[$0] = linear; linear += 1 }
-        }
-        var out: [Int] = []
-        out.reserveCapacity(numel)
-        var missing = false
-        forEachStorageIndex { j in
-            if base.isContiguous {
-                out.append(j - base.offset)
-            } else if let p = position[j] {
-                out.append(p)
-            } else {
-                missing = true
-            }
-        }
-        if missing { throw TensorError.runtime("an in-place change through this view cannot be traced back to its base") }
-        return out
     }
 
     // MARK: the in-place methods

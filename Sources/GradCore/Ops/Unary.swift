@@ -55,12 +55,18 @@ extension Tensor {
         }
     }
 
-    /// -1, 0 or 1 per element (not differentiable: its gradient is zero almost everywhere).
+    /// -1, 0 or 1 per element. Recorded like any op (`SignBackward0`), with the gradient
+    /// zero everywhere, as PyTorch does.
     public func sign() throws -> Tensor {
         switch dtype {
         case .int64: return try Kernel.map(self, Int64.self, to: .int64) { (v: Int64) -> Int64 in v > 0 ? 1 : (v < 0 ? -1 : 0) }
         case .bool: return try freshCopy()
-        case .float32: return try floatMap { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
+        case .float32:
+            let out = try floatMap { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
+            guard Recorder.shouldRecord(self) else { return out }
+            return try Recorder.record("SignBackward0", inputs: [self], output: out) { _, g in
+                [try g.mul(Tensor.wrapping(.float(0)))]
+            }
         }
     }
 

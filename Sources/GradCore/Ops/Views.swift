@@ -4,11 +4,13 @@ extension Tensor {
     /// Makes a view of this tensor with new geometry, recording `name` when autograd records.
     func makeView(shape: [Int], strides: [Int], offset: Int, name: String,
                   backward: @escaping Node.BackwardRule) throws -> Tensor {
-        let mode = GradModeState.current
+        // PyTorch's propagate_creation_meta: a view of a view made under no_grad or
+        // inference keeps the stricter of the two.
+        var creation = ViewCreation.forCurrentMode()
+        if viewBase != nil && (creation == .normal || viewCreation == .inference) { creation = viewCreation }
         let view = Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
                           requiresGrad: false, isInference: isInference,
-                          viewBase: viewBase ?? self,
-                          isViewMadeInInference: isViewMadeInInference || (mode.isInferenceEnabled && !isInference))
+                          viewBase: viewBase ?? self, viewCreation: creation)
         guard Recorder.shouldRecord(self) else { return view }
         return try Recorder.record(name, inputs: [self], output: view, backward: backward)
     }
@@ -122,6 +124,23 @@ extension Tensor {
         return try makeView(shape: sh, strides: st, offset: offset, name: name) { _, g in
             [try g.transpose(a, b)]
         }
+    }
+
+    /// `narrow(dim, start, length)`: `length` elements from `start` along `dim`, a view
+    /// recorded as the slice it is (`SliceBackward0`), with PyTorch's checks.
+    public func narrow(dim: Int, start: Int, length: Int) throws -> Tensor {
+        guard rank > 0 else { throw TensorError.runtime("narrow() cannot be applied to a 0-dim tensor.") }
+        let d = try Shape.normalize(dim: dim, rank: rank)
+        let size = shape[d]
+        guard length >= 0 else { throw TensorError.runtime("narrow(): length must be non-negative.") }
+        guard start >= -size && start <= size else {
+            throw TensorError.index("start out of range (expected to be in range of [\(-size), \(size)], but got \(start))")
+        }
+        let s = start < 0 ? start + size : start
+        guard s <= size - length else {
+            throw TensorError.runtime("start (\(s)) + length (\(length)) exceeds dimension size (\(size)).")
+        }
+        return try slice(dim: d, start: s, end: s + length)
     }
 
     /// `t()`: transpose of a tensor of at most two dimensions.
@@ -271,8 +290,8 @@ extension Tensor {
         if viewBase != nil && requiresGrad {
             throw TensorError.runtime("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         }
-        gradFn = nil
-        requiresGrad = false
+        setGradFn(nil)
+        ownRequiresGrad = false
         isDetached = true
         return self
     }

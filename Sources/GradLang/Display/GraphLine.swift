@@ -5,7 +5,11 @@ public enum GraphLine {
     /// `variables`: the session's variables; with them the line also says how much of the
     /// saved memory only the graph keeps alive (the rest is held by named tensors anyway).
     public static func describe(_ t: Tensor, variables: Scope? = nil) -> String {
-        if let fn = t.gradFn {
+        if t.isGradFnInvalid {
+            let mode = t.viewCreation == .inference ? "inference mode" : "no_grad"
+            return "graph: unusable (grad_fn=<Invalid>): a view made under \(mode) whose memory was changed in place since; autograd refuses to use it"
+        }
+        if let fn = t.gradFnOrRecorded {
             let stats = t.graphStats
             let nodes = "\(stats.nodeCount) node\(stats.nodeCount == 1 ? "" : "s")"
             var saved = stats.savedTensorCount == 0
@@ -22,7 +26,19 @@ public enum GraphLine {
             return "graph: grad_fn=\(fn.name), \(nodes), \(saved)"
         }
         if t.requiresGrad {
+            if t.viewBase != nil, !t.ownRequiresGrad {
+                let how: String
+                switch t.viewCreation {
+                case .inference: how = "a view taken in inference mode of a tensor that requires grad"
+                case .noGrad: how = "a view taken under no_grad of a tensor that requires grad"
+                case .normal: how = "a view taken before its base was made to require grad"
+                }
+                return "no graph: \(how); it reports requires_grad=True through its base, but autograd recorded nothing and no gradient reaches it"
+            }
             return "leaf that requires grad: backward() accumulates into its .grad"
+        }
+        if !t.dtype.isFloatingPoint {
+            return "no graph: \(t.dtype.name) tensors never carry one; only floating-point tensors can require grad"
         }
         if t.isInference {
             return "no graph: inference tensor (made in inference mode); autograd cannot save it for backward, and outside inference mode it cannot be changed in place or made to require grad"

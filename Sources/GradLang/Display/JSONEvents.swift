@@ -33,8 +33,8 @@ public enum JSONEvents {
     static func tensor(_ t: Tensor) -> String {
         let version = t.versionIfTracked.map(String.init) ?? "null"
         return "{\"type\": \"tensor\", \"dtype\": \"\(t.dtype.name)\", \"shape\": [\(t.shape.map(String.init).joined(separator: ", "))], "
-            + "\"data\": \(data(t)), \"requires_grad\": \(t.requiresGrad), \"is_leaf\": \(t.isLeaf), "
-            + "\"grad_fn\": \(t.gradFn.map { string($0.name) } ?? "null"), \"is_inference\": \(t.isInference), \"version\": \(version)}"
+            + "\"data\": \(data(t)), \"requires_grad\": \(t.requiresGrad), \"is_leaf\": \(t.gradFnOrRecorded == nil), "
+            + "\"grad_fn\": \(t.isGradFnInvalid ? string("Invalid") : t.gradFnOrRecorded.map { string($0.name) } ?? "null"), \"is_inference\": \(t.isInference), \"version\": \(version)}"
     }
 
     /// Nested lists of the tensor's values; NaN and infinities as the strings "nan", "inf", "-inf".

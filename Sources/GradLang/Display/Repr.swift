@@ -129,7 +129,9 @@ public enum TensorRepr {
         } else {
             body = tensorString(t, indent: indent)
         }
-        if let fn = t.gradFn {
+        if t.isGradFnInvalid {
+            suffixes.append("grad_fn=<Invalid>")
+        } else if let fn = t.gradFnOrRecorded {
             suffixes.append("grad_fn=<\(fn.name)>")
         } else if t.requiresGrad {
             suffixes.append("requires_grad=True")

@@ -4,7 +4,7 @@ import GradCore
 /// Attributes and methods of tensors, modules, optimizers, lists, strings and grad_fn nodes.
 enum Methods {
     static let tensorAttributeNames: Set<String> = [
-        "shape", "dtype", "grad", "requires_grad", "is_leaf", "grad_fn", "T", "data", "_version", "ndim", "device", "mT",
+        "shape", "dtype", "grad", "requires_grad", "is_leaf", "grad_fn", "T", "data", "_version", "ndim", "device", "mT", "_base",
     ]
 
     static let tensorMethodNames: Set<String> = [
@@ -17,6 +17,7 @@ enum Methods {
         "add_", "sub_", "mul_", "div_", "zero_", "fill_", "copy_", "clamp_", "relu_", "pow_", "uniform_", "normal_",
         "eq", "ne", "lt", "le", "gt", "ge", "sign", "square", "logical_not", "logical_and", "logical_or",
         "floor_divide", "remainder", "numpy", "masked_fill", "exp_", "neg_", "abs_", "sqrt_", "sigmoid_", "tanh_",
+        "is_inference_tensor", "_is_view", "narrow",
     ]
 
     static func call(_ receiver: Receiver, _ name: String, _ args: inout CallArguments, _ interp: Interpreter) throws -> Value {
@@ -43,11 +44,15 @@ enum Methods {
         case "dtype": return .dtype(t.dtype)
         case "grad": return t.grad.map { .tensor($0) } ?? .none
         case "requires_grad": return .bool(t.requiresGrad)
-        case "is_leaf": return .bool(t.isLeaf)
-        case "grad_fn": return t.gradFn.map { .node($0) } ?? .none
-        case "T", "mT":
-            if t.rank == 2 { return .tensor(try t.t()) }
-            return .tensor(try t.permute(Array((0..<t.rank).reversed())))
+        case "is_leaf": return .bool(try t.isLeaf)
+        case "grad_fn": return try t.gradFn.map { .node($0) } ?? .none
+        case "T": return .tensor(try t.permute(Array((0..<t.rank).reversed())))
+        case "mT":
+            guard t.rank >= 2 else {
+                throw GradError.runtime("tensor.mT is only supported on matrices or batches of matrices. Got \(t.rank)-D tensor.")
+            }
+            return .tensor(try t.transpose(-2, -1))
+        case "_base": return t.viewBase.map { .tensor($0) } ?? .none
         case "data": return .tensor(try t.detach())
         case "_version": return .int(Int64(try t.version()))
         case "ndim": return .int(Int64(t.rank))
@@ -149,6 +154,13 @@ enum Methods {
         }
         add(["is_inference"]) { t, name, a, interp in
             try a.expectCount(0); return .bool(t.isInference)
+        }
+        add(["_is_view"]) { t, name, a, interp in
+            try a.expectCount(0); return .bool(t.viewBase != nil)
+        }
+        add(["narrow"]) { t, name, a, interp in
+            let b = try a.bind(["dim", "start", "length"], required: 3)
+            return .tensor(try t.narrow(dim: try b[0]!.asInt("dim"), start: try b[1]!.asInt("start"), length: try b[2]!.asInt("length")))
         }
         add(["is_contiguous"]) { t, name, a, interp in
             try a.expectCount(0); return .bool(t.isContiguous)

@@ -8,7 +8,12 @@ public enum Why {
     public static func explain(_ name: String, _ t: Tensor) -> String {
         let made = t.origin.map { "\(name) was made \($0.place)" } ?? "\(name) was made"
         var lines: [String] = []
-        if let fn = t.gradFn {
+        if t.isGradFnInvalid {
+            let mode = t.viewCreation == .inference ? "inside inference mode" : "under no_grad"
+            lines.append("\(made) as a view \(mode) of a tensor that requires grad, and the memory it shares was changed in place since.")
+            lines.append("Autograd cannot tell whether that change should be part of its graph, so reading \(name).grad_fn, or using \(name) in an op that records, fails.")
+            lines.append("Fix: take the view and change the memory in the same mode (both inside the block, or both outside), or use \(name).detach() or \(name).clone().")
+        } else if let fn = t.gradFnOrRecorded {
             let stats = t.graphStats
             lines.append("\(made) by an operation on tensors that require grad, with grad mode on, so autograd recorded it.")
             lines.append("It carries a graph: grad_fn=\(fn.name), \(stats.nodeCount) nodes, \(stats.savedTensorCount) saved tensor\(stats.savedTensorCount == 1 ? "" : "s") (\(formatBytes(stats.savedBytes))) kept alive until backward.")
@@ -62,7 +67,7 @@ enum Hints {
             return "take the view and change it in the same mode: both inside the inference block, or both outside it"
         }
         if m.hasPrefix("a view of a leaf Variable") || m.hasPrefix("a leaf Variable that requires grad") {
-            let leaf = tensors.first { $0.1.isLeaf && $0.1.requiresGrad } ?? tensors.first { $0.1.viewBase.map { $0.isLeaf && $0.requiresGrad } ?? false }
+            let leaf = tensors.first { $0.1.gradFnOrRecorded == nil && $0.1.requiresGrad } ?? tensors.first { $0.1.viewBase.map { $0.gradFnOrRecorded == nil && $0.requiresGrad } ?? false }
             let name = leaf?.0 ?? "the tensor"
             let origin = leaf.map { place($0.0, $0.1) + " as a leaf that requires grad; " } ?? ""
             return "\(origin)autograd needs its value for backward. Change it inside no_grad < ... > (as an optimizer step does), or work on \(name).detach() or a clone"
@@ -88,7 +93,7 @@ enum Hints {
             return "the tensor has no graph: make an input require grad (requires_grad=True) before computing it"
         }
         if m.hasPrefix("you can only change requires_grad flags of leaf variables") {
-            return "it is the result of an operation; use .detach() for a copy without graph"
+            return "it is the result of an operation; use .detach() for a tensor without graph (it shares this one's memory; .detach().clone() for a copy)"
         }
         if m.lowercased().contains("can require gradients") {
             return "only float tensors can require grad: write the numbers as floats (tensor([1.0, 2.0], requires_grad=True)) or use .float()"
@@ -157,7 +162,7 @@ enum Hints {
     /// tensors, described by the variable that holds it.
     static func staleSavedTensor(_ tensors: [(String, Tensor)], _ interpreter: Interpreter) -> String? {
         var seen = Set<ObjectIdentifier>()
-        var stack = tensors.compactMap { $0.1.gradFn }
+        var stack = tensors.compactMap { $0.1.gradFnOrRecorded }
         while let node = stack.popLast() {
             guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
             for (t, version) in node.savedTensorsForDisplay where t.versionIfTracked.map({ $0 != version }) ?? false {

@@ -59,7 +59,7 @@ struct GraphDrawing {
     /// The tree, iteratively (graphs can be 100,000 nodes deep); a node met again is
     /// shown once and referred to afterwards.
     func tree(of t: Tensor, name: String) -> String {
-        guard let root = t.gradFn else {
+        guard let root = t.gradFnOrRecorded else {
             return "\(name) \(describe(t)) has no graph: \(GraphLine.describe(t).replacingOccurrences(of: "no graph: ", with: ""))"
         }
         var lines = ["\(name) \(describe(t)) ← \(label(root))"]
@@ -91,7 +91,7 @@ struct GraphDrawing {
     func dot(of t: Tensor, name: String) -> String {
         var lines = ["digraph \"\(escape(name))\" {", "  rankdir=BT;", "  node [fontname=\"Helvetica\", fontsize=11];"]
         lines.append("  result [label=\"\(escape(name)) \(escape(describe(t)))\", shape=box, style=filled, fillcolor=\"#e8f0fe\"];")
-        guard let root = t.gradFn else {
+        guard let root = t.gradFnOrRecorded else {
             lines.append("}")
             return lines.joined(separator: "\n")
         }

@@ -97,9 +97,9 @@ final class ShellCommands {
             case .tensor(let t):
                 let stats = t.graphStats
                 rows.append([name, "tensor " + "[" + t.shape.map(String.init).joined(separator: ", ") + "]", t.dtype.name,
-                             t.requiresGrad ? "True" : "False", t.isLeaf ? "True" : "False", t.gradFn?.name ?? "-",
+                             t.requiresGrad ? "True" : "False", t.gradFnOrRecorded == nil ? "True" : "False", t.gradFnOrRecorded?.name ?? "-",
                              t.isInference ? "True" : "False", t.versionIfTracked.map(String.init) ?? "-",
-                             t.gradFn == nil ? "-" : "\(stats.nodeCount) nodes, \(formatBytes(stats.savedBytes))"])
+                             t.gradFnOrRecorded == nil ? "-" : "\(stats.nodeCount) nodes, \(formatBytes(stats.savedBytes))"])
             default:
                 var shown = Repr.repr(value).replacingOccurrences(of: "\n", with: " ")
                 if shown.count > 40 { shown = String(shown.prefix(37)) + "..." }
@@ -330,7 +330,7 @@ final class ShellCommands {
                 }
                 let stats = t.graphStats
                 let later: String
-                if t.gradFn != nil { later = "yes: gradients flow back through it" }
+                if t.gradFnOrRecorded != nil { later = "yes: gradients flow back through it" }
                 else if t.isInference { later = "restricted: cannot be saved for backward or changed in place" }
                 else if t.requiresGrad { later = "yes: a leaf" }
                 else { later = "yes, as a constant (no gradient flows back)" }

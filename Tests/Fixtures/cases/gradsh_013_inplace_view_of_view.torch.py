@@ -1,0 +1,17 @@
+# title: in-place through a view of a view rewires the root base; gradients see the write
+x = torch.ones(4, requires_grad=True).clone(); show(1, 'x', x)
+y = x.view(2, 2); show(2, 'y', y)
+z = y[0]; show(3, 'z', z)
+show(4, None, z.mul_(3))
+show(5, None, x)
+show(6, None, y)
+show(7, None, z._base is x)
+show(8, None, y._base is x)
+w = torch.ones(4, requires_grad=True); show(9, 'w', w)
+p = w * 1; show(10, 'p', p)
+q = p.view(2, 2).t(); show(11, 'q', q)
+q[0, 1] = 7
+show(13, None, p)
+show(14, None, q)
+(q * q).sum().backward()
+show(16, None, w.grad.tolist())

@@ -1,0 +1,12 @@
+# title: inference_mode blocks nest with inference_mode(False); a decorated function's results are inference tensors (TestAutogradInferenceMode)
+show(1, None, torch.is_inference_mode_enabled())
+with torch.inference_mode(): p = torch.is_inference_mode_enabled(); show(2, 'p', p)
+with torch.inference_mode():
+    with torch.inference_mode(False): q = torch.is_inference_mode_enabled(); show(3, 'q', q)
+show(4, None, torch.is_inference_mode_enabled())
+func = torch.inference_mode()(lambda x: x * x)
+c = torch.ones(1, 2, 3, requires_grad=True); show(7, 'c', c)
+d = func(c); show(8, 'd', d)
+show(9, None, torch.is_inference(d))
+c2 = torch.ones(1, 2, 3); show(10, 'c2', c2)
+d2 = func(c2); show(11, 'd2', d2)

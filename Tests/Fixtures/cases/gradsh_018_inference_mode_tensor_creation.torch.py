@@ -1,0 +1,6 @@
+# title: constructors in inference mode make inference tensors; requires_grad is kept (TestAutogradInferenceMode)
+with torch.inference_mode(): c = torch.ones(1, 2, 3); show(1, 'c', c)
+with torch.inference_mode(): tmp = torch.ones(1, 2, 3, requires_grad=True); show(2, 'tmp', tmp)
+with torch.inference_mode(): tmp2 = torch.ones(1, 2, 3).requires_grad_(False); show(3, 'tmp2', tmp2)
+show(4, None, torch.is_inference(tmp))
+show(5, None, tmp.requires_grad)

@@ -1,0 +1,8 @@
+# title: an in-place change inside inference mode still bumps a normal tensor's version, so backward refuses (TestAutogradInferenceMode)
+s = torch.ones(1, 2, 3, requires_grad=True); show(1, 's', s)
+a = s.clone(); show(2, 'a', a)
+out = a * a; show(3, 'out', out)
+with torch.inference_mode(): show(4, None, a.add_(2))
+show(5, None, torch.is_inference(a))
+show(6, None, a._version)
+fails(7, lambda: out.backward(torch.ones_like(out)))

@@ -6,10 +6,9 @@ public final class Storage {
     public let dtype: DType
     public let count: Int
     let raw: UnsafeMutableRawPointer
-    /// The version counter of every tensor viewing this memory: bumped by each in-place
-    /// change, compared by backward with the version each saved tensor had. (Inference
-    /// tensors do not track it.)
-    var version = 0
+    /// The version counter of the tensors made over this memory (views share it; `.data`
+    /// gets a counter of its own).
+    let versionCounter = VersionCounter()
 
     /// Bytes of all storages alive right now.
     public static var liveBytes: Int { MemoryStats.liveBytes }
@@ -61,6 +60,15 @@ public final class Storage {
     @inline(__always) func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> {
         raw.assumingMemoryBound(to: T.self)
     }
+}
+
+/// PyTorch's version counter: bumped by each in-place change, compared by backward with
+/// the version each saved tensor had. A tensor and its views share one; `x.data` and its
+/// views share another over the same memory, which is how `w.data -= lr * w.grad` stays
+/// invisible to autograd. (Inference tensors do not track it.)
+public final class VersionCounter {
+    var value = 0
+    init() {}
 }
 
 /// The configurable ceiling on a single tensor's size.

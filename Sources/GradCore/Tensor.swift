@@ -3,10 +3,13 @@
 /// Views (`x[0]`, `x.t()`, `x.view(...)`) share storage and version counter with their base.
 /// A tensor is a leaf when it has no `gradFn`.
 public final class Tensor {
-    public let storage: Storage
-    public let shape: [Int]
-    public let strides: [Int]
-    public let offset: Int
+    /// The memory and geometry. Only `setData` (`x.data = t`) changes them after creation.
+    public internal(set) var storage: Storage
+    public internal(set) var shape: [Int]
+    public internal(set) var strides: [Int]
+    public internal(set) var offset: Int
+    /// Shared with views of this tensor; see `VersionCounter`.
+    let versionCounter: VersionCounter
 
     /// PyTorch's own `requires_grad_` flag: set on leaves by the user, on results by the
     /// op that records them. A view also requires grad when its base does (`requiresGrad`).
@@ -40,6 +43,10 @@ public final class Tensor {
     public let creationMode: GradMode
     /// Made by `detach()` / `detach_()`: cut from its graph on purpose.
     public internal(set) var isDetached = false
+    /// A Python number turned into a 0-d tensor for an op (PyTorch's wrapped number): ops
+    /// that keep such an operand as a plain number (`x ** 2` records `PowBackward0` and
+    /// saves only `x`) can tell it from a real 0-d tensor (`x ** tensor(2.)`: `PowBackward1`).
+    public internal(set) var isWrappedNumber = false
     /// Made by backward to hold a leaf's (or a retained non-leaf's) `.grad`.
     public internal(set) var isGradient = false
     /// Free for the language layer to remember where and how the tensor was made.
@@ -47,8 +54,9 @@ public final class Tensor {
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int,
          requiresGrad: Bool = false, isInference: Bool,
-         viewBase: Tensor? = nil, viewCreation: ViewCreation = .normal) {
+         viewBase: Tensor? = nil, viewCreation: ViewCreation = .normal, versionCounter: VersionCounter? = nil) {
         self.storage = storage
+        self.versionCounter = versionCounter ?? storage.versionCounter
         self.shape = shape
         self.strides = strides
         self.offset = offset
@@ -56,7 +64,7 @@ public final class Tensor {
         self.isInference = isInference
         self.viewBase = isInference ? nil : viewBase
         self.viewCreation = viewCreation
-        self.attrVersion = storage.version
+        self.attrVersion = (versionCounter ?? storage.versionCounter).value
         self.creationMode = GradModeState.current
         self.provenance = CreationContext.current
     }
@@ -79,15 +87,15 @@ public final class Tensor {
     /// The version counter's value; PyTorch refuses to report one for inference tensors.
     public func version() throws -> Int {
         guard !isInference else { throw TensorError.runtime(AutogradMessage.inferenceVersion) }
-        return storage.version
+        return versionCounter.value
     }
 
     /// The version if tracked, for display.
-    public var versionIfTracked: Int? { isInference ? nil : storage.version }
+    public var versionIfTracked: Int? { isInference ? nil : versionCounter.value }
 
     /// One in-place change: the counter every view of this memory shares goes up by one.
     @inline(__always) func bumpVersion() {
-        if !isInference { storage.version += 1 }
+        if !isInference { versionCounter.value += 1 }
     }
 
     public var isContiguous: Bool { Shape.isContiguous(shape: shape, strides: strides) }

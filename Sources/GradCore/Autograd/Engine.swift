@@ -25,6 +25,21 @@ public enum AutogradEngine {
                        createGraph: createGraph, allowUnused: allowUnused)
     }
 
+    /// `autograd.backward(tensors, grad_tensors)`: one pass from several roots at once, so
+    /// nodes they share run once with the summed gradient, as in PyTorch.
+    public static func backward(_ roots: [Tensor], gradients: [Tensor?], retainGraph: Bool? = nil,
+                                createGraph: Bool = false) throws {
+        guard gradients.isEmpty || gradients.count == roots.count else {
+            throw TensorError.runtime("got \(roots.count) tensors and \(gradients.count) gradients")
+        }
+        var seeded: [(Tensor, Tensor)] = []
+        for (i, root) in roots.enumerated() {
+            seeded.append((root, try rootGradient(root, gradients.isEmpty ? nil : gradients[i], index: i)))
+        }
+        _ = try run(roots: seeded, inputs: nil, retainGraph: retainGraph ?? createGraph,
+                    createGraph: createGraph, allowUnused: true)
+    }
+
     static func rootGradient(_ root: Tensor, _ gradient: Tensor?, index: Int) throws -> Tensor {
         guard root.requiresGrad else {
             throw TensorError.runtime(AutogradMessage.noGradFn(index))

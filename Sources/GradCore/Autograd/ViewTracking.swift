@@ -51,7 +51,7 @@ extension Tensor {
         get throws {
             guard let base = viewBase else { return recordedGradFn }
             if recordedGradFn == nil && !base.requiresGrad { return nil }
-            let current = storage.version
+            let current = versionCounter.value
             if attrVersion == current { return recordedGradFn }
             if let error = viewCreation.rebaseError(indirect: true) { throw error }
             let fn = try asStridedNode(over: base)
@@ -77,7 +77,7 @@ extension Tensor {
         let old = recordedGradFn
         recordedGradFn = node
         if node != nil { ownRequiresGrad = true }
-        if viewBase != nil { attrVersion = storage.version }
+        if viewBase != nil { attrVersion = versionCounter.value }
         if retainsGrad, old !== node {
             old?.retainedGradTensors.removeAll { $0.tensor === self }
             node?.retainedGradTensors.append(WeakTensor(tensor: self))

@@ -12,8 +12,9 @@ extension Tensor {
         case .int(let i): storage.pointer(Int64.self)[0] = i
         case .bool(let b): storage.pointer(Bool.self)[0] = b
         }
-        return Tensor(storage: storage, shape: [], strides: [], offset: 0,
-                      isInference: false)
+        let t = Tensor(storage: storage, shape: [], strides: [], offset: 0, isInference: false)
+        t.isWrappedNumber = true
+        return t
     }
 
     /// Promotion as PyTorch does it for these three dtypes: the higher category wins.
@@ -160,13 +161,16 @@ extension Tensor {
                                         float: { Foundation.pow($0, $1) },
                                         int: { b, e in Tensor.integerPower(b, e) })
         let sa = shape, sb = exponent.shape
-        if !exponent.requiresGrad {
-            // PowBackward0: d/dx x^e = e * x^(e-1); the exponent is kept as a plain number.
+        if exponent.isWrappedNumber {
+            // PowBackward0: d/dx x^e = e * x^(e-1); the exponent is kept as a plain number,
+            // so only x is saved.
             guard Recorder.shouldRecord(self) else { return out }
-            return try Recorder.record("PowBackward0", inputs: [self], output: out, save: [self, exponent]) { ctx, g in
-                let x = try ctx.saved(0), e = try ctx.saved(1)
-                let one = Tensor.wrapping(.float(1))
-                let d = try e.mul(x.pow(e.converted(to: .float32).sub(one)))
+            let e = try exponent.item()
+            return try Recorder.record("PowBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
+                let x = try ctx.saved(0)
+                // PyTorch's pow_backward: a zero exponent gives zeros (not 0 * x^-1, NaN at 0).
+                if e.doubleValue == 0 { return [try g.mul(Tensor.wrapping(.float(0))).sumTo(sa)] }
+                let d = try Tensor.wrapping(e).mul(x.pow(Tensor.wrapping(.float(e.doubleValue - 1))))
                 return [try g.mul(d).sumTo(sa)]
             }
         }

@@ -150,7 +150,7 @@ extension Tensor {
         sh.insert(1, at: d)
         st.insert(d < rank ? strides[d] * shape[d] : 1, at: d)
         return Tensor(storage: storage, shape: sh, strides: st, offset: offset,
-                      isInference: isInference)
+                      isInference: isInference, versionCounter: versionCounter)
     }
 
     /// Batched products: broadcast batch dims, one GEMM per batch matrix.

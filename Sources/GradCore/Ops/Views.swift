@@ -10,7 +10,7 @@ extension Tensor {
         if viewBase != nil && (creation == .normal || viewCreation == .inference) { creation = viewCreation }
         let view = Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
                           requiresGrad: false, isInference: isInference,
-                          viewBase: viewBase ?? self, viewCreation: creation)
+                          viewBase: viewBase ?? self, viewCreation: creation, versionCounter: versionCounter)
         guard Recorder.shouldRecord(self) else { return view }
         return try Recorder.record(name, inputs: [self], output: view, backward: backward)
     }
@@ -20,7 +20,7 @@ extension Tensor {
         if newShape == shape { return self }
         precondition(isContiguous, "reshapedData needs contiguous data")
         return Tensor(storage: storage, shape: newShape, strides: Shape.contiguousStrides(newShape),
-                      offset: offset, isInference: isInference)
+                      offset: offset, isInference: isInference, versionCounter: versionCounter)
     }
 
     /// Resolves one `-1` in a requested shape, with PyTorch's errors.
@@ -280,9 +280,31 @@ extension Tensor {
     /// `detach()`: the same memory and version counter, no history, not requiring grad.
     public func detach() throws -> Tensor {
         let t = Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
-                       requiresGrad: false, isInference: isInference)
+                       requiresGrad: false, isInference: isInference, versionCounter: versionCounter)
         t.isDetached = true
         return t
+    }
+
+    /// `x.data`: the same memory with no history and a version counter of its own, so
+    /// changing it in place is invisible to autograd (the pre-`no_grad` idiom
+    /// `w.data -= lr * w.grad` does not break a later backward, and is not checked either).
+    public func dataAlias() -> Tensor {
+        let t = Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
+                       requiresGrad: false, isInference: isInference, versionCounter: VersionCounter())
+        t.isDetached = true
+        return t
+    }
+
+    /// `x.data = t`: this tensor now uses `t`'s memory, at `t`'s shape, keeping its own
+    /// autograd metadata and version counter (no bump). Views taken before keep the old memory.
+    public func setData(_ t: Tensor) throws {
+        if requiresGrad && !t.dtype.isFloatingPoint {
+            throw TensorError.runtime("data set to a tensor that requires gradients must be floating point or complex dtype")
+        }
+        storage = t.storage
+        shape = t.shape
+        strides = t.strides
+        offset = t.offset
     }
 
     /// `detach_()`: cuts this tensor from its graph in place.

@@ -668,10 +668,19 @@ enum Builtins {
         }
         add("autograd.backward") { args, _ in
             let b = try args.bind(["tensors", "grad_tensors", "retain_graph", "create_graph"], required: 1)
-            let t = try b[0]!.asTensor("tensors")
-            let g = try b[1].flatMap { $0.isNone ? nil : try $0.asTensor("grad_tensors") }
-            try t.backward(gradient: g, retainGraph: try b[2].flatMap { $0.isNone ? nil : try $0.asBool("retain_graph") },
-                           createGraph: try b[3]?.asBool("create_graph") ?? false)
+            let roots: [Tensor]
+            if case .tensor(let t) = b[0]! { roots = [t] } else {
+                roots = try b[0]!.asSequence("tensors").map { try $0.asTensor("tensors") }
+            }
+            var gradients: [Tensor?] = []
+            if let g = b[1], !g.isNone {
+                if case .tensor(let t) = g { gradients = [t] } else {
+                    gradients = try g.asSequence("grad_tensors").map { $0.isNone ? nil : try $0.asTensor("grad_tensors") }
+                }
+            }
+            try AutogradEngine.backward(roots, gradients: gradients,
+                                        retainGraph: try b[2].flatMap { $0.isNone ? nil : try $0.asBool("retain_graph") },
+                                        createGraph: try b[3]?.asBool("create_graph") ?? false)
             return .none
         }
     }

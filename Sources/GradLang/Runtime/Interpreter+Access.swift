@@ -210,8 +210,10 @@ extension Interpreter {
                 try t.setRequiresGrad(try value.asBool("requires_grad"), message: .attribute)
                 return
             case "data":
-                guard case .tensor(let src) = value else { throw GradError.type("data must be a Tensor") }
-                try GradModeState.withGradMode(.noGrad) { _ = try t.detach().copyInPlace(src) }
+                guard case .tensor(let src) = value else {
+                    throw GradError.type("Variable data has to be a tensor, but got \(value.typeName)")
+                }
+                try t.setData(src)
                 return
             default:
                 if Methods.tensorAttributeNames.contains(name) || Methods.tensorMethodNames.contains(name) {

@@ -53,7 +53,7 @@ enum Methods {
             }
             return .tensor(try t.transpose(-2, -1))
         case "_base": return t.viewBase.map { .tensor($0) } ?? .none
-        case "data": return .tensor(try t.detach())
+        case "data": return .tensor(t.dataAlias())
         case "_version": return .int(Int64(try t.version()))
         case "ndim": return .int(Int64(t.rank))
         case "device": return .opaque(typeName: "device", repr: "device(type='cpu')")

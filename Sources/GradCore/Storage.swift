@@ -9,6 +9,9 @@ public final class Storage {
     /// The version counter of the tensors made over this memory (views share it; `.data`
     /// gets a counter of its own).
     let versionCounter = VersionCounter()
+    /// When it was made, by the journal's clock: memory made during a statement needs no
+    /// copy for undoing that statement.
+    let birth = StatementJournal.tick()
 
     /// Bytes of all storages alive right now.
     public static var liveBytes: Int { MemoryStats.liveBytes }

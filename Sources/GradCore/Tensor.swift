@@ -27,7 +27,16 @@ public final class Tensor {
     /// `attr_version`, how a view notices that its base changed in place.
     var attrVersion: Int
     /// The gradient accumulated by backward (leaves, and non-leaves after `retainGrad()`).
-    public var grad: Tensor?
+    public var grad: Tensor? {
+        get { storedGrad }
+        set {
+            StatementJournal.willChange(self)
+            storedGrad = newValue
+        }
+    }
+    private var storedGrad: Tensor?
+    /// When it was made, by the statement journal's clock.
+    let birth = StatementJournal.tick()
     public internal(set) var retainsGrad = false
     /// Made while inference mode was on: no version counter, restricted later use.
     public let isInference: Bool
@@ -83,6 +92,9 @@ public final class Tensor {
     public var numel: Int { shape.reduce(1, *) }
     /// PyTorch's `is_leaf`: no grad_fn. Reading it can fail as reading `gradFn` can.
     public var isLeaf: Bool { get throws { try gradFn == nil } }
+
+    /// Puts back `.grad` when a failed statement is undone (not itself journaled).
+    func restoreGrad(_ g: Tensor?) { storedGrad = g }
 
     /// The version counter's value; PyTorch refuses to report one for inference tensors.
     public func version() throws -> Int {

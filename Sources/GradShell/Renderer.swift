@@ -118,6 +118,7 @@ public final class Renderer {
             text += "  " + String(repeating: " ", count: Swift.max(0, loc.column - 1)) + paint("^", "1;32") + "\n"
         }
         if let hint = e.hint { text += paint("hint:", "1;36") + " \(hint)\n" }
+        if let note = e.note { text += paint("note:", "1;36") + " \(note)\n" }
         return text
     }
 }

@@ -183,6 +183,7 @@ extension Tensor {
             throw TensorError.runtime("can't retain_grad on Tensor that has requires_grad=False")
         }
         guard let fn = try gradFn, !retainsGrad else { return }
+        StatementJournal.willChange(self)
         retainsGrad = true
         fn.retainedGradTensors.append(WeakTensor(tensor: self))
     }

@@ -74,6 +74,7 @@ extension Tensor {
     /// version it was set at, and a `retain_grad()` registration moves to the new node so
     /// `.grad` keeps meaning the gradient of the tensor's latest value.
     func setGradFn(_ node: Node?) {
+        StatementJournal.willChange(self)
         let old = recordedGradFn
         recordedGradFn = node
         if node != nil { ownRequiresGrad = true }

@@ -25,6 +25,8 @@ public class Module {
     }
 
     public func train(_ mode: Bool = true) {
+        let was = training
+        StatementJournal.willChange(self) { self.training = was }
         training = mode
         for c in children { c.train(mode) }
     }

@@ -71,6 +71,8 @@ public final class SGD: Optimizer {
                 d = try buf.mulInPlace(Tensor.wrapping(.float(momentum))).addInPlace(d)
             } else {
                 let buf = try d.clone()
+                let before = buffers
+                StatementJournal.willChange(self) { self.buffers = before }
                 buffers[i] = buf
                 d = buf
             }
@@ -99,6 +101,8 @@ public final class Adam: Optimizer {
 
     override func update(for i: Int, parameter: Tensor, gradient g: Tensor) throws -> Tensor {
         let t = (stepCount[i] ?? 0) + 1
+        let state = (stepCount, firstMoment, secondMoment)
+        StatementJournal.willChange(self) { (self.stepCount, self.firstMoment, self.secondMoment) = state }
         stepCount[i] = t
         let w = { (v: Double) in Tensor.wrapping(.float(v)) }
         let m = try (firstMoment[i] ?? Tensor.zerosLike(g)).mul(w(beta1)).add(g.mul(w(1 - beta1)))

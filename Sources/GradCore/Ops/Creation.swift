@@ -141,6 +141,7 @@ extension Tensor {
         if value && isInference && !GradModeState.current.isInferenceEnabled {
             throw TensorError.runtime(AutogradMessage.inferenceRequiresGrad)
         }
+        StatementJournal.willChange(self)
         requiresGrad = value
     }
 }

@@ -25,6 +25,7 @@ extension Tensor {
         if isInference && !mode.isInferenceEnabled {
             throw TensorError.runtime(AutogradMessage.inferenceInPlace)
         }
+        StatementJournal.willWrite(self)
         if !recording {
             if let direct, direct(self) {
                 bumpVersion()
@@ -40,6 +41,7 @@ extension Tensor {
         let snapshot = try freshCopy()
         snapshot.recordedGradFn = try gradFn
         snapshot.ownRequiresGrad = requiresGrad
+        StatementJournal.willChange(self)
         let result = try compute(snapshot)
         try checkInPlaceResult(result)
         if let base = viewBase {
@@ -174,6 +176,7 @@ extension Tensor {
 
     /// Adds `g` into this tensor's memory without any checks: how backward accumulates `.grad`.
     func addInPlaceUnchecked(_ g: Tensor) throws {
+        StatementJournal.willWrite(self)
         if Kernel.update(self, with: g, +) {
             bumpVersion()
             return

@@ -301,6 +301,7 @@ extension Tensor {
         if requiresGrad && !t.dtype.isFloatingPoint {
             throw TensorError.runtime("data set to a tensor that requires gradients must be floating point or complex dtype")
         }
+        StatementJournal.willChange(self)
         storage = t.storage
         shape = t.shape
         strides = t.strides
@@ -312,6 +313,7 @@ extension Tensor {
         if viewBase != nil && requiresGrad {
             throw TensorError.runtime("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         }
+        StatementJournal.willChange(self)
         setGradFn(nil)
         ownRequiresGrad = false
         isDetached = true

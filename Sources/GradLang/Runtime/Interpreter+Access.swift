@@ -139,6 +139,7 @@ extension Interpreter {
             var i = try evaluate(e, in: scope).asInt("list index")
             if i < 0 { i += l.items.count }
             guard i >= 0 && i < l.items.count else { throw GradError.index("list assignment index out of range") }
+            l.willMutate()
             l.items[i] = value
         case .tuple:
             throw GradError.type("'tuple' object does not support item assignment")

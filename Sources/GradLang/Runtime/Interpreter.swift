@@ -101,6 +101,20 @@ public final class Interpreter {
         for scope in scopes { scope.variables.removeAll() }
     }
 
+    /// Runs `body` and then puts back everything it changed: variables, tensor memory,
+    /// gradients, optimizer state and the random generator (`:time`, `:compare`).
+    public func leavingNoTrace<R>(_ body: () throws -> R) rethrows -> R {
+        let bindings = globals.variables
+        let generator = DefaultGenerator.shared
+        StatementJournal.begin()
+        defer {
+            StatementJournal.rollback()
+            globals.variables = bindings
+            DefaultGenerator.shared = generator
+        }
+        return try body()
+    }
+
     /// Evaluates one expression in the global scope, displaying nothing.
     public func evaluate(_ expr: Expr) throws -> Value {
         try evaluate(expr, in: globals)
@@ -117,6 +131,7 @@ public final class Interpreter {
             // completed before them, as Python does.
             let bindings = globals.variables
             failureHandled = false
+            undoneTensors = []
             deadline = statementTimeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64(Swift.max($0, 0) * 1e9) } ?? .max
             defer { deadline = .max }
             do {
@@ -125,6 +140,9 @@ public final class Interpreter {
                 if e.type == "KeyboardInterrupt" || e.type == "TimeoutError" {
                     globals.variables = bindings
                     e.location = stmt.location
+                    e.message += undoneSummary()
+                } else if let changed = undoneChangesSummary() {
+                    e.note = changed
                 }
                 if e.hint == nil { e.hint = Hints.hint(for: e, statement: stmt, interpreter: self) }
                 modeStack.removeAll()
@@ -139,6 +157,37 @@ public final class Interpreter {
     }
 
     struct ReturnSignal: Error { let value: Value }
+
+    /// The variables whose tensors had in-place changes undone, by name.
+    private func undoneNames() -> [String] {
+        let storages = Set(undoneTensors.map { ObjectIdentifier($0.storage) })
+        let tensors = Set(undoneTensors.map { ObjectIdentifier($0) })
+        guard !tensors.isEmpty else { return [] }
+        func touched(_ t: Tensor) -> Bool {
+            tensors.contains(ObjectIdentifier(t)) || storages.contains(ObjectIdentifier(t.storage))
+        }
+        return globals.variables.flatMap { name, value -> [String] in
+            guard case .tensor(let t) = value else { return [] }
+            if touched(t) { return [name] }
+            if let g = t.grad, touched(g) { return [name + ".grad"] }
+            return []
+        }.sorted()
+    }
+
+    /// What an interruption undid, appended to its message.
+    private func undoneSummary() -> String {
+        let names = undoneNames()
+        if names.isEmpty && undoneTensors.isEmpty { return "" }
+        if names.isEmpty { return "; its changes to tensors were undone too" }
+        return "; its changes to " + names.joined(separator: ", ") + " were undone too"
+    }
+
+    /// For a failed statement that had changed tensors before failing: which ones were put back.
+    private func undoneChangesSummary() -> String? {
+        let names = undoneNames()
+        if names.isEmpty { return undoneTensors.isEmpty ? nil : "the statement's changes to tensors were undone" }
+        return "the statement's changes to " + names.joined(separator: ", ") + " were undone"
+    }
 
     /// `--timeout`: the longest a top-level statement may run, in seconds (nil: no limit).
     public var statementTimeLimit: Double?
@@ -167,20 +216,35 @@ public final class Interpreter {
             try checkInterrupt()
             return try executeUnguarded(stmt, display: display, in: scope)
         }
+        // A failed statement (one at top level or in a mode block: what the session shows
+        // as a unit) leaves no trace of its own: no in-place writes, no changed .grad or
+        // optimizer state, not even random numbers drawn, by it, its loop iterations or the
+        // functions it called. An interrupted one undoes everything up to the top level.
+        // Only the tensors it writes are copied, once each, however long it runs.
         let generator = DefaultGenerator.shared
+        StatementJournal.begin()
         do {
             try checkInterrupt()
             try executeUnguarded(stmt, display: display, in: scope)
+            StatementJournal.commit()
+        } catch let signal as ReturnSignal {
+            StatementJournal.commit()
+            throw signal
         } catch {
-            // A failed statement leaves no trace of its own, not even random numbers drawn
-            // (by it or by the functions it called).
-            if !failureHandled {
+            let interrupted = (error as? GradError).map { $0.type == "KeyboardInterrupt" || $0.type == "TimeoutError" } ?? false
+            if interrupted || !failureHandled {
                 failureHandled = true
+                undoneTensors.append(contentsOf: StatementJournal.rollback())
                 DefaultGenerator.shared = generator
+            } else {
+                StatementJournal.commit()
             }
             throw error
         }
     }
+
+    /// Tensors whose in-place changes the failing top-level statement undid, for its message.
+    private var undoneTensors: [Tensor] = []
 
     private func executeUnguarded(_ stmt: Stmt, display: Bool, in scope: Scope) throws {
         switch stmt.kind {
@@ -352,7 +416,9 @@ public final class Interpreter {
             }
         }
         if case .list(let l) = current, op == "+" {
-            l.items += try rhs.asSequence("can only concatenate list")
+            let extra = try rhs.asSequence("can only concatenate list")
+            l.willMutate()
+            l.items += extra
             return current
         }
         return try binary(op, current, rhs)

@@ -471,10 +471,12 @@ enum Methods {
         case "append":
             try args.expectCount(1)
             guard l.items.count < 10_000_000 else { throw GradError("MemoryError", "the list is too long") }
+            l.willMutate()
             l.items.append(args.positional[0])
             return .none
         case "extend":
             try args.expectCount(1)
+            l.willMutate()
             try interp.forEachItem(of: args.positional[0]) { l.items.append($0) }
             return .none
         case "pop":
@@ -483,11 +485,13 @@ enum Methods {
             var i = try b[0]?.asInt("index") ?? l.items.count - 1
             if i < 0 { i += l.items.count }
             guard i >= 0 && i < l.items.count else { throw GradError.index("pop index out of range") }
+            l.willMutate()
             return l.items.remove(at: i)
         case "insert":
             try args.expectCount(2)
             var i = try args.positional[0].asInt("index")
             if i < 0 { i = Swift.max(0, i + l.items.count) }
+            l.willMutate()
             l.items.insert(args.positional[1], at: Swift.min(i, l.items.count))
             return .none
         case "index", "count":
@@ -497,8 +501,8 @@ enum Methods {
             if name == "count" { return .int(Int64(matches.count)) }
             guard let first = matches.first else { throw GradError.value("value is not in list") }
             return .int(Int64(first))
-        case "reverse": try args.expectCount(0); l.items.reverse(); return .none
-        case "clear": try args.expectCount(0); l.items.removeAll(); return .none
+        case "reverse": try args.expectCount(0); l.willMutate(); l.items.reverse(); return .none
+        case "clear": try args.expectCount(0); l.willMutate(); l.items.removeAll(); return .none
         default: try args.expectCount(0); return .list(ListStorage(l.items))
         }
     }

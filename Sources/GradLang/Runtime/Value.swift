@@ -77,6 +77,13 @@ public enum Value {
 public final class ListStorage {
     public var items: [Value]
     public init(_ items: [Value]) { self.items = items }
+
+    /// Called before every change to the items, so a failed statement can put them back.
+    func willMutate() {
+        guard StatementJournal.isActive else { return }
+        let before = items
+        StatementJournal.willChange(self) { self.items = before }
+    }
 }
 
 /// What a bound method is bound to.

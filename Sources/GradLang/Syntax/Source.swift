@@ -25,6 +25,8 @@ public struct GradError: Error, Equatable, Sendable, CustomStringConvertible {
     public var location: SourceLocation?
     /// A second line of help, shown as `hint:` after the error.
     public var hint: String?
+    /// What the shell did about the failure (changes it undid), shown as `note:`.
+    public var note: String?
 
     public init(_ type: String, _ message: String, at location: SourceLocation? = nil, hint: String? = nil) {
         self.type = type

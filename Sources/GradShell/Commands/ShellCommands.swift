@@ -269,6 +269,7 @@ final class ShellCommands {
         guard !statement.isEmpty else { fail(":time needs a statement", line: line, hint: "for example :time y = model(x)"); return }
         let start = DispatchTime.now().uptimeNanoseconds
         let child = Session(interpreter: session.interpreter)
+        session.interpreter.leavingNoTrace {
         child.run(source: statement) { event in
             switch event {
             case .result(_, let target, let value): self.renderer.render(.result(line: line, target: target, value: value), session: self.session)
@@ -279,8 +280,9 @@ final class ShellCommands {
             case .command: break
             }
         }
+        }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        output("time: \(Self.seconds(elapsed))", line: line)
+        output("time: \(Self.seconds(elapsed)) (then undone: :time leaves no trace)", line: line)
     }
 
     /// Where an error inside a command's statement sits on the command's own line: the
@@ -315,10 +317,12 @@ final class ShellCommands {
                 let start = DispatchTime.now().uptimeNanoseconds
                 var elapsed: UInt64 = 0
                 repeat {
-                    if let change {
-                        result = try GradModeState.withGradMode(change) { try session.evaluateExpression(expression) }
-                    } else {
-                        result = try session.evaluateExpression(expression)
+                    // Each run is undone, so `:compare w.add_(1)` leaves w as it was.
+                    result = try session.interpreter.leavingNoTrace {
+                        if let change {
+                            return try GradModeState.withGradMode(change) { try session.evaluateExpression(expression) }
+                        }
+                        return try session.evaluateExpression(expression)
                     }
                     runs += 1
                     elapsed = DispatchTime.now().uptimeNanoseconds - start

@@ -1,0 +1,211 @@
+import Foundation
+
+/// Makes statements atomic: while a statement runs, the first in-place write to each
+/// tensor memory, and the first change to each tensor's autograd metadata (its `.grad`,
+/// `requires_grad`, `grad_fn`, `.data`), optimizer state or module flag, is preceded by a
+/// copy of what was there. If the statement fails, is interrupted or times out, the
+/// copies are put back; if it completes, they are dropped.
+///
+/// Statements nest (a loop body inside a loop, a function body inside a call), and each
+/// has its own level: a failing statement undoes only its own effects, while an
+/// interrupted one undoes everything since the top-level statement began. Nothing is
+/// copied for memory or tensors made during the statement itself, and nothing at all
+/// when no statement is being journaled (the core used on its own).
+public enum StatementJournal {
+    /// What one statement changed, with the values from before it began.
+    struct Level {
+        /// The clock when the level began: objects born later need no copy.
+        let start: UInt64
+        var memory: [ObjectIdentifier: MemorySnapshot] = [:]
+        var tensors: [ObjectIdentifier: TensorSnapshot] = [:]
+        var versions: [ObjectIdentifier: (VersionCounter, Int)] = [:]
+        var others: [ObjectIdentifier: () -> Void] = [:]
+
+        var isEmpty: Bool { memory.isEmpty && tensors.isEmpty && versions.isEmpty && others.isEmpty }
+    }
+
+    nonisolated(unsafe) static var levels: [Level] = []
+    /// Counts storages and tensors made, to tell what existed before a statement began.
+    nonisolated(unsafe) static var clock: UInt64 = 0
+
+    @inline(__always) static func tick() -> UInt64 {
+        clock &+= 1
+        return clock
+    }
+
+    /// Whether a statement is being journaled.
+    public static var isActive: Bool { !levels.isEmpty }
+
+    /// A statement begins.
+    public static func begin() {
+        levels.append(Level(start: clock))
+    }
+
+    /// The statement completed: what it saved becomes the enclosing statement's record of
+    /// anything that statement had not saved yet (its value then is the same).
+    public static func commit() {
+        guard let child = levels.popLast() else { return }
+        guard !child.isEmpty, !levels.isEmpty else { return }
+        let i = levels.count - 1
+        for (k, v) in child.memory where levels[i].memory[k] == nil && v.storage.birth <= levels[i].start {
+            levels[i].memory[k] = v
+        }
+        for (k, v) in child.tensors where levels[i].tensors[k] == nil && v.tensor.birth <= levels[i].start {
+            levels[i].tensors[k] = v
+        }
+        for (k, v) in child.versions where levels[i].versions[k] == nil { levels[i].versions[k] = v }
+        for (k, v) in child.others where levels[i].others[k] == nil { levels[i].others[k] = v }
+    }
+
+    /// The statement failed: everything it changed is put back. Returns the tensors whose
+    /// memory or metadata was restored, for the message that says what was undone.
+    @discardableResult
+    public static func rollback() -> [Tensor] {
+        guard let level = levels.popLast() else { return [] }
+        var restored: [Tensor] = []
+        for (_, s) in level.tensors where s.restore() {
+            restored.append(s.tensor)
+        }
+        for (_, m) in level.memory where m.restore() {
+            restored.append(contentsOf: m.writers)
+        }
+        for (_, (counter, value)) in level.versions { counter.value = value }
+        for (_, undo) in level.others { undo() }
+        return restored
+    }
+
+    /// Before `tensor`'s memory is written in place (and its version bumped).
+    @inline(__always)
+    static func willWrite(_ tensor: Tensor) {
+        guard !levels.isEmpty else { return }
+        recordWrite(tensor)
+    }
+
+    private static func recordWrite(_ tensor: Tensor) {
+        let i = levels.count - 1
+        let vid = ObjectIdentifier(tensor.versionCounter)
+        if levels[i].versions[vid] == nil { levels[i].versions[vid] = (tensor.versionCounter, tensor.versionCounter.value) }
+        let storage = tensor.storage
+        guard storage.birth <= levels[i].start else { return }
+        let id = ObjectIdentifier(storage)
+        if levels[i].memory[id] == nil {
+            levels[i].memory[id] = MemorySnapshot(storage)
+        }
+        levels[i].memory[id]!.writers.append(tensor)
+    }
+
+    /// Before `tensor`'s autograd metadata (or the memory it points at, for `.data =`) changes.
+    @inline(__always)
+    static func willChange(_ tensor: Tensor) {
+        guard !levels.isEmpty else { return }
+        recordChange(tensor)
+    }
+
+    private static func recordChange(_ tensor: Tensor) {
+        let i = levels.count - 1
+        guard tensor.birth <= levels[i].start else { return }
+        let id = ObjectIdentifier(tensor)
+        if levels[i].tensors[id] == nil { levels[i].tensors[id] = TensorSnapshot(tensor) }
+    }
+
+    /// Before some other state changes (optimizer buffers, a module's training flag):
+    /// `undo` puts back the value `owner` has now. Only the first call per statement counts.
+    public static func willChange(_ owner: AnyObject, undo: @escaping () -> Void) {
+        guard !levels.isEmpty else { return }
+        let i = levels.count - 1
+        let id = ObjectIdentifier(owner)
+        if levels[i].others[id] == nil { levels[i].others[id] = undo }
+    }
+}
+
+/// A copy of one storage's bytes.
+final class MemorySnapshot {
+    let storage: Storage
+    private let bytes: UnsafeMutableRawPointer
+    /// The tensors written through, for reporting.
+    var writers: [Tensor] = []
+
+    init(_ storage: Storage) {
+        self.storage = storage
+        bytes = SnapshotBuffers.take(byteCount: storage.byteCount)
+        bytes.copyMemory(from: storage.raw, byteCount: storage.byteCount)
+    }
+
+    /// Puts the bytes back; true if they had changed.
+    func restore() -> Bool {
+        guard memcmp(storage.raw, bytes, storage.byteCount) != 0 else { return false }
+        storage.raw.copyMemory(from: bytes, byteCount: storage.byteCount)
+        return true
+    }
+
+    deinit { SnapshotBuffers.give(bytes, byteCount: storage.byteCount) }
+}
+
+/// Buffers of dropped snapshots, kept for the next statement: a training loop copies the
+/// same parameters every step, and fresh large allocations would fault their pages in
+/// each time.
+enum SnapshotBuffers {
+    nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    nonisolated(unsafe) private static var keptBytes = 0
+    private static let keepAtMost = 64 << 20
+
+    static func take(byteCount: Int) -> UnsafeMutableRawPointer {
+        if let p = free[byteCount]?.popLast() {
+            keptBytes -= byteCount
+            return p
+        }
+        return UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 16)
+    }
+
+    static func give(_ p: UnsafeMutableRawPointer, byteCount: Int) {
+        guard keptBytes + byteCount <= keepAtMost else { p.deallocate(); return }
+        free[byteCount, default: []].append(p)
+        keptBytes += byteCount
+    }
+}
+
+/// A tensor's mutable autograd metadata and geometry.
+struct TensorSnapshot {
+    let tensor: Tensor
+    let storage: Storage, shape: [Int], strides: [Int], offset: Int
+    let ownRequiresGrad: Bool
+    let recordedGradFn: Node?
+    let attrVersion: Int
+    let grad: Tensor?
+    let retainsGrad: Bool
+    let isDetached: Bool
+
+    init(_ t: Tensor) {
+        tensor = t
+        (storage, shape, strides, offset) = (t.storage, t.shape, t.strides, t.offset)
+        ownRequiresGrad = t.ownRequiresGrad
+        recordedGradFn = t.recordedGradFn
+        attrVersion = t.attrVersion
+        grad = t.grad
+        retainsGrad = t.retainsGrad
+        isDetached = t.isDetached
+    }
+
+    /// Puts the metadata back; true if any of it had changed.
+    func restore() -> Bool {
+        let t = tensor
+        let changed = t.storage !== storage || t.shape != shape || t.strides != strides || t.offset != offset
+            || t.ownRequiresGrad != ownRequiresGrad || t.recordedGradFn !== recordedGradFn || t.grad !== grad
+            || t.retainsGrad != retainsGrad || t.isDetached != isDetached
+        guard changed else { return false }
+        if t.retainsGrad, let node = t.recordedGradFn {
+            node.retainedGradTensors.removeAll { $0.tensor === t }
+        }
+        (t.storage, t.shape, t.strides, t.offset) = (storage, shape, strides, offset)
+        t.ownRequiresGrad = ownRequiresGrad
+        t.recordedGradFn = recordedGradFn
+        t.attrVersion = attrVersion
+        t.restoreGrad(grad)
+        t.retainsGrad = retainsGrad
+        t.isDetached = isDetached
+        if retainsGrad, let node = recordedGradFn, !node.retainedGradTensors.contains(where: { $0.tensor === t }) {
+            node.retainedGradTensors.append(WeakTensor(tensor: t))
+        }
+        return true
+    }
+}

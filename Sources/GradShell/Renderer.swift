@@ -81,6 +81,8 @@ public final class Renderer {
         case .result(_, let target, let value):
             guard !quiet else { return }
             out(display(value, target: target, variables: session.interpreter.globals))
+        case .warning(_, let text):
+            err(paint("warning:", "1;33") + " \(text)\n")
         case .error, .command:
             break
         }

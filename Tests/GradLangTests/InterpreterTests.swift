@@ -15,6 +15,7 @@ final class InterpreterTests: XCTestCase {
             case .printed(let line, let text): out.append("\(line) print \(text)")
             case .error(let line, let e): out.append("\(line) \(e.type): \(e.message)")
             case .command(let line, let text): out.append("\(line) command \(text)")
+            case .warning(let line, let text): out.append("\(line) warning \(text.prefix(40))")
             }
         }
         return out
@@ -27,6 +28,13 @@ final class InterpreterTests: XCTestCase {
 
     private func value(_ source: String) -> String {
         run(source).last ?? ""
+    }
+
+    /// Reading .grad of a non-leaf warns as PyTorch does, once per statement; a leaf or a
+    /// tensor that retains its grad does not.
+    func testNonLeafGradWarning() {
+        let events = run("x = ones(2, requires_grad=True)\ny = x * 2\nprint(y.grad, y.grad)\nx.grad\ny.retain_grad()\ny.grad")
+        XCTAssertEqual(events.filter { $0.contains("warning") }, ["3 warning UserWarning: The .grad attribute of a Te"])
     }
 
     func testPythonScalars() {

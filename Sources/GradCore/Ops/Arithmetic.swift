@@ -114,12 +114,17 @@ extension Tensor {
     public func floorDivide(_ other: Tensor) throws -> Tensor {
         let dt = Tensor.promote(dtype, other.dtype)
         if dt != .float32 { try other.checkNoIntegerZero() }
-        return try Tensor.arithmetic(self, other, dtype: dt == .bool ? .int64 : dt,
-                                     float: { ($0 / $1).rounded(.down) },
-                                     int: { a, b in
-                                         let q = a / b
-                                         return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q
-                                     })
+        let out = try Tensor.arithmetic(self, other, dtype: dt == .bool ? .int64 : dt,
+                                        float: { ($0 / $1).rounded(.down) },
+                                        int: { a, b in
+                                            let q = a / b
+                                            return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q
+                                        })
+        // PyTorch records floor_divide with a node that refuses to differentiate.
+        guard out.dtype.isFloatingPoint, Recorder.shouldRecord(self, other) else { return out }
+        return try Recorder.record("NotImplemented", inputs: [self, other], output: out) { _, _ in
+            throw TensorError.runtime("derivative for aten::floor_divide is not implemented")
+        }
     }
 
     /// `%`: Python's remainder, with the sign of the divisor.

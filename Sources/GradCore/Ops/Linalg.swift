@@ -132,6 +132,9 @@ extension Tensor {
 
     /// `mv`: matrix times vector (`MvBackward0`).
     public func mv(_ other: Tensor) throws -> Tensor {
+        guard rank == 2 && other.rank == 1 else {
+            throw TensorError.runtime("vector + matrix @ vector expected, got 1, \(rank), \(other.rank)")
+        }
         guard shape[1] == other.shape[0] else {
             throw TensorError.runtime("size mismatch, got input (\(shape[0])), mat (\(shape[0])x\(shape[1])), vec (\(other.shape[0]))")
         }

@@ -49,16 +49,16 @@ public enum GraphLine {
         if t.isDetached {
             return "no graph: detached from the graph (shares memory with the original)"
         }
-        if t.creationMode.isInferenceEnabled {
+        if t.statementMode.isInferenceEnabled {
             return "no graph: made in inference mode, so autograd did not record it"
         }
-        if !t.creationMode.isGradEnabled {
+        if !t.statementMode.isGradEnabled {
             if let block = t.origin?.blocks.last {
                 return "no graph: made inside `\(block)` (line \(t.origin!.line)), so autograd did not record it"
             }
             return "no graph: made with grad mode off (set_grad_enabled(False)), so autograd did not record it"
         }
-        return "no graph: none of its inputs requires grad"
+        return "no graph: nothing it was made from requires grad"
     }
 
     /// Bytes of the storages the graph saved that no variable holds: what freeing the

@@ -11,7 +11,7 @@ public enum JSONEvents {
             return "{\"line\": \(line), \"print\": \(string(text))}"
         case .error(let line, let e):
             return "{\"line\": \(line), \"error\": {\"type\": \(string(e.type)), \"message\": \(string(e.message))}}"
-        case .command:
+        case .command, .warning:
             return nil
         }
     }

@@ -152,7 +152,11 @@ extension Interpreter {
 
     func getAttribute(_ base: Value, _ name: String) throws -> Value {
         switch base {
-        case .tensor(let t): return try Methods.tensorAttribute(t, name)
+        case .tensor(let t):
+            if name == "grad", t.grad == nil, !t.retainsGrad, t.gradFnOrRecorded != nil {
+                warnOnce("UserWarning: " + Self.nonLeafGradWarning)
+            }
+            return try Methods.tensorAttribute(t, name)
         case .namespace(let ns): return try Builtins.namespaceMember(ns, name)
         case .module(let m): return try Methods.moduleAttribute(m, name)
         case .optimizer(let o):

@@ -10,6 +10,8 @@ public enum SessionEvent {
     case error(line: Int, GradError)
     /// A `:command` met in the input, for the shell to carry out.
     case command(line: Int, text: String)
+    /// A warning PyTorch would print (`UserWarning: ...`), once per statement.
+    case warning(line: Int, text: String)
 }
 
 /// glibc's `pthread_getattr_np` (a GNU extension the Glibc module does not expose).
@@ -132,6 +134,7 @@ public final class Interpreter {
             let bindings = globals.variables
             failureHandled = false
             undoneTensors = []
+            warnedThisStatement = []
             deadline = statementTimeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64(Swift.max($0, 0) * 1e9) } ?? .max
             defer { deadline = .max }
             do {
@@ -243,6 +246,17 @@ public final class Interpreter {
         }
     }
 
+    /// PyTorch's warning on reading `.grad` of a tensor that is not a leaf.
+    static let nonLeafGradWarning = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+
+    /// Warnings already shown for the running top-level statement.
+    private var warnedThisStatement: Set<String> = []
+
+    func warnOnce(_ text: String) {
+        guard warnedThisStatement.insert(text).inserted else { return }
+        emit(.warning(line: displayLine, text: text))
+    }
+
     /// Tensors whose in-place changes the failing top-level statement undid, for its message.
     private var undoneTensors: [Tensor] = []
 
@@ -294,8 +308,9 @@ public final class Interpreter {
     /// Tensors made from now on remember this statement's line and blocks; one Provenance
     /// serves every tensor made while they stay the same (a loop allocates nothing).
     func updateCreationContext() {
-        if let p = CreationContext.current as? Provenance, p.line == currentLine, p.blocks == modeStack { return }
-        CreationContext.current = Provenance(line: currentLine, blocks: modeStack)
+        let mode = GradModeState.current
+        if let p = CreationContext.current as? Provenance, p.line == currentLine, p.blocks == modeStack, p.mode == mode { return }
+        CreationContext.current = Provenance(line: currentLine, blocks: modeStack, mode: mode)
     }
 
     /// How a mode change is written in gradsh.
@@ -321,6 +336,7 @@ public final class Interpreter {
     /// unpacked and checked before anything is bound, so a failure binds nothing.
     func assign(_ target: Target, _ value: Value, in scope: Scope) throws -> [(String, Value)] {
         if case .name(let n, _) = target {
+            noteRebinding(n, value, in: scope)
             scope.variables[n] = value
             return [(n, value)]
         }
@@ -340,8 +356,30 @@ public final class Interpreter {
             case .tuple: break
             }
         }
-        for (n, v) in bound { scope.variables[n] = v }
+        for (n, v) in bound {
+            noteRebinding(n, v, in: scope)
+            scope.variables[n] = v
+        }
         return bound
+    }
+
+    /// A global name that held a tensor requiring grad and now holds one that does not
+    /// (`no_grad < w = w - lr * w.grad >`): where and how it happened, so the error on a later
+    /// backward() can say so.
+    struct Rebinding {
+        let line: Int
+        let blocks: [String]
+    }
+    private(set) var lostGradRebindings: [String: Rebinding] = [:]
+
+    private func noteRebinding(_ name: String, _ value: Value, in scope: Scope) {
+        guard scope === globals else { return }
+        guard case .tensor(let new) = value else { lostGradRebindings[name] = nil; return }
+        if case .tensor(let old)? = scope.variables[name], old.requiresGrad, !new.requiresGrad {
+            lostGradRebindings[name] = Rebinding(line: currentLine, blocks: modeStack)
+        } else if new.requiresGrad {
+            lostGradRebindings[name] = nil
+        }
     }
 
     private func planAssignment(_ target: Target, _ value: Value, into plan: inout [(Target, Value)]) throws {

@@ -29,9 +29,9 @@ public enum Why {
             lines.append("\(name) is a gradient made by backward(): no graph; later backward passes add into it in place.")
         } else if t.isDetached {
             lines.append("\(made) by detach(): it shares memory and version counter with the original but has no graph, so gradients do not flow through it.")
-        } else if t.creationMode.isInferenceEnabled {
+        } else if t.statementMode.isInferenceEnabled {
             lines.append("\(made) inside inference mode as a view of a normal tensor, so it stays a normal tensor but has no graph.")
-        } else if !t.creationMode.isGradEnabled {
+        } else if !t.statementMode.isGradEnabled {
             let place = t.origin.map { o in
                 o.blocks.last.map { "at line \(o.line) inside `\($0)`" } ?? "at line \(o.line) with grad mode off (after set_grad_enabled(False))"
             } ?? "with grad mode off"
@@ -85,12 +85,26 @@ enum Hints {
             let name = tensors.first { $0.1.numel > 1 && $0.1.requiresGrad }.map { $0.0 } ?? "the output"
             return "\(name) has more than one element: reduce it first (\(name).sum().backward()), or pass gradient= a tensor of its shape"
         }
-        if m.hasPrefix("element 0 of tensors does not require grad") {
-            if let (name, t) = tensors.first(where: { !$0.1.requiresGrad }) {
-                let why = GraphLine.describe(t).replacingOccurrences(of: "no graph: ", with: "")
-                return "\(name) has no graph (\(why))\(t.origin.map { "; it was made \($0.place)" } ?? ""). Make an input require grad before computing it"
+        if m.hasPrefix("element ") && m.contains("of tensors does not require grad") {
+            guard let (name, t) = tensors.first(where: { !$0.1.requiresGrad }) else {
+                return "the tensor has no graph: make an input require grad (requires_grad=True) before computing it"
             }
-            return "the tensor has no graph: make an input require grad (requires_grad=True) before computing it"
+            let why = GraphLine.describe(t).replacingOccurrences(of: "no graph: ", with: "")
+            let made = t.origin.map { "; it was made \($0.place)" } ?? ""
+            if !t.dtype.isFloatingPoint {
+                return "\(name) has no graph (\(why)); backward() needs a floating-point result computed from tensors that require grad"
+            }
+            if t.statementMode.isInferenceEnabled || !t.statementMode.isGradEnabled {
+                return "\(name) has no graph (\(why)); compute it outside the block, with grad mode on"
+            }
+            // Names that lost their graph by being rebound before this tensor was made.
+            let madeAt = t.origin?.line ?? Int.max
+            let lost = interpreter.lostGradRebindings.filter { $0.key != name && $0.value.line <= madeAt }.sorted { $0.key < $1.key }
+            if let (w, r) = lost.first {
+                let place = r.blocks.last.map { "at line \(r.line) inside `\($0)`" } ?? "at line \(r.line)"
+                return "\(name) has no graph\(made). \(w) was rebound \(place) to a new tensor that does not require grad, so nothing computed from \(w) since has a graph. To update a weight, change it in place inside no_grad (\(w) -= ... or \(w).sub_(...)) instead of rebinding it"
+            }
+            return "\(name) has no graph (\(why))\(made). Set requires_grad=True on the leaves it is computed from (the weights) before computing it"
         }
         if m.hasPrefix("you can only change requires_grad flags of leaf variables") {
             return "it is the result of an operation; use .detach() for a tensor without graph (it shares this one's memory; .detach().clone() for a copy)"

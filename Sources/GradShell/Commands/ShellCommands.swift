@@ -277,6 +277,7 @@ final class ShellCommands {
             case .error(_, var e):
                 e.location = self.locate(e.location, of: statement, onLine: line)
                 self.renderer.render(.error(line: line, e), session: self.session)
+            case .warning(_, let text): self.renderer.render(.warning(line: line, text: text), session: self.session)
             case .command: break
             }
         }

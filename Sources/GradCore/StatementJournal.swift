@@ -94,6 +94,14 @@ public enum StatementJournal {
         levels[i].memory[id]!.writers.append(tensor)
     }
 
+    /// Before `tensor`'s version goes up without its memory being written (`transpose_`).
+    static func willBumpVersion(_ tensor: Tensor) {
+        guard !levels.isEmpty else { return }
+        let i = levels.count - 1
+        let vid = ObjectIdentifier(tensor.versionCounter)
+        if levels[i].versions[vid] == nil { levels[i].versions[vid] = (tensor.versionCounter, tensor.versionCounter.value) }
+    }
+
     /// Before `tensor`'s autograd metadata (or the memory it points at, for `.data =`) changes.
     @inline(__always)
     static func willChange(_ tensor: Tensor) {

@@ -9,6 +9,15 @@ public final class Session {
     public private(set) var lines: [String] = []
     private var pending: [String] = []
     private var pendingStart = 1
+    /// After a rejected chunk whose last line opens a Python block (`with torch.no_grad():`),
+    /// the indented lines under it belong to the same chunk and are discarded too, so none
+    /// of them runs in a mode the learner did not ask for.
+    private var skippingIndentedBody = false
+    /// After a rejected decorator: the `def` it decorates is part of the same chunk.
+    private var skippingDecoratedDef = false
+    /// At a prompt an empty line ends an indented block, as in the Python REPL; in a file
+    /// blank lines may sit inside one.
+    public var emptyLineEndsIndentedBlock = false
 
     /// A session; several may share one interpreter (`:load` numbers a file's lines apart).
     public init(interpreter: Interpreter = Interpreter()) {
@@ -44,7 +53,7 @@ public final class Session {
     }
 
     /// True while a chunk is being gathered.
-    public var isGathering: Bool { !pending.isEmpty }
+    public var isGathering: Bool { !pending.isEmpty || skippingIndentedBody }
 
     /// The line number the next line will get.
     public var nextLineNumber: Int { lines.count + 1 }
@@ -53,6 +62,24 @@ public final class Session {
     @discardableResult
     public func feed(_ line: String, emit: (SessionEvent) -> Void) -> FeedResult {
         lines.append(line)
+        if skippingIndentedBody {
+            let isEmpty = line.trimmingLeadingSpaces().isEmpty
+            if isEmpty && emptyLineEndsIndentedBlock {
+                skippingIndentedBody = false
+                return .ran
+            }
+            if isEmpty || line.first == " " || line.first == "\t" { return .needsMore }
+            skippingIndentedBody = false
+        }
+        if skippingDecoratedDef && pending.isEmpty {
+            let trimmed = line.trimmingLeadingSpaces()
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { return .needsMore }
+            skippingDecoratedDef = false
+            if trimmed.hasPrefix("@") || trimmed.hasPrefix("def ") {
+                // Gather the decorated def to its end, then drop it.
+                discardingChunk = true
+            }
+        }
         if pending.isEmpty {
             pendingStart = lines.count
             let trimmed = line.trimmingLeadingSpaces()
@@ -66,19 +93,51 @@ public final class Session {
         switch Parser.parse(source, firstLine: pendingStart) {
         case .incomplete:
             return .needsMore
-        case .failure(let e):
+        case .failure(var e):
+            let rejected = pending
             pending = []
+            if discardingChunk {
+                discardingChunk = false
+                return .ran
+            }
+            noteSkippedParts(of: rejected, in: &e)
             emit(.error(line: e.location?.line ?? pendingStart, e))
             return .ran
         case .program(let program):
             pending = []
+            if discardingChunk {
+                discardingChunk = false
+                return .ran
+            }
             run(program, emit: emit)
             return .ran
         }
     }
 
+    /// Set while gathering a chunk that is dropped unrun (the def under a rejected decorator).
+    private var discardingChunk = false
+
+    /// Decides what else a rejected chunk takes with it, and says so in the error.
+    private func noteSkippedParts(of rejected: [String], in error: inout GradError) {
+        let last = rejected.last(where: { !$0.trimmingLeadingSpaces().isEmpty }) ?? ""
+        let code = last.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? last
+        if code.trimmingCharacters(in: .whitespaces).hasSuffix(":") {
+            skippingIndentedBody = true
+            error.note = "indented lines under it are part of it and are not run either"
+        } else if last.trimmingLeadingSpaces().hasPrefix("@") {
+            skippingDecoratedDef = true
+            error.note = "the function it decorates was not defined"
+        }
+    }
+
     /// End of input: an unfinished chunk is a syntax error pointing at where it began.
     public func finish(emit: (SessionEvent) -> Void) {
+        skippingIndentedBody = false
+        skippingDecoratedDef = false
+        if discardingChunk {
+            discardingChunk = false
+            pending = []
+        }
         guard !pending.isEmpty else { return }
         let source = pending.joined(separator: "\n")
         pending = []
@@ -96,6 +155,9 @@ public final class Session {
     /// Discards a chunk being gathered (Ctrl-C on a continuation line).
     public func cancelPending() {
         pending = []
+        skippingIndentedBody = false
+        skippingDecoratedDef = false
+        discardingChunk = false
     }
 
     /// Runs a whole text as if typed line by line.

@@ -61,6 +61,7 @@ public final class InteractiveShell {
     public func run(showBanner: Bool = true) -> Int32 {
         if showBanner { Renderer.standardOutput(InteractiveShell.banner + "\n") }
         var entry: [String] = []
+        session.emptyLineEndsIndentedBlock = true
         while true {
             switch reader.read(prompt: session.isGathering ? continuationPrompt : prompt) {
             case .endOfInput:

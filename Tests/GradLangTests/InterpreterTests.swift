@@ -37,6 +37,41 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(events.filter { $0.contains("warning") }, ["3 warning UserWarning: The .grad attribute of a Te"])
     }
 
+    /// A rejected chunk takes its parts with it: the indented body under a rejected
+    /// `with torch.no_grad():` does not run with grad on, and the def under a rejected
+    /// decorator is not defined.
+    func testRejectedChunksTakeTheirBodies() {
+        let source = """
+        x = ones(2, requires_grad=True)
+        with torch.no_grad():
+            y = x * 2
+
+            q = 1
+        y
+        @torch.inference_mode(bogus=True)
+        def g(t) <
+            return t
+        >
+        g
+        z = 5
+        """
+        let events = run(source)
+        XCTAssertEqual(events.filter { !$0.hasPrefix("1 ") }.map { String($0.prefix(24)) },
+                       ["2 SyntaxError: use no_gr", "6 NameError: name 'y' is", "7 SyntaxError: unknown d",
+                        "11 NameError: name 'g' i", "12 z = 5"])
+        // At a prompt an empty line ends the skipped block, as in the Python REPL.
+        let session = Session()
+        session.emptyLineEndsIndentedBlock = true
+        var out: [String] = []
+        for line in ["for i in range(2):", "    print(i)", "", "print(7)"] {
+            session.feed(line) { event in
+                if case .printed(_, let text) = event { out.append(text) }
+                if case .error(_, let e) = event { out.append(e.type) }
+            }
+        }
+        XCTAssertEqual(out, ["SyntaxError", "7"])
+    }
+
     func testPythonScalars() {
         XCTAssertEqual(run("7 // 2\n-7 // 2\n-7 % 3\n2 ** 10\n7 / 2\n2 ** -1\n1 < 2 < 3\n3 > 2 > 2"),
                        ["1 _ = 3", "2 _ = -4", "3 _ = 2", "4 _ = 1024", "5 _ = 3.5", "6 _ = 0.5", "7 _ = True", "8 _ = False"])

@@ -96,11 +96,18 @@ public final class Linear: Module {
 public final class Activation: Module {
     public enum Kind: String { case relu = "ReLU", sigmoid = "Sigmoid", tanh = "Tanh" }
     public let kind: Kind
-    public init(_ kind: Kind) { self.kind = kind }
+    /// `ReLU(inplace=True)`: overwrites its input (a version bump on it, and PyTorch's rules
+    /// for in-place changes) instead of making a new tensor.
+    public let inplace: Bool
+    public init(_ kind: Kind, inplace: Bool = false) {
+        self.kind = kind
+        self.inplace = kind == .relu && inplace
+    }
     override public var typeName: String { kind.rawValue }
+    override public var extraRepr: String { inplace ? "inplace=True" : "" }
     override public func forward(_ input: Tensor) throws -> Tensor {
         switch kind {
-        case .relu: return try input.relu()
+        case .relu: return inplace ? try input.reluInPlace() : try input.relu()
         case .sigmoid: return try input.sigmoid()
         case .tanh: return try input.tanh()
         }

@@ -143,6 +143,38 @@ extension Tensor {
         return try slice(dim: d, start: s, end: s + length)
     }
 
+    /// `transpose_(d0, d1)`: swaps two dimensions of this tensor itself, an in-place change
+    /// of its geometry: PyTorch's in-place rules apply, its version goes up by one and a
+    /// non-leaf records `TransposeBackward1`.
+    public func transposeInPlace(_ d0: Int, _ d1: Int) throws -> Tensor {
+        let a = try Shape.normalize(dim: d0, rank: rank), b = try Shape.normalize(dim: d1, rank: rank)
+        let mode = GradModeState.current
+        let recording = mode.isRecording && requiresGrad && !isInference
+        if recording {
+            if let base = viewBase {
+                if let error = viewCreation.rebaseError(indirect: false) { throw error }
+                if try base.isLeaf { throw TensorError.runtime(AutogradMessage.viewOfLeafInPlace) }
+            }
+            if try isLeaf { throw TensorError.runtime(AutogradMessage.leafInPlace) }
+        }
+        if isInference && !mode.isInferenceEnabled {
+            throw TensorError.runtime(AutogradMessage.inferenceInPlace)
+        }
+        let edge = recording ? try Recorder.edge(to: self) : nil
+        StatementJournal.willChange(self)
+        StatementJournal.willBumpVersion(self)
+        if rank > 0 {
+            shape.swapAt(a, b)
+            strides.swapAt(a, b)
+        }
+        bumpVersion()
+        // A view's history is rebuilt from its base over the new geometry when next read.
+        if recording && viewBase == nil {
+            setGradFn(Node(name: "TransposeBackward1", nextEdges: [edge], saved: []) { _, g in [try g.transpose(a, b)] })
+        }
+        return self
+    }
+
     /// `t()`: transpose of a tensor of at most two dimensions.
     public func t() throws -> Tensor {
         guard rank <= 2 else {

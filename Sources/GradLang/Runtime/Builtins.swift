@@ -268,7 +268,7 @@ enum Builtins {
     // MARK: math on tensors (function forms; the method forms share Methods.callTensorMethod)
 
     private static func registerMath(_ add: (String, @escaping Body) -> Void) {
-        let tensorFunctions = ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "neg", "clamp", "clip", "pow",
+        let tensorFunctions = ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "neg", "clamp", "clip", "pow",
                                "mean", "prod", "argmax", "argmin", "matmul", "mm", "t", "transpose", "reshape", "flatten",
                                "squeeze", "unsqueeze", "clone", "permute", "numel", "softmax", "log_softmax", "maximum",
                                "minimum", "detach", "sign", "square", "all", "any", "dot", "mv", "eq", "ne", "lt", "le", "gt", "ge",
@@ -285,6 +285,12 @@ enum Builtins {
                 }
                 return try Methods.callTensorMethod(t, name, &args, interp)
             }
+        }
+        // F.relu(x, inplace=True) overwrites x, as nn.ReLU(inplace=True) does.
+        add("relu") { args, _ in
+            let b = try args.bind(["input", "inplace"], required: 1)
+            let t = try b[0]!.asTensor("input")
+            return .tensor(try b[1]?.asBool("inplace") ?? false ? t.reluInPlace() : t.relu())
         }
         add("abs") { args, interp in
             try args.expectCount(1)
@@ -369,9 +375,13 @@ enum Builtins {
             let b = try args.bind(["in_features", "out_features", "bias"], required: 2)
             return .module(try Linear(try b[0]!.asInt("in_features"), try b[1]!.asInt("out_features"), bias: try b[2]?.asBool("bias") ?? true))
         }
-        for (name, kind) in [("ReLU", Activation.Kind.relu), ("Sigmoid", .sigmoid), ("Tanh", .tanh)] {
+        add("ReLU") { args, _ in
+            let b = try args.bind(["inplace"])
+            return .module(Activation(.relu, inplace: try b[0]?.asBool("inplace") ?? false))
+        }
+        for (name, kind) in [("Sigmoid", Activation.Kind.sigmoid), ("Tanh", .tanh)] {
             add(name) { args, _ in
-                _ = try args.bind(["inplace"])
+                try args.expectCount(0)
                 return .module(Activation(kind))
             }
         }
@@ -643,11 +653,17 @@ enum Builtins {
             GradModeState.setGradEnabled(try b[0]!.asBool("mode"))
             return .opaque(typeName: "set_grad_enabled", repr: "<torch.autograd.grad_mode.set_grad_enabled object>")
         }
-        for (name, cls) in [("no_grad", "no_grad"), ("enable_grad", "enable_grad"), ("inference_mode", "inference_mode")] {
-            add(name) { args, _ in
-                _ = try args.bind(["mode"])
-                return .opaque(typeName: cls, repr: "<torch.autograd.grad_mode.\(cls) object>")
-            }
+        add("no_grad") { args, _ in
+            try args.expectCount(0)
+            return .gradModeObject(.noGrad, typeName: "no_grad")
+        }
+        add("enable_grad") { args, _ in
+            try args.expectCount(0)
+            return .gradModeObject(.enableGrad, typeName: "enable_grad")
+        }
+        add("inference_mode") { args, _ in
+            let b = try args.bind(["mode"])
+            return .gradModeObject(.inference(try b[0]?.asBool("mode") ?? true), typeName: "inference_mode")
         }
         add("autograd.grad") { args, _ in
             let b = try args.bind(["outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"], required: 2)

@@ -25,6 +25,10 @@ public enum Value {
     case namespace(String)
     /// An object that is only shown, such as what `set_grad_enabled(False)` returns.
     case opaque(typeName: String, repr: String)
+    /// What `no_grad()`, `enable_grad()`, `inference_mode(b)` and `set_grad_enabled(b)`
+    /// return: shown as PyTorch's object, and callable on a function to wrap it in the
+    /// mode (`no_grad()(f)`), as a decorator does.
+    case gradModeObject(GradModeChange, typeName: String)
 
     /// Python's type name, used in error messages.
     public var typeName: String {
@@ -49,6 +53,7 @@ public enum Value {
         case .range: return "range"
         case .namespace: return "module"
         case .opaque(let t, _): return t
+        case .gradModeObject(_, let t): return t
         }
     }
 

@@ -187,7 +187,8 @@ public struct Parser {
                 return Stmt(.returnStmt(nil), t.location)
             }
             return Stmt(.returnStmt(try parseExpressionList()), t.location)
-        case .keyword("no_grad"), .keyword("enable_grad"), .keyword("inference"):
+        case .keyword("no_grad") where !isModeObjectCall(), .keyword("enable_grad") where !isModeObjectCall(),
+             .keyword("inference") where !isModeObjectCall():
             let head = try parseKeywordModeHead()
             return Stmt(.modeBlock(head, try parseBlock(after: head.displayName)), t.location)
         case .name("with"):
@@ -301,6 +302,24 @@ public struct Parser {
         }
     }
 
+    /// `no_grad()(f)` or `x = no_grad()`: the keyword is a call of the mode object, not a
+    /// block head (a head's parentheses are followed by `<`, `:` or the line's end).
+    private func isModeObjectCall() -> Bool {
+        guard peek().isOp("(") else { return false }
+        var depth = 0
+        var i = 1
+        while true {
+            let t = peek(i)
+            if t.kind == .end || t.kind == .newline { return false }
+            if t.isOp("(") { depth += 1 }
+            if t.isOp(")") {
+                depth -= 1
+                if depth == 0 { return peek(i + 1).isOp("(") || peek(i + 1).isOp(".") }
+            }
+            i += 1
+        }
+    }
+
     private mutating func parseKeywordModeHead() throws -> ModeHead {
         let t = advance()
         switch t.kind {
@@ -351,6 +370,10 @@ public struct Parser {
         guard ["no_grad", "enable_grad", "inference", "set_grad_enabled"].contains(name) else { return nil }
         guard accept("(") else { return name == "set_grad_enabled" ? nil : modeHead(name, nil) }
         if accept(")") { return name == "set_grad_enabled" ? nil : modeHead(name, nil) }
+        // PyTorch's keyword spelling: inference_mode(mode=False), set_grad_enabled(mode=False).
+        if case .name("mode") = current.kind, peek().isOp("="), name == "inference" || name == "set_grad_enabled" {
+            _ = advance(); _ = advance()
+        }
         let arg = try parseExpression()
         guard accept(")") else { return nil }
         if name == "no_grad" || name == "enable_grad" { return nil }
@@ -819,6 +842,11 @@ public struct Parser {
         case .newline:
             throw GradError.syntax("invalid syntax: the line ends too early", at: t.location)
         case .keyword(let k) where ["no_grad", "enable_grad", "inference"].contains(k):
+            // `no_grad()(f)`: the mode object, called on a function.
+            if peek().isOp("(") {
+                _ = advance()
+                return Expr(.name(k == "inference" ? "inference_mode" : k), t.location)
+            }
             throw GradError.syntax("'\(k)' heads a block: write \(k) < statements >", at: t.location)
         case .op("..."):
             throw GradError.syntax("'...' can only be used inside an index", at: t.location)

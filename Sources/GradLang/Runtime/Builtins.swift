@@ -273,7 +273,7 @@ enum Builtins {
                                "squeeze", "unsqueeze", "clone", "permute", "numel", "softmax", "log_softmax", "maximum",
                                "minimum", "detach", "sign", "square", "all", "any", "dot", "mv", "eq", "ne", "lt", "le", "gt", "ge",
                                "logical_not", "logical_and", "logical_or", "is_inference", "floor_divide", "remainder", "expand",
-                               "view", "sub", "add", "mul", "div", "exp_", "relu_", "abs_", "zero_", "narrow"]
+                               "view", "sub", "add", "mul", "div", "exp_", "relu_", "abs_", "zero_", "narrow", "select"]
         for name in tensorFunctions {
             add(name) { args, interp in
                 guard let first = args.positional.first ?? args.keywords.first(where: { $0.0 == "input" })?.1 else {

@@ -203,10 +203,15 @@ extension Interpreter {
                 switch value {
                 case .none: t.grad = nil
                 case .tensor(let g):
-                    guard g.shape == t.shape else {
-                        throw GradError.runtime("assigned grad has data of a different size")
+                    guard g !== t else { throw GradError.runtime("can't assign Variable as its own grad") }
+                    guard g.dtype == t.dtype else {
+                        let cName = ["bool": "bool", "int64": "long int", "float32": "float"][g.dtype.name] ?? g.dtype.name
+                        throw GradError.runtime("attempting to assign a gradient with dtype '\(cName)' to a tensor with grad_dtype '\(t.dtype.scalarTypeName)'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break downstream systems that assume they match.")
                     }
-                    guard g.dtype == t.dtype else { throw GradError.type("assigned grad has data of a different type") }
+                    guard g.shape == t.shape else {
+                        func dims(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
+                        throw GradError.runtime("attempting to assign a gradient of size '\(dims(g.shape))' to a tensor of size '\(dims(t.shape))'. Please ensure that the gradient and the tensor are the same size")
+                    }
                     t.grad = g
                 default: throw GradError.type("assigned grad expected to be a Tensor or None but got grad of type \(value.typeName)")
                 }

@@ -17,7 +17,7 @@ enum Methods {
         "add_", "sub_", "mul_", "div_", "zero_", "fill_", "copy_", "clamp_", "relu_", "pow_", "uniform_", "normal_",
         "eq", "ne", "lt", "le", "gt", "ge", "sign", "square", "logical_not", "logical_and", "logical_or",
         "floor_divide", "remainder", "numpy", "masked_fill", "exp_", "neg_", "abs_", "sqrt_", "sigmoid_", "tanh_",
-        "is_inference_tensor", "_is_view", "narrow", "transpose_", "t_",
+        "is_inference_tensor", "_is_view", "narrow", "transpose_", "t_", "select",
     ]
 
     static func call(_ receiver: Receiver, _ name: String, _ args: inout CallArguments, _ interp: Interpreter) throws -> Value {
@@ -165,6 +165,10 @@ enum Methods {
                 throw GradError.runtime("t_() expects a tensor with <= 2 dimensions, but self is \(t.rank)D")
             }
             return .tensor(t.rank < 2 ? t : try t.transposeInPlace(0, 1))
+        }
+        add(["select"]) { t, name, a, interp in
+            let b = try a.bind(["dim", "index"], required: 2)
+            return .tensor(try t.select(dim: try b[0]!.asInt("dim"), index: try b[1]!.asInt("index")))
         }
         add(["_is_view"]) { t, name, a, interp in
             try a.expectCount(0); return .bool(t.viewBase != nil)

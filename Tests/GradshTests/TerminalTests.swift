@@ -187,6 +187,25 @@ final class TerminalTests: XCTestCase {
         try t.waitUntil("n is as it was before the statement") { t.screen.contains("\n5\n") }
         try t.enter("is_grad_enabled()")
         try t.waitFor("True")
+        // In-place writes are undone too, and the message says which tensors.
+        try t.enter("w = zeros(1)")
+        try t.waitFor("w = tensor([0.])")
+        try t.waitForPrompt()
+        try t.enter("for k in range(10**9) < w.add_(1) >")
+        usleep(400_000)
+        try t.key("C-c")
+        try t.waitUntil("the message names w") { t.screen.replacingOccurrences(of: "\n", with: "").contains("its changes to w)") }
+        try t.waitUntil("a prompt after the second interrupt") { t.lastLine == "grad>" }
+        try t.enter("w.item(), w._version")
+        try t.waitFor("(0.0, 0)")
+        // A rejected `with` block takes its indented body with it; an empty line ends it.
+        try t.enter("with torch.no_grad():")
+        try t.waitFor("not run either")
+        try t.enter("    q = 1")
+        try t.enter("")
+        try t.waitUntil("the prompt is back") { t.lastLine == "grad>" }
+        try t.enter("q")
+        try t.waitFor("name 'q' is not defined")
     }
 
     func testExitAndQuit() throws {

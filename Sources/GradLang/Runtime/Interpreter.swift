@@ -180,9 +180,9 @@ public final class Interpreter {
     /// What an interruption undid, appended to its message.
     private func undoneSummary() -> String {
         let names = undoneNames()
-        if names.isEmpty && undoneTensors.isEmpty { return "" }
-        if names.isEmpty { return "; its changes to tensors were undone too" }
-        return "; its changes to " + names.joined(separator: ", ") + " were undone too"
+        if names.isEmpty && undoneTensors.isEmpty { return " (its assignments)" }
+        if names.isEmpty { return " (its assignments and its changes to tensors)" }
+        return " (its assignments and its changes to " + names.joined(separator: ", ") + ")"
     }
 
     /// For a failed statement that had changed tensors before failing: which ones were put back.
@@ -199,11 +199,11 @@ public final class Interpreter {
     func checkInterrupt() throws {
         if Interruption.isRequested {
             Interruption.clear()
-            throw GradError("KeyboardInterrupt", "interrupted; the statement's assignments were undone")
+            throw GradError("KeyboardInterrupt", "interrupted; the statement was undone")
         }
         if deadline != .max && DispatchTime.now().uptimeNanoseconds > deadline {
             deadline = .max
-            throw GradError("TimeoutError", "the statement ran longer than the \(Repr.pythonFloat(statementTimeLimit ?? 0)) s allowed by --timeout; its assignments were undone")
+            throw GradError("TimeoutError", "the statement ran longer than the \(Repr.pythonFloat(statementTimeLimit ?? 0)) s allowed by --timeout; it was undone")
         }
     }
 

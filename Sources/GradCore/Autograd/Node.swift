@@ -14,6 +14,9 @@ public final class Node {
     public internal(set) var variable: Tensor?
     /// Non-leaf tensors produced by this node that asked for `.grad` via `retain_grad()`.
     var retainedGradTensors: [WeakTensor] = []
+    /// For CopySlices: the in-place op's own node, run on the view's slice of the
+    /// gradient. Its saved tensors are this node's, freed with them.
+    var wrapped: Node?
 
     typealias BackwardRule = (BackwardContext, Tensor) throws -> [Tensor?]
 
@@ -62,17 +65,19 @@ public final class Node {
 
     /// How many tensors this node keeps alive for backward (0 once freed).
     public var savedTensorCount: Int {
-        savedReleased ? 0 : savedTensors.count + (savedOutput == nil ? 0 : 1)
+        (savedReleased ? 0 : savedTensors.count + (savedOutput == nil ? 0 : 1)) + (wrapped?.savedTensorCount ?? 0)
     }
 
     /// The saved tensors still held, for memory accounting.
     var liveSavedTensors: [Tensor] {
-        if savedReleased { return [] }
-        return savedTensors.map(\.tensor) + (savedOutput.map { [$0.tensor] } ?? [])
+        let inner = wrapped?.liveSavedTensors ?? []
+        if savedReleased { return inner }
+        return savedTensors.map(\.tensor) + (savedOutput.map { [$0.tensor] } ?? []) + inner
     }
 
     /// Frees saved tensors after backward, as PyTorch does unless `retain_graph=True`.
     func releaseSaved() {
+        wrapped?.releaseSaved()
         guard !(savedTensors.isEmpty && savedOutput == nil) else { return }
         savedTensors = []
         savedOutput = nil

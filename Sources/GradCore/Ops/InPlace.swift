@@ -49,18 +49,11 @@ extension Tensor {
             // region replaced by the op's result), and the view's own is rebuilt over it.
             let region = try regionIndices(in: base)
             let baseEdge = try Recorder.edge(to: base)
-            let resultEdge = try Recorder.edge(to: result)
             try Kernel.copy(result, into: self)
             bumpVersion()
             result.recordedGradFn?.rebaseSavedOutput(onto: self)
-            let viewShape = shape
-            let copySlices = Node(name: "CopySlices", nextEdges: [baseEdge, resultEdge], saved: []) { _, g in
-                let gBase = try g.freshCopy()
-                let zeros = try Tensor.zeros([region.count], dtype: g.dtype)
-                try Tensor.scatterWrite(zeros, plan: GatherPlan(outputShape: [region.count], sourceIndices: region), into: gBase)
-                let gView = try g.gather(GatherPlan(outputShape: viewShape, sourceIndices: region))
-                return [gBase, gView]
-            }
+            let copySlices = try Tensor.copySlices(base: base, baseEdge: baseEdge, region: region, viewShape: shape,
+                                                   op: result, opInput: snapshot)
             base.setGradFn(copySlices)
             _ = try gradFn
         } else {
@@ -71,6 +64,40 @@ extension Tensor {
             result.recordedGradFn?.rebaseSavedOutput(onto: self)
         }
         return self
+    }
+
+    /// PyTorch's `CopySlices`: the base's new history after an in-place op through a view.
+    /// It stands for the op itself: its inputs are the base (in place of the view) and the
+    /// op's other inputs, and its backward runs the op's backward on the view's slice of
+    /// the gradient and writes the result for the old value back into that slice, so the
+    /// graph has the same nodes as PyTorch's. An op whose node does not take the view as
+    /// its first input falls back to routing the slice through the op's node.
+    static func copySlices(base: Tensor, baseEdge: Edge?, region: [Int], viewShape: [Int],
+                           op result: Tensor, opInput snapshot: Tensor) throws -> Node {
+        let slice = GatherPlan(outputShape: viewShape, sourceIndices: region)
+        let flat = GatherPlan(outputShape: [region.count], sourceIndices: region)
+        let viewNode = snapshot.recordedGradFn
+        if let fn = result.recordedGradFn, let rule = fn.backwardRule, !fn.nextEdges.isEmpty,
+           fn.nextEdges[0]?.node === viewNode || (fn.nextEdges[0] == nil && viewNode == nil) {
+            var edges = fn.nextEdges
+            edges[0] = baseEdge
+            let node = Node(name: "CopySlices", nextEdges: edges, saved: []) { ctx, g in
+                let gBase = try g.freshCopy()
+                let gView = try g.gather(slice)
+                let inner = try rule(BackwardContext(node: fn), gView)
+                let gOld = inner.first ?? nil
+                let gOldFlat = try gOld.map { try $0.contiguous().reshape([region.count]) } ?? Tensor.zeros([region.count], dtype: g.dtype)
+                try Tensor.scatterWrite(gOldFlat, plan: flat, into: gBase)
+                return [ctx.needsGrad(0) ? gBase : nil] + inner.dropFirst()
+            }
+            node.wrapped = fn
+            return node
+        }
+        return Node(name: "CopySlices", nextEdges: [baseEdge, try Recorder.edge(to: result)], saved: []) { _, g in
+            let gBase = try g.freshCopy()
+            try Tensor.scatterWrite(Tensor.zeros([region.count], dtype: g.dtype), plan: flat, into: gBase)
+            return [gBase, try g.gather(slice)]
+        }
     }
 
     /// Any out-of-place function turned into an in-place op (`exp_`, `neg_`, ...), with every

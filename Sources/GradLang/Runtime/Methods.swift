@@ -29,8 +29,9 @@ enum Methods {
             if name == "step" { try o.step() } else { o.zeroGrad() }
             return .none
         case .node(let n):
+            // name(): PyTorch's C++ name, qualified for the nodes its autograd defines by hand.
             try args.expectCount(0)
-            return .str(n.name)
+            return .str(["AccumulateGrad", "CopySlices"].contains(n.name) ? "torch::autograd::" + n.name : n.name)
         case .list(let l): return try callListMethod(l, name, &args, interp)
         case .str(let s): return try callStringMethod(s, name, &args)
         }

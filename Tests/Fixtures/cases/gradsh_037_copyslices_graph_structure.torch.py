@@ -1,0 +1,23 @@
+# title: after an in-place op through a view, CopySlices stands for the op: its inputs are the base's old history and the op's other inputs
+a = torch.ones(3, requires_grad=True); show(1, 'a', a)
+c = (a * 2).view(3); show(2, 'c', c)
+c[0] = 3
+show(4, None, c.grad_fn.name())
+show(5, None, c.grad_fn.next_functions[0][0].name())
+show(6, None, c.grad_fn.next_functions[0][0].next_functions[0][0].name())
+show(7, None, len(c.grad_fn.next_functions[0][0].next_functions))
+x = torch.ones(3, requires_grad=True).clone(); show(8, 'x', x)
+w = torch.tensor([2.0], requires_grad=True); show(9, 'w', w)
+v = x[0:1]; show(10, 'v', v)
+show(11, None, v.mul_(w))
+show(12, None, x.grad_fn.name())
+show(13, None, (x.grad_fn.next_functions[0][0].name(), x.grad_fn.next_functions[1][0].name()))
+(x * x).sum().backward()
+show(15, None, w.grad.tolist())
+y = torch.ones(4, requires_grad=True) * 1; show(16, 'y', y)
+s = torch.tensor([5.0, 6.0], requires_grad=True); show(17, 's', s)
+y[1:3] = s * 2
+show(19, None, y)
+show(20, None, (y.grad_fn.next_functions[0][0].name(), y.grad_fn.next_functions[1][0].name()))
+(y * torch.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+show(22, None, s.grad.tolist())

@@ -89,13 +89,16 @@ extension Tensor {
 
     /// A random permutation of `0..<n` (Fisher-Yates), for shuffling data loaders.
     public static func randperm(_ n: Int) throws -> Tensor {
-        var values = (0..<Int64(Swift.max(n, 0))).map { $0 }
+        // Allocated as a tensor first, so a huge n meets the allocation limit's error.
+        let t = try Tensor(zeros: [Swift.max(n, 0)], dtype: .int64)
+        let p = t.storage.pointer(Int64.self)
+        for i in 0..<Swift.max(n, 0) { p[i] = Int64(i) }
         if n > 1 {
             for i in stride(from: n - 1, to: 0, by: -1) {
                 let j = Int(DefaultGenerator.shared.integer(0, Int64(i + 1)))
-                values.swapAt(i, j)
+                (p[i], p[j]) = (p[j], p[i])
             }
         }
-        return try Tensor(int64s: values, shape: [values.count])
+        return t
     }
 }

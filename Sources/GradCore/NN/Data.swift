@@ -65,16 +65,19 @@ public enum Datasets {
         guard n >= 0 && centers > 0 && features > 0 else {
             throw TensorError.value("make_blobs needs n >= 0, centers > 0 and features > 0")
         }
+        // The tensors first: their size is checked against the allocation limit before any
+        // work (a huge n is an error, not an exhausted machine).
+        let xs = try Tensor(zeros: [n, features], dtype: .float32)
+        let ys = try Tensor(zeros: [n], dtype: .int64)
+        _ = try Tensor(zeros: [centers, features], dtype: .float32)
         var g = RandomGenerator(seed: UInt64(bitPattern: seed))
         let middles = (0..<centers).map { _ in (0..<features).map { _ in -10 + 20 * g.uniform() } }
-        var xs: [Float] = []
-        var ys: [Int64] = []
-        xs.reserveCapacity(n * features)
+        let px = xs.storage.pointer(Float.self), py = ys.storage.pointer(Int64.self)
         for i in 0..<n {
             let c = i % centers
-            ys.append(Int64(c))
-            for f in 0..<features { xs.append(Float(middles[c][f] + std * g.normal())) }
+            py[i] = Int64(c)
+            for f in 0..<features { px[i * features + f] = Float(middles[c][f] + std * g.normal()) }
         }
-        return (try Tensor(floats: xs, shape: [n, features]), try Tensor(int64s: ys, shape: [n]))
+        return (xs, ys)
     }
 }

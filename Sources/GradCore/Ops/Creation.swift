@@ -85,7 +85,10 @@ extension Tensor {
         guard (st > 0 && e >= s) || (st < 0 && e <= s) else {
             throw TensorError.runtime("upper bound and larger bound inconsistent with step sign")
         }
-        let count = Int(((e - s) / st).rounded(.up))
+        // A count beyond what an Int holds would trap on conversion: PyTorch's own check.
+        let exact = ((e - s) / st).rounded(.up)
+        guard exact.isFinite, exact < Double(Int.max / 16) else { throw TensorError.runtime("invalid size, possible overflow?") }
+        let count = Int(exact)
         let dt = dtype ?? (isInt ? .int64 : .float32)
         let t = try Tensor(zeros: [count], dtype: dt)
         for i in 0..<count {

@@ -149,7 +149,11 @@ enum Methods {
         add(["size"]) { t, name, a, interp in
             let b = try a.bind(["dim"])
             if let d = b[0], !d.isNone {
-                return .int(Int64(t.shape[try Shape.normalize(dim: try d.asInt("dim"), rank: t.rank)]))
+                let dim = try d.asInt("dim")
+                guard t.rank > 0 else {
+                    throw GradError("IndexError", "Dimension specified as \(dim) but tensor has no dimensions")
+                }
+                return .int(Int64(t.shape[try Shape.normalize(dim: dim, rank: t.rank)]))
             }
             return .tuple(t.shape.map { .int(Int64($0)) })
         }
@@ -235,7 +239,8 @@ enum Methods {
             let asBool = try t.to(.bool)
             let counted = try dims.map { try asBool.sum(dims: $0, keepdim: keep) } ?? asBool.sum()
             if name == "all" {
-                let n = dims.map { $0.reduce(1) { $0 * t.shape[try! Shape.normalize(dim: $1, rank: t.rank)] } } ?? t.numel
+                // How many elements each result counts (a 0-d tensor's only dim has size 1).
+                let n = try dims.map { try $0.reduce(1) { $0 * (t.rank == 0 ? 1 : t.shape[try Shape.normalize(dim: $1, rank: t.rank)]) } } ?? t.numel
                 return .tensor(try counted.eq(Tensor.wrapping(.int(Int64(n)))))
             }
             return .tensor(try counted.gt(Tensor.wrapping(.int(0))))

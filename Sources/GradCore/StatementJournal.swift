@@ -24,7 +24,12 @@ public enum StatementJournal {
         var isEmpty: Bool { memory.isEmpty && tensors.isEmpty && versions.isEmpty && others.isEmpty }
     }
 
-    nonisolated(unsafe) static var levels: [Level] = []
+    nonisolated(unsafe) static var levels: [Level] = [] {
+        didSet { innermostStart = levels.last?.start ?? 0 }
+    }
+    /// When the innermost statement began, or 0 when none is journaled: everything made
+    /// later (birth above it) needs no copy, which is one comparison on an op's hot path.
+    nonisolated(unsafe) static var innermostStart: UInt64 = 0
     /// Counts storages and tensors made, to tell what existed before a statement began.
     nonisolated(unsafe) static var clock: UInt64 = 0
 
@@ -77,7 +82,7 @@ public enum StatementJournal {
     /// Before `tensor`'s memory is written in place (and its version bumped).
     @inline(__always)
     static func willWrite(_ tensor: Tensor) {
-        guard !levels.isEmpty else { return }
+        guard tensor.storage.birth <= innermostStart else { return }
         recordWrite(tensor)
     }
 
@@ -86,7 +91,6 @@ public enum StatementJournal {
         let vid = ObjectIdentifier(tensor.versionCounter)
         if levels[i].versions[vid] == nil { levels[i].versions[vid] = (tensor.versionCounter, tensor.versionCounter.value) }
         let storage = tensor.storage
-        guard storage.birth <= levels[i].start else { return }
         let id = ObjectIdentifier(storage)
         if levels[i].memory[id] == nil {
             levels[i].memory[id] = MemorySnapshot(storage)
@@ -96,7 +100,7 @@ public enum StatementJournal {
 
     /// Before `tensor`'s version goes up without its memory being written (`transpose_`).
     static func willBumpVersion(_ tensor: Tensor) {
-        guard !levels.isEmpty else { return }
+        guard tensor.storage.birth <= innermostStart else { return }
         let i = levels.count - 1
         let vid = ObjectIdentifier(tensor.versionCounter)
         if levels[i].versions[vid] == nil { levels[i].versions[vid] = (tensor.versionCounter, tensor.versionCounter.value) }
@@ -105,13 +109,12 @@ public enum StatementJournal {
     /// Before `tensor`'s autograd metadata (or the memory it points at, for `.data =`) changes.
     @inline(__always)
     static func willChange(_ tensor: Tensor) {
-        guard !levels.isEmpty else { return }
+        guard tensor.birth <= innermostStart else { return }
         recordChange(tensor)
     }
 
     private static func recordChange(_ tensor: Tensor) {
         let i = levels.count - 1
-        guard tensor.birth <= levels[i].start else { return }
         let id = ObjectIdentifier(tensor)
         if levels[i].tensors[id] == nil { levels[i].tensors[id] = TensorSnapshot(tensor) }
     }
@@ -176,6 +179,7 @@ enum SnapshotBuffers {
 struct TensorSnapshot {
     let tensor: Tensor
     let storage: Storage, shape: [Int], strides: [Int], offset: Int
+    let versionCounterOverride: VersionCounter?
     let ownRequiresGrad: Bool
     let recordedGradFn: Node?
     let attrVersion: Int
@@ -186,6 +190,7 @@ struct TensorSnapshot {
     init(_ t: Tensor) {
         tensor = t
         (storage, shape, strides, offset) = (t.storage, t.shape, t.strides, t.offset)
+        versionCounterOverride = t.versionCounterOverride
         ownRequiresGrad = t.ownRequiresGrad
         recordedGradFn = t.recordedGradFn
         attrVersion = t.attrVersion
@@ -197,7 +202,7 @@ struct TensorSnapshot {
     /// Puts the metadata back; true if any of it had changed.
     func restore() -> Bool {
         let t = tensor
-        let changed = t.storage !== storage || t.shape != shape || t.strides != strides || t.offset != offset
+        let changed = t.storage !== storage || t.versionCounterOverride !== versionCounterOverride || t.shape != shape || t.strides != strides || t.offset != offset
             || t.ownRequiresGrad != ownRequiresGrad || t.recordedGradFn !== recordedGradFn || t.grad !== grad
             || t.retainsGrad != retainsGrad || t.isDetached != isDetached
         guard changed else { return false }
@@ -205,6 +210,7 @@ struct TensorSnapshot {
             node.retainedGradTensors.removeAll { $0.tensor === t }
         }
         (t.storage, t.shape, t.strides, t.offset) = (storage, shape, strides, offset)
+        t.versionCounterOverride = versionCounterOverride
         t.ownRequiresGrad = ownRequiresGrad
         t.recordedGradFn = recordedGradFn
         t.attrVersion = attrVersion

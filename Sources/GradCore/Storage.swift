@@ -2,13 +2,12 @@ import Foundation
 
 /// A contiguous, typed buffer of tensor elements. Views share one storage; its bytes are
 /// counted so the shell can show what is alive.
-public final class Storage {
+public final class Storage: VersionCounter {
     public let dtype: DType
     public let count: Int
     let raw: UnsafeMutableRawPointer
-    /// The version counter of the tensors made over this memory (views share it; `.data`
-    /// gets a counter of its own).
-    let versionCounter = VersionCounter()
+    // A storage is itself the version counter of the tensors made over it (views share
+    // it; `.data` gets a counter of its own): no second object per tensor.
     /// When it was made, by the journal's clock: memory made during a statement needs no
     /// copy for undoing that statement.
     let birth = StatementJournal.tick()
@@ -26,13 +25,14 @@ public final class Storage {
         if overflow || count < 0 || bytes > AllocationLimit.maxBytes {
             throw TensorError.runtime(AllocationLimit.message(elements: count, dtype: dtype))
         }
-        self.dtype = dtype
-        self.count = count
         let size = max(bytes, 1)
         guard let p = zeroed ? calloc(size, 1) : Storage.allocateUninitialized(size) else {
             throw TensorError.runtime(AllocationLimit.message(elements: count, dtype: dtype))
         }
+        self.dtype = dtype
+        self.count = count
         raw = p
+        super.init()
         MemoryStats.add(bytes: bytes, storages: 1)
     }
 
@@ -69,8 +69,8 @@ public final class Storage {
 /// the version each saved tensor had. A tensor and its views share one; `x.data` and its
 /// views share another over the same memory, which is how `w.data -= lr * w.grad` stays
 /// invisible to autograd. (Inference tensors do not track it.)
-public final class VersionCounter {
-    var value = 0
+public class VersionCounter {
+    final var value = 0
     init() {}
 }
 

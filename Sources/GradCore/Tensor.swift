@@ -8,8 +8,11 @@ public final class Tensor {
     public internal(set) var shape: [Int]
     public internal(set) var strides: [Int]
     public internal(set) var offset: Int
+    /// A version counter other than the storage's own: set for `x.data` (a counter of its
+    /// own), after `x.data = t` (the counter x had), and inherited by views.
+    var versionCounterOverride: VersionCounter?
     /// Shared with views of this tensor; see `VersionCounter`.
-    let versionCounter: VersionCounter
+    @inline(__always) var versionCounter: VersionCounter { versionCounterOverride ?? storage }
 
     /// PyTorch's own `requires_grad_` flag: set on leaves by the user, on results by the
     /// op that records them. A view also requires grad when its base does (`requiresGrad`).
@@ -65,7 +68,7 @@ public final class Tensor {
          requiresGrad: Bool = false, isInference: Bool,
          viewBase: Tensor? = nil, viewCreation: ViewCreation = .normal, versionCounter: VersionCounter? = nil) {
         self.storage = storage
-        self.versionCounter = versionCounter ?? storage.versionCounter
+        self.versionCounterOverride = versionCounter
         self.shape = shape
         self.strides = strides
         self.offset = offset
@@ -73,7 +76,7 @@ public final class Tensor {
         self.isInference = isInference
         self.viewBase = isInference ? nil : viewBase
         self.viewCreation = viewCreation
-        self.attrVersion = (versionCounter ?? storage.versionCounter).value
+        self.attrVersion = viewBase == nil ? 0 : (versionCounter ?? storage).value
         self.creationMode = GradModeState.current
         self.provenance = CreationContext.current
     }

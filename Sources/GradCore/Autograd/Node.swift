@@ -183,7 +183,7 @@ extension Tensor {
     /// node saving its own output through it would keep itself alive.
     func aliasWithoutGraph() -> Tensor {
         Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
-               requiresGrad: false, isInference: isInference, versionCounter: versionCounter)
+               requiresGrad: false, isInference: isInference, versionCounter: versionCounterOverride)
     }
 }
 

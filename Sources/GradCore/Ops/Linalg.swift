@@ -153,7 +153,7 @@ extension Tensor {
         sh.insert(1, at: d)
         st.insert(d < rank ? strides[d] * shape[d] : 1, at: d)
         return Tensor(storage: storage, shape: sh, strides: st, offset: offset,
-                      isInference: isInference, versionCounter: versionCounter)
+                      isInference: isInference, versionCounter: versionCounterOverride)
     }
 
     /// Batched products: broadcast batch dims, one GEMM per batch matrix.

@@ -32,7 +32,7 @@ extension Tensor {
         var shape = self.shape, strides = self.strides
         shape.swapAt(a, b)
         strides.swapAt(a, b)
-        return Tensor(storage: storage, shape: shape, strides: strides, offset: offset, isInference: isInference, versionCounter: versionCounter)
+        return Tensor(storage: storage, shape: shape, strides: strides, offset: offset, isInference: isInference, versionCounter: versionCounterOverride)
     }
 
     /// The backward rule of a row-wise op (softmax, log_softmax) along the last dimension,

@@ -132,7 +132,7 @@ extension Tensor {
         let count = dims.reduce(1) { $0 * shape[$1] }
         var kept = shape
         for d in dims { kept[d] = 1 }
-        let one = Tensor(storage: storage, shape: kept, strides: strides, offset: offset, isInference: isInference, versionCounter: versionCounter)
+        let one = Tensor(storage: storage, shape: kept, strides: strides, offset: offset, isInference: isInference, versionCounter: versionCounterOverride)
         switch dtype {
         case .float32: return try Kernel.map(one, Float.self, to: .float32) { Float(Double($0) * Double(count)) }
         case .int64: return try Kernel.map(one, Int64.self, to: .int64) { $0 &* Int64(count) }

@@ -10,7 +10,7 @@ extension Tensor {
         if viewBase != nil && (creation == .normal || viewCreation == .inference) { creation = viewCreation }
         let view = Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
                           requiresGrad: false, isInference: isInference,
-                          viewBase: viewBase ?? self, viewCreation: creation, versionCounter: versionCounter)
+                          viewBase: viewBase ?? self, viewCreation: creation, versionCounter: versionCounterOverride)
         guard Recorder.shouldRecord(self) else { return view }
         return try Recorder.record(name, inputs: [self], output: view, backward: backward)
     }
@@ -20,7 +20,7 @@ extension Tensor {
         if newShape == shape { return self }
         precondition(isContiguous, "reshapedData needs contiguous data")
         return Tensor(storage: storage, shape: newShape, strides: Shape.contiguousStrides(newShape),
-                      offset: offset, isInference: isInference, versionCounter: versionCounter)
+                      offset: offset, isInference: isInference, versionCounter: versionCounterOverride)
     }
 
     /// Resolves one `-1` in a requested shape, with PyTorch's errors.
@@ -312,7 +312,7 @@ extension Tensor {
     /// `detach()`: the same memory and version counter, no history, not requiring grad.
     public func detach() throws -> Tensor {
         let t = Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
-                       requiresGrad: false, isInference: isInference, versionCounter: versionCounter)
+                       requiresGrad: false, isInference: isInference, versionCounter: versionCounterOverride)
         t.isDetached = true
         return t
     }
@@ -334,6 +334,8 @@ extension Tensor {
             throw TensorError.runtime("data set to a tensor that requires gradients must be floating point or complex dtype")
         }
         StatementJournal.willChange(self)
+        // Keep the counter this tensor (and its views) had, not the new memory's.
+        if versionCounterOverride == nil { versionCounterOverride = storage }
         storage = t.storage
         shape = t.shape
         strides = t.strides

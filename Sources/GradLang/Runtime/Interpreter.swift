@@ -374,10 +374,11 @@ public final class Interpreter {
 
     private func noteRebinding(_ name: String, _ value: Value, in scope: Scope) {
         guard scope === globals else { return }
-        guard case .tensor(let new) = value else { lostGradRebindings[name] = nil; return }
-        if case .tensor(let old)? = scope.variables[name], old.requiresGrad, !new.requiresGrad {
-            lostGradRebindings[name] = Rebinding(line: currentLine, blocks: modeStack)
-        } else if new.requiresGrad {
+        if case .tensor(let new) = value, !new.requiresGrad {
+            if case .tensor(let old)? = scope.variables[name], old.requiresGrad {
+                lostGradRebindings[name] = Rebinding(line: currentLine, blocks: modeStack)
+            }
+        } else if !lostGradRebindings.isEmpty {
             lostGradRebindings[name] = nil
         }
     }

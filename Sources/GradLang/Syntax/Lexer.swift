@@ -165,6 +165,11 @@ public struct Lexer {
         while pos < chars.count {
             let c = chars[pos]
             if c == quote { advance(); return .success(Token(kind: .string(s), location: start)) }
+            // As in Python, a quoted string ends on its line (a backslash continues it):
+            // an unclosed quote is an error, not a reason to swallow the lines after it.
+            if c == "\n" {
+                return .failure(.syntax("unterminated string literal (detected at line \(start.line))", at: start))
+            }
             if c == "\\" && pos + 1 < chars.count {
                 advance()
                 let e = chars[pos]
@@ -198,6 +203,8 @@ public struct Lexer {
             s.append(c)
             advance()
         }
-        return nil
+        // Only a backslash at the very end continues the string on the next line.
+        if chars.last == "\\" { return nil }
+        return .failure(.syntax("unterminated string literal (detected at line \(start.line))", at: start))
     }
 }

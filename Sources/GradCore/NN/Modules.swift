@@ -117,16 +117,19 @@ public final class Activation: Module {
 /// `Dropout(p)`: active only while `training` is true, which is why `eval()` matters.
 public final class Dropout: Module {
     public let p: Double
-    public init(p: Double = 0.5) throws {
+    /// `Dropout(p, inplace=True)`: zeroes and rescales its input in place while training.
+    public let inplace: Bool
+    public init(p: Double = 0.5, inplace: Bool = false) throws {
         guard p >= 0 && p <= 1 else {
             throw TensorError.value("dropout probability has to be between 0 and 1, but got \(p)")
         }
         self.p = p
+        self.inplace = inplace
     }
     override public var typeName: String { "Dropout" }
-    override public var extraRepr: String { "p=\(formatPythonFloat(p)), inplace=False" }
+    override public var extraRepr: String { "p=\(formatPythonFloat(p)), inplace=\(inplace ? "True" : "False")" }
     override public func forward(_ input: Tensor) throws -> Tensor {
-        try Tensor.dropout(input, p: p, training: training)
+        try Tensor.dropout(input, p: p, training: training, inplace: inplace)
     }
 }
 

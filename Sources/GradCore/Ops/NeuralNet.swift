@@ -211,7 +211,8 @@ extension Tensor {
     }
 
     /// Dropout: zeroes elements with probability `p` and scales the rest by 1/(1-p).
-    public static func dropout(_ input: Tensor, p: Double, training: Bool) throws -> Tensor {
+    /// `inplace`: the input is overwritten (one version bump, PyTorch's in-place rules).
+    public static func dropout(_ input: Tensor, p: Double, training: Bool, inplace: Bool = false) throws -> Tensor {
         guard p >= 0 && p <= 1 else {
             throw TensorError.value("dropout probability has to be between 0 and 1, but got \(p)")
         }
@@ -220,6 +221,6 @@ extension Tensor {
         let mask = try Tensor.zeros(input.shape, dtype: .float32)
         let pm = mask.storage.pointer(Float.self)
         for i in 0..<mask.numel { pm[i] = DefaultGenerator.shared.uniform() < keep ? Float(1 / keep) : 0 }
-        return try input.mul(mask)
+        return inplace ? try input.mulInPlace(mask) : try input.mul(mask)
     }
 }

@@ -387,7 +387,7 @@ enum Builtins {
         }
         add("Dropout") { args, _ in
             let b = try args.bind(["p", "inplace"])
-            return .module(try Dropout(p: try b[0]?.asDouble("p") ?? 0.5))
+            return .module(try Dropout(p: try b[0]?.asDouble("p") ?? 0.5, inplace: try b[1]?.asBool("inplace") ?? false))
         }
         add("Sequential") { args, _ in
             try args.rejectKeywords()
@@ -416,8 +416,9 @@ enum Builtins {
             }
         }
         add("dropout") { args, _ in
-            let b = try args.bind(["input", "p", "training"], required: 1)
-            return .tensor(try Tensor.dropout(try tensorArg(b[0], "input"), p: try b[1]?.asDouble("p") ?? 0.5, training: try b[2]?.asBool("training") ?? true))
+            let b = try args.bind(["input", "p", "training", "inplace"], required: 1)
+            return .tensor(try Tensor.dropout(try tensorArg(b[0], "input"), p: try b[1]?.asDouble("p") ?? 0.5,
+                                              training: try b[2]?.asBool("training") ?? true, inplace: try b[3]?.asBool("inplace") ?? false))
         }
         add("SGD") { args, _ in
             let b = try args.bind(["params", "lr", "momentum", "dampening", "weight_decay"], required: 1)

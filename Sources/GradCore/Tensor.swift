@@ -59,6 +59,9 @@ public final class Tensor {
     /// that keep such an operand as a plain number (`x ** 2` records `PowBackward0` and
     /// saves only `x`) can tell it from a real 0-d tensor (`x ** tensor(2.)`: `PowBackward1`).
     public internal(set) var isWrappedNumber = false
+    /// Made outside inference mode by an op whose inputs were all inference tensors, one of
+    /// which required grad: autograd does not track inference tensors, so nothing was recorded.
+    public internal(set) var madeFromInferenceOnly = false
     /// Made by backward to hold a leaf's (or a retained non-leaf's) `.grad`.
     public internal(set) var isGradient = false
     /// Free for the language layer to remember where and how the tensor was made.

@@ -17,20 +17,21 @@ final class ExplanationTests: XCTestCase {
 
     /// Why a tensor has, or has not, a graph, derived from its facts alone.
     enum Cause: Equatable {
-        case graph(String), leaf, viewThroughBase, invalidView, notFloat, inference, gradient, detached
-        case madeInInference, madeWithGradOff, nothingRequiresGrad
+        case graph(String), leaf, inferenceLeaf, viewThroughBase, invalidView, notFloat, inference, gradient, detached
+        case madeInInference, madeWithGradOff, inferenceInputsOnly, nothingRequiresGrad
     }
 
     static func cause(of t: Tensor) -> Cause {
         if t.isGradFnInvalid { return .invalidView }
         if let fn = t.gradFnOrRecorded { return .graph(fn.name) }
-        if t.requiresGrad { return t.ownRequiresGrad ? .leaf : .viewThroughBase }
+        if t.requiresGrad { return t.isInference ? .inferenceLeaf : t.ownRequiresGrad ? .leaf : .viewThroughBase }
         if !t.dtype.isFloatingPoint { return .notFloat }
         if t.isInference { return .inference }
         if t.isGradient { return .gradient }
         if t.isDetached { return .detached }
         if t.statementMode.isInferenceEnabled { return .madeInInference }
         if !t.statementMode.isGradEnabled { return .madeWithGradOff }
+        if t.madeFromInferenceOnly { return .inferenceInputsOnly }
         return .nothingRequiresGrad
     }
 
@@ -39,6 +40,7 @@ final class ExplanationTests: XCTestCase {
         switch cause {
         case .graph(let name): return line.hasPrefix("graph: grad_fn=\(name),")
         case .leaf: return line.hasPrefix("leaf that requires grad")
+        case .inferenceLeaf: return line.hasPrefix("leaf inference tensor that requires grad")
         case .viewThroughBase: return line.contains("reports requires_grad=True through its base")
         case .invalidView: return line.contains("grad_fn=<Invalid>")
         case .notFloat: return line.contains("tensors never carry one")
@@ -47,6 +49,7 @@ final class ExplanationTests: XCTestCase {
         case .detached: return line.contains("detached from the graph")
         case .madeInInference: return line.contains("made in inference mode")
         case .madeWithGradOff: return line.contains("made inside `") || line.contains("grad mode off")
+        case .inferenceInputsOnly: return line.contains("made only from inference tensors")
         case .nothingRequiresGrad: return line.contains("nothing it was made from requires grad")
         }
     }
@@ -56,6 +59,7 @@ final class ExplanationTests: XCTestCase {
         switch cause {
         case .graph(let name): return text.contains("grad_fn=\(name),")
         case .leaf: return text.contains("as a leaf that requires grad")
+        case .inferenceLeaf: return text.contains("an inference tensor that is a leaf requiring grad")
         case .viewThroughBase: return text.contains("as a leaf that requires grad") || text.contains("view")
         case .invalidView: return text.contains("the memory it shares was changed in place")
         case .notFloat, .nothingRequiresGrad, .detached, .madeInInference:
@@ -63,6 +67,7 @@ final class ExplanationTests: XCTestCase {
         case .inference: return text.contains("inference tensor")
         case .gradient: return text.contains("is a gradient made by backward()")
         case .madeWithGradOff: return text.contains("so autograd did not record it")
+        case .inferenceInputsOnly: return text.contains("Autograd does not track inference tensors")
         }
     }
 
@@ -86,11 +91,16 @@ final class ExplanationTests: XCTestCase {
         let methods = Methods.tensorMethodNames.subtracting(skip).sorted().map { ($0, true) }
         let functions = Builtins.allNames.filter { !Methods.tensorMethodNames.contains($0) || true }.map { ($0, false) }
         for (name, isMethod) in methods + functions where !skip.contains(name) {
-            for requiresGrad in [true, false] {
+            // Inputs: a normal tensor that requires grad, one that does not, and inference
+            // tensors that require grad (which autograd does not track outside inference mode).
+            for inputs in ["grad", "plain", "inference"] {
+                let requiresGrad = inputs == "grad"
                 for mode in Self.modes {
                     GradModeState.reset()
                     let session = Session()
-                    session.run(source: """
+                    session.run(source: inputs == "inference" ? """
+                    inference < a = randn(2, 3, requires_grad=True); b = randn(2, 3, requires_grad=True) >
+                    """ : """
                     a = randn(2, 3, requires_grad=\(requiresGrad ? "True" : "False")).clone()
                     b = randn(2, 3)
                     """) { _ in }
@@ -103,7 +113,7 @@ final class ExplanationTests: XCTestCase {
                     guard let r = result else { continue }
                     let cause = Self.cause(of: r)
                     let line = GraphLine.describe(r)
-                    XCTAssertTrue(Self.lineMatches(line, cause), "\(statement) (a requires grad: \(requiresGrad)): \(cause) but the graph line says: \(line)")
+                    XCTAssertTrue(Self.lineMatches(line, cause), "\(statement) (inputs: \(inputs)): \(cause) but the graph line says: \(line)")
                     let why = Why.explain("r", r)
                     XCTAssertTrue(Self.whyMatches(why, cause), "\(statement): \(cause) but :why says: \(why)")
                     // The causes the facts allow, given how r was made.
@@ -122,7 +132,7 @@ final class ExplanationTests: XCTestCase {
         }
         GradModeState.reset()
         XCTAssertGreaterThan(covered.count, 80, "methods and builtins exercised")
-        XCTAssertGreaterThan(checked, 800)
+        XCTAssertGreaterThan(checked, 1100)
     }
 
     /// Builtins that read only their argument's shape or make a fresh tensor: no graph to

@@ -228,6 +228,35 @@ enum Recorder {
             && GradModeState.current.isRecording
     }
 
+    /// An op's result that nothing was recorded for, returned as is. When grad mode was on
+    /// and an input required grad, the only reason is that every input was an inference
+    /// tensor: that fact is kept on the result, for the explanation of why it has no graph.
+    @inline(__always)
+    static func unrecorded(_ out: Tensor, _ a: Tensor) -> Tensor {
+        if a.isInference && a.requiresGrad && GradModeState.current.isRecording { out.madeFromInferenceOnly = true }
+        return out
+    }
+
+    @inline(__always)
+    static func unrecorded(_ out: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+        if (a.requiresGrad || b.requiresGrad) && a.isInference && b.isInference && GradModeState.current.isRecording {
+            out.madeFromInferenceOnly = true
+        }
+        return out
+    }
+
+    @inline(__always)
+    static func unrecorded(_ out: Tensor, _ a: Tensor, _ b: Tensor, _ c: Tensor) -> Tensor {
+        unrecorded(out, [a, b, c])
+    }
+
+    static func unrecorded(_ out: Tensor, _ inputs: [Tensor]) -> Tensor {
+        guard GradModeState.current.isRecording, inputs.contains(where: \.requiresGrad),
+              inputs.allSatisfy(\.isInference) else { return out }
+        out.madeFromInferenceOnly = true
+        return out
+    }
+
     @inline(__always)
     static func shouldRecord(_ inputs: [Tensor]) -> Bool {
         guard GradModeState.current.isRecording else { return false }
@@ -245,7 +274,7 @@ enum Recorder {
     static func record(_ name: String, inputs: [Tensor], output: Tensor,
                        save: [Tensor] = [], saveOutput: Bool = false,
                        backward: @escaping Node.BackwardRule) throws -> Tensor {
-        guard shouldRecord(inputs) else { return output }
+        guard shouldRecord(inputs) else { return unrecorded(output, inputs) }
         for t in save where t.isInference {
             throw TensorError.runtime(AutogradMessage.inferenceSaved)
         }

@@ -43,7 +43,7 @@ extension Tensor {
         let out = try Tensor.arithmetic(self, other, dtype: Tensor.promote(dtype, other.dtype),
                                         float: +, int: (&+), bool: { $0 || $1 })
         let (sa, sb) = (shape, other.shape)
-        guard Recorder.shouldRecord(self, other) else { return out }
+        guard Recorder.shouldRecord(self, other) else { return Recorder.unrecorded(out, self, other) }
         return try Recorder.record("AddBackward0", inputs: [self, other], output: out) { ctx, g in
             [ctx.needsGrad(0) ? try g.sumTo(sa) : nil, ctx.needsGrad(1) ? try g.sumTo(sb) : nil]
         }
@@ -55,7 +55,7 @@ extension Tensor {
         }
         let out = try Tensor.arithmetic(self, other, dtype: Tensor.promote(dtype, other.dtype), float: -, int: (&-))
         let (sa, sb) = (shape, other.shape)
-        guard Recorder.shouldRecord(self, other) else { return out }
+        guard Recorder.shouldRecord(self, other) else { return Recorder.unrecorded(out, self, other) }
         return try Recorder.record("SubBackward0", inputs: [self, other], output: out) { ctx, g in
             [ctx.needsGrad(0) ? try g.sumTo(sa) : nil, ctx.needsGrad(1) ? try g.neg().sumTo(sb) : nil]
         }
@@ -69,7 +69,7 @@ extension Tensor {
         }
         let out = try Tensor.arithmetic(other, self, dtype: Tensor.promote(dtype, other.dtype), float: -, int: (&-))
         let sa = shape
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("RsubBackward1", inputs: [self], output: out) { _, g in
             [try g.neg().sumTo(sa)]
         }
@@ -78,7 +78,7 @@ extension Tensor {
     public func mul(_ other: Tensor) throws -> Tensor {
         let out = try Tensor.arithmetic(self, other, dtype: Tensor.promote(dtype, other.dtype),
                                         float: *, int: (&*), bool: { $0 && $1 })
-        guard Recorder.shouldRecord(self, other) else { return out }
+        guard Recorder.shouldRecord(self, other) else { return Recorder.unrecorded(out, self, other) }
         let (sa, sb) = (shape, other.shape)
         // Each operand is saved only if the other one's gradient needs it.
         let saves = [other.requiresGrad ? self : nil, requiresGrad ? other : nil]
@@ -94,7 +94,7 @@ extension Tensor {
     /// True division: the result is always floating point.
     public func div(_ other: Tensor) throws -> Tensor {
         let out = try Tensor.arithmetic(self, other, dtype: .float32, float: /, int: { $0 / $1 })
-        guard Recorder.shouldRecord(self, other) else { return out }
+        guard Recorder.shouldRecord(self, other) else { return Recorder.unrecorded(out, self, other) }
         let (sa, sb) = (shape, other.shape)
         let save = other.requiresGrad ? [self, other] : [other]
         let bIndex = save.count - 1
@@ -141,7 +141,7 @@ extension Tensor {
                                             return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r
                                         })
         let sa = shape
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("RemainderBackward0", inputs: [self], output: out) { _, g in
             [try g.sumTo(sa)]
         }
@@ -169,7 +169,7 @@ extension Tensor {
         if exponent.isWrappedNumber {
             // PowBackward0: d/dx x^e = e * x^(e-1); the exponent is kept as a plain number,
             // so only x is saved.
-            guard Recorder.shouldRecord(self) else { return out }
+            guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
             let e = try exponent.item()
             return try Recorder.record("PowBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
                 let x = try ctx.saved(0)
@@ -179,7 +179,7 @@ extension Tensor {
                 return [try g.mul(d).sumTo(sa)]
             }
         }
-        guard Recorder.shouldRecord(self, exponent) else { return out }
+        guard Recorder.shouldRecord(self, exponent) else { return Recorder.unrecorded(out, self, exponent) }
         return try Recorder.record("PowBackward1", inputs: [self, exponent], output: out,
                                    save: [self, exponent], saveOutput: true) { ctx, g in
             let x = try ctx.saved(0), e = try ctx.saved(1)
@@ -219,7 +219,7 @@ extension Tensor {
                                         float: float, int: int, bool: bool)
         let (sa, sb) = (shape, other.shape)
         // Ties split the gradient in half between the operands, as PyTorch does.
-        guard Recorder.shouldRecord(self, other) else { return out }
+        guard Recorder.shouldRecord(self, other) else { return Recorder.unrecorded(out, self, other) }
         return try Recorder.record(name, inputs: [self, other], output: out, save: [self, other]) { ctx, g in
             let a = try ctx.saved(0), b = try ctx.saved(1)
             let wins = try pick(a, b).converted(to: .float32)
@@ -260,7 +260,7 @@ extension Tensor {
                 return r
             }
         }
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("ClampBackward1", inputs: [self], output: out, save: [self]) { ctx, g in
             let x = try ctx.saved(0)
             var mask = try x.eq(x)
@@ -284,7 +284,7 @@ extension Tensor {
         case .bool: out = try Kernel.zip3(condition, x, y, Bool.self, Bool.self, Bool.self, to: dt) { $0 ? $1 : $2 }
         }
         let (sa, sb) = (a.shape, b.shape)
-        guard Recorder.shouldRecord(a, b) else { return out }
+        guard Recorder.shouldRecord(a, b) else { return Recorder.unrecorded(out, a, b) }
         return try Recorder.record("WhereBackward0", inputs: [a, b], output: out, save: [condition]) { ctx, g in
             let c = try ctx.saved(0)
             let zero = Tensor.wrapping(.float(0))

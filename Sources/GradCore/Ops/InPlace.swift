@@ -154,7 +154,7 @@ extension Tensor {
     public func zeroInPlace() throws -> Tensor {
         try modifyInPlace(others: []) { cur in
             let out = try Tensor.zeros(cur.shape, dtype: cur.dtype)
-            guard Recorder.shouldRecord(cur) else { return out }
+            guard Recorder.shouldRecord(cur) else { return Recorder.unrecorded(out, cur) }
             return try Recorder.record("ZeroBackward0", inputs: [cur], output: out) { _, g in
                 [try g.mul(Tensor.wrapping(.float(0)))]
             }
@@ -174,7 +174,7 @@ extension Tensor {
             let out = try GradModeState.withGradMode(.noGrad) {
                 try value.converted(to: cur.dtype).expand(cur.shape).freshCopy()
             }
-            guard Recorder.shouldRecord(cur, value) else { return out }
+            guard Recorder.shouldRecord(cur, value) else { return Recorder.unrecorded(out, cur, value) }
             return try Recorder.record("FillBackward1", inputs: [cur, value], output: out) { ctx, g in
                 [ctx.needsGrad(0) ? try g.mul(Tensor.wrapping(.float(0))) : nil,
                  ctx.needsGrad(1) ? try g.sum() : nil]
@@ -193,7 +193,7 @@ extension Tensor {
                 try src.converted(to: cur.dtype).expand(cur.shape).freshCopy()
             }
             let srcShape = src.shape, srcDtype = src.dtype
-            guard Recorder.shouldRecord(cur, src) else { return out }
+            guard Recorder.shouldRecord(cur, src) else { return Recorder.unrecorded(out, cur, src) }
             return try Recorder.record("CopyBackwards", inputs: [cur, src], output: out) { ctx, g in
                 [ctx.needsGrad(0) ? try g.mul(Tensor.wrapping(.float(0))) : nil,
                  ctx.needsGrad(1) ? try g.converted(to: srcDtype).sumTo(srcShape) : nil]

@@ -85,7 +85,7 @@ extension Tensor {
         let plan = try base.gatherPlan(advanced)
         let out = try base.gather(plan)
         let inputShape = base.shape
-        guard Recorder.shouldRecord(base) else { return out }
+        guard Recorder.shouldRecord(base) else { return Recorder.unrecorded(out, base) }
         return try Recorder.record("IndexBackward0", inputs: [base], output: out,
                                    save: advanced.map { $0.1 }) { ctx, g in
             for i in 0..<advanced.count { _ = try ctx.saved(i) }
@@ -112,7 +112,7 @@ extension Tensor {
             let v = try value.converted(to: current.dtype).expand(plan.outputShape)
             try Tensor.scatterWrite(v, plan: plan, into: out)
             let valueShape = value.shape
-            guard Recorder.shouldRecord(current, value) else { return out }
+            guard Recorder.shouldRecord(current, value) else { return Recorder.unrecorded(out, current, value) }
             return try Recorder.record("IndexPutBackward0", inputs: [current, value], output: out) { ctx, g in
                 var gSelf: Tensor? = nil
                 if ctx.needsGrad(0) {

@@ -78,7 +78,7 @@ extension Tensor {
         }
         try checkSameDtype(other, op: "mm")
         let out = try Tensor.mmValues(self, other)
-        guard Recorder.shouldRecord(self, other) else { return out }
+        guard Recorder.shouldRecord(self, other) else { return Recorder.unrecorded(out, self, other) }
         let save = [other.requiresGrad ? self : nil, requiresGrad ? other : nil]
         let saved = save.compactMap { $0 }
         let ai = save[0] == nil ? -1 : 0
@@ -123,7 +123,7 @@ extension Tensor {
         }
         try checkSameDtype(other, op: "dot")
         let out = try Tensor.mmValues(unsqueezedData(0), other.unsqueezedData(1)).reshapedData([])
-        guard Recorder.shouldRecord(self, other) else { return out }
+        guard Recorder.shouldRecord(self, other) else { return Recorder.unrecorded(out, self, other) }
         return try Recorder.record("DotBackward0", inputs: [self, other], output: out, save: [self, other]) { ctx, g in
             [ctx.needsGrad(0) ? try ctx.saved(1).mul(g) : nil,
              ctx.needsGrad(1) ? try ctx.saved(0).mul(g) : nil]
@@ -140,7 +140,7 @@ extension Tensor {
         }
         try checkSameDtype(other, op: "mv")
         let out = try Tensor.mmValues(self, other.unsqueezedData(1)).reshapedData([shape[0]])
-        guard Recorder.shouldRecord(self, other) else { return out }
+        guard Recorder.shouldRecord(self, other) else { return Recorder.unrecorded(out, self, other) }
         return try Recorder.record("MvBackward0", inputs: [self, other], output: out, save: [self, other]) { ctx, g in
             [ctx.needsGrad(0) ? try g.unsqueeze(1).mm(ctx.saved(1).unsqueeze(0)) : nil,
              ctx.needsGrad(1) ? try ctx.saved(0).t().mv(g) : nil]
@@ -183,7 +183,7 @@ extension Tensor {
         let result = try out.reshapedData(resultShape)
         let (sa, sb) = (a.shape, b.shape)
         let (selfShape, otherShape) = (shape, other.shape)
-        guard Recorder.shouldRecord(self, other) else { return result }
+        guard Recorder.shouldRecord(self, other) else { return Recorder.unrecorded(result, self, other) }
         return try Recorder.record("UnsafeViewBackward0", inputs: [self, other], output: result, save: [a, b]) { ctx, g in
             let a = try ctx.saved(0), b = try ctx.saved(1)
             let g3 = try g.reshape(batch + [m, n])
@@ -200,7 +200,7 @@ extension Tensor {
             throw TensorError.runtime("mat1 and mat2 shapes cannot be multiplied (\(input.shape.map(String.init).joined(separator: "x")) and \(weight.shape.map(String.init).joined(separator: "x")))")
         }
         let out = try addmmValues(bias, input, weight)
-        guard Recorder.shouldRecord(bias, input, weight) else { return out }
+        guard Recorder.shouldRecord(bias, input, weight) else { return Recorder.unrecorded(out, bias, input, weight) }
         let biasShape = bias.shape
         let save = [weight.requiresGrad ? input : nil, input.requiresGrad ? weight : nil]
         let saved = save.compactMap { $0 }

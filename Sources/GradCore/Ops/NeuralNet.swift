@@ -70,7 +70,7 @@ extension Tensor {
             for k in 0..<n { p[k * s] *= inverse }
         }
         let d = try Shape.normalize(dim: dim, rank: Swift.max(rank, 1))
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("SoftmaxBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
             // y · (g − Σ g·y) per row, in one pass when no graph of the gradient is built.
@@ -103,7 +103,7 @@ extension Tensor {
             for k in 0..<n { p[k * s] -= lse }
         }
         let d = try Shape.normalize(dim: dim, rank: Swift.max(rank, 1))
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("LogSoftmaxBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
             // g − e^y · Σ g per row, in one pass when no graph of the gradient is built.
@@ -128,7 +128,7 @@ extension Tensor {
         }
         let n = Double(Swift.max(sq.numel, 1))
         let (si, st) = (input.shape, target.shape)
-        guard Recorder.shouldRecord(input, target) else { return out }
+        guard Recorder.shouldRecord(input, target) else { return Recorder.unrecorded(out, input, target) }
         return try Recorder.record("MseLossBackward0", inputs: [input, target], output: out, save: [input, target]) { ctx, g in
             let d = try ctx.saved(0).sub(ctx.saved(1))
             var scale = try d.mul(Tensor.wrapping(.float(2)))
@@ -171,7 +171,7 @@ extension Tensor {
         default: throw TensorError.value("\(reduction) is not a valid value for reduction")
         }
         let inputShape = input.shape
-        guard Recorder.shouldRecord(input) else { return out }
+        guard Recorder.shouldRecord(input) else { return Recorder.unrecorded(out, input) }
         return try Recorder.record("NllLossBackward0", inputs: [input], output: out, save: [target]) { ctx, g in
             _ = try ctx.saved(0)
             let gv = try g.converted(to: .float32).contiguousData().doubles()

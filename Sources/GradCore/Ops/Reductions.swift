@@ -156,7 +156,7 @@ extension Tensor {
         let out = try contiguousFloatTotal().map { try Tensor.filled($0, shape: []) }
             ?? sumValues(Array(0..<rank)).reshapedData([])
         let inputShape = shape
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("SumBackward0", inputs: [self], output: out) { _, g in
             [try g.expand(inputShape)]
         }
@@ -167,7 +167,7 @@ extension Tensor {
         let ds = try reductionDims(dims)
         let out = try sumValues(ds).reshapedData(reducedShape(ds, keepdim: keepdim))
         let inputShape = shape
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("SumBackward1", inputs: [self], output: out) { _, g in
             [try Tensor.expandReduced(g, dims: ds, keepdim: keepdim, to: inputShape)]
         }
@@ -196,7 +196,7 @@ extension Tensor {
         let total = try sumValues(Array(0..<rank)).reshapedData([])
         let out = try Kernel.map(total, Float.self, to: .float32) { numel == 0 ? .nan : $0 / Float(n) }
         let inputShape = shape
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("MeanBackward0", inputs: [self], output: out) { _, g in
             [try g.div(Tensor.wrapping(.float(Double(n)))).expand(inputShape)]
         }
@@ -210,7 +210,7 @@ extension Tensor {
         let total = try sumValues(ds).reshapedData(reducedShape(ds, keepdim: keepdim))
         let out = try Kernel.map(total, Float.self, to: .float32) { $0 / Float(n) }
         let inputShape = shape
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("MeanBackward1", inputs: [self], output: out) { _, g in
             [try Tensor.expandReduced(g.div(Tensor.wrapping(.float(Double(n)))), dims: ds, keepdim: keepdim, to: inputShape)]
         }
@@ -233,7 +233,7 @@ extension Tensor {
         let flat = try contiguousData().reshapedData([numel])
         let out = try flat.prodValues(dim: 0).reshapedData([])
         let inputShape = shape
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("ProdBackward0", inputs: [self], output: out, save: [self], saveOutput: true) { ctx, g in
             let x = try ctx.saved(0)
             return [try g.mul(Tensor.productOfOthers(x, dim: nil, result: ctx.output())).reshape(inputShape)]
@@ -247,7 +247,7 @@ extension Tensor {
         var out = try prodValues(dim: d)
         if !keepdim { out = try out.reshapedData(reducedShape([d], keepdim: false)) }
         let inputShape = shape
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("ProdBackward1", inputs: [self], output: out, save: [self], saveOutput: true) { ctx, g in
             let x = try ctx.saved(0)
             let full = try Tensor.expandReduced(g, dims: [d], keepdim: keepdim, to: inputShape)
@@ -295,7 +295,7 @@ extension Tensor {
         }
         let (values, _) = try extremumValues(dim: nil, isMax: isMax)
         let out = try values.reshapedData([])
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record(isMax ? "MaxBackward1" : "MinBackward1", inputs: [self], output: out,
                                    save: [self], saveOutput: true) { ctx, g in
             let x = try ctx.saved(0)

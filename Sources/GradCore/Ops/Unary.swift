@@ -14,13 +14,13 @@ extension Tensor {
         }
         let out = dtype == .int64 ? try Kernel.map(self, Int64.self, to: .int64) { 0 &- $0 }
                                   : try floatMap { -$0 }
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("NegBackward0", inputs: [self], output: out) { _, g in [try g.neg()] }
     }
 
     public func exp() throws -> Tensor {
         let out = try floatMap { Foundation.exp($0) }
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("ExpBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             [try g.mul(ctx.output())]
         }
@@ -28,7 +28,7 @@ extension Tensor {
 
     public func log() throws -> Tensor {
         let out = try floatMap { Foundation.log($0) }
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("LogBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
             [try g.div(ctx.saved(0))]
         }
@@ -36,7 +36,7 @@ extension Tensor {
 
     public func sqrt() throws -> Tensor {
         let out = try floatMap { $0.squareRoot() }
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("SqrtBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             [try g.div(ctx.output().mul(Tensor.wrapping(.float(2))))]
         }
@@ -49,7 +49,7 @@ extension Tensor {
         case .bool: out = try freshCopy()
         case .float32: out = try floatMap { Swift.abs($0) }
         }
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("AbsBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
             [try g.mul(ctx.saved(0).sign())]
         }
@@ -63,7 +63,7 @@ extension Tensor {
         case .bool: return try freshCopy()
         case .float32:
             let out = try floatMap { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
-            guard Recorder.shouldRecord(self) else { return out }
+            guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
             return try Recorder.record("SignBackward0", inputs: [self], output: out) { _, g in
                 [try g.mul(Tensor.wrapping(.float(0)))]
             }
@@ -72,7 +72,7 @@ extension Tensor {
 
     public func sin() throws -> Tensor {
         let out = try floatMap { Foundation.sin($0) }
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("SinBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
             [try g.mul(ctx.saved(0).cos())]
         }
@@ -80,7 +80,7 @@ extension Tensor {
 
     public func cos() throws -> Tensor {
         let out = try floatMap { Foundation.cos($0) }
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("CosBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
             [try g.mul(ctx.saved(0).sin().neg())]
         }
@@ -88,7 +88,7 @@ extension Tensor {
 
     public func tanh() throws -> Tensor {
         let out = try floatMap(Tensor.fastTanh)
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("TanhBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
             if let fused = try Tensor.fusedBackward(g, y, { g, y in g * (1 - y * y) }) { return [fused] }
@@ -132,7 +132,7 @@ extension Tensor {
         // PyTorch's formula, 1 / (1 + e^-v): where e^-v overflows to inf it gives 0, as it
         // should, and one expression per element keeps the loop free of branches.
         let out = try floatMap { v in 1 / (1 + Foundation.exp(-v)) }
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("SigmoidBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
             if let fused = try Tensor.fusedBackward(g, y, { g, y in g * (y * (1 - y)) }) { return [fused] }
@@ -147,7 +147,7 @@ extension Tensor {
         case .int64: out = try Kernel.map(self, Int64.self, to: .int64) { Swift.max($0, 0) }
         case .bool: throw TensorError.runtime("\"clamp_min_cpu\" not implemented for 'Bool'")
         }
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("ReluBackward0", inputs: [self], output: out, saveOutput: true) { ctx, g in
             let y = try ctx.output()
             // PyTorch's threshold_backward: the gradient passes where the output is not <= 0.
@@ -159,7 +159,7 @@ extension Tensor {
     /// A copy with its own memory; gradient passes straight through.
     public func clone() throws -> Tensor {
         let out = try freshCopy()
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("CloneBackward0", inputs: [self], output: out) { _, g in [g] }
     }
 

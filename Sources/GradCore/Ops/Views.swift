@@ -11,7 +11,7 @@ extension Tensor {
         let view = Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
                           requiresGrad: false, isInference: isInference,
                           viewBase: viewBase ?? self, viewCreation: creation, versionCounter: versionCounterOverride)
-        guard Recorder.shouldRecord(self) else { return view }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(view, self) }
         return try Recorder.record(name, inputs: [self], output: view, backward: backward)
     }
 
@@ -95,7 +95,7 @@ extension Tensor {
         if viewStrides(newShape) != nil { return try view(newShape) }
         let copy = try freshCopy().reshapedData(newShape)
         let inputShape = shape
-        guard Recorder.shouldRecord(self) else { return copy }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(copy, self) }
         return try Recorder.record("UnsafeViewBackward0", inputs: [self], output: copy) { _, g in
             [try g.reshape(inputShape)]
         }
@@ -305,7 +305,7 @@ extension Tensor {
         try GradModeState.withGradMode(.noGrad) {
             try Kernel.copy(self, into: try region(out))
         }
-        guard Recorder.shouldRecord(self) else { return out }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record(name, inputs: [self], output: out) { _, g in [try region(g)] }
     }
 
@@ -393,7 +393,7 @@ extension Tensor {
                 sizes.append(n)
             }
         }
-        guard Recorder.shouldRecord(parts) else { return out }
+        guard Recorder.shouldRecord(parts) else { return Recorder.unrecorded(out, parts) }
         return try Recorder.record("CatBackward0", inputs: parts, output: out) { ctx, g in
             var grads: [Tensor?] = []
             var s = 0
@@ -414,7 +414,7 @@ extension Tensor {
         let unsqueezed = try GradModeState.withGradMode(.noGrad) { try tensors.map { try $0.unsqueeze(d) } }
         let out = try GradModeState.withGradMode(.noGrad) { try cat(unsqueezed, dim: d) }
         let count = tensors.count
-        guard Recorder.shouldRecord(tensors) else { return out }
+        guard Recorder.shouldRecord(tensors) else { return Recorder.unrecorded(out, tensors) }
         return try Recorder.record("StackBackward0", inputs: tensors, output: out) { ctx, g in
             try (0..<count).map { ctx.needsGrad($0) ? try g.select(dim: d, index: $0) : nil }
         }

@@ -35,6 +35,9 @@ public enum GraphLine {
                 }
                 return "no graph: \(how); it reports requires_grad=True through its base, but autograd recorded nothing and no gradient reaches it"
             }
+            if t.isInference {
+                return "leaf inference tensor that requires grad: ops on inference tensors alone record nothing, and saving it for backward fails"
+            }
             return "leaf that requires grad: backward() accumulates into its .grad"
         }
         if !t.dtype.isFloatingPoint {
@@ -57,6 +60,9 @@ public enum GraphLine {
                 return "no graph: made inside `\(block)` (line \(t.origin!.line)), so autograd did not record it"
             }
             return "no graph: made with grad mode off (set_grad_enabled(False)), so autograd did not record it"
+        }
+        if t.madeFromInferenceOnly {
+            return "no graph: made only from inference tensors, which autograd does not track even when they require grad"
         }
         return "no graph: nothing it was made from requires grad"
     }

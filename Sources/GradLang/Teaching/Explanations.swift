@@ -18,6 +18,9 @@ public enum Why {
             lines.append("\(made) by an operation on tensors that require grad, with grad mode on, so autograd recorded it.")
             lines.append("It carries a graph: grad_fn=\(fn.name), \(stats.nodeCount) nodes, \(stats.savedTensorCount) saved tensor\(stats.savedTensorCount == 1 ? "" : "s") (\(formatBytes(stats.savedBytes))) kept alive until backward.")
             lines.append("backward() from it sends gradients to the leaves that require grad; \(name).grad stays None unless \(name).retain_grad() is called first.")
+        } else if t.requiresGrad && t.isInference {
+            lines.append("\(made) inside inference mode with requires_grad=True: an inference tensor that is a leaf requiring grad.")
+            lines.append("Outside inference mode, ops on inference tensors alone record nothing (\(name) * \(name) has no graph), and an op that must save it for backward fails; an op that saves nothing of it with a normal tensor that requires grad (\(name) + w) does send a gradient to \(name).grad.")
         } else if t.requiresGrad {
             lines.append("\(made) as a leaf that requires grad: backward() accumulates gradients into \(name).grad.")
             lines.append("Forbidden while grad mode is on: changing it in place (\(name).add_(...), \(name)[i] = v); do that inside no_grad < ... >, as optimizers do.")
@@ -37,6 +40,9 @@ public enum Why {
             } ?? "with grad mode off"
             lines.append("\(name) was made \(place), so autograd did not record it: it has no graph.")
             lines.append("Later graphs may use it freely, as a constant: no gradient flows back through it.")
+        } else if t.madeFromInferenceOnly {
+            lines.append("\(made) only from inference tensors. Autograd does not track inference tensors, even ones that require grad, so nothing was recorded: it has no graph.")
+            lines.append("To track it, clone() the inference tensors outside inference mode first (a clone is a normal tensor), or make them under no_grad instead.")
         } else {
             lines.append("\(made) from inputs none of which requires grad, so there was nothing to record: it has no graph.")
             lines.append("To track it, make an input require grad (tensor(..., requires_grad=True) or x.requires_grad_()) before computing it.")

@@ -91,7 +91,40 @@ extension Tensor {
         let region = try regionIndices(in: base)
         let viewShape = shape, baseShape = base.shape
         return Node(name: "AsStridedBackward0", nextEdges: [try Recorder.edge(to: base)], saved: []) { _, g in
-            [try Tensor.scatterAdd(g, plan: GatherPlan(outputShape: viewShape, sourceIndices: region), shape: baseShape)]
+            [try Tensor.regionScatterAdd(g, plan: GatherPlan(outputShape: viewShape, sourceIndices: region), shape: baseShape)]
+        }
+    }
+
+    // The region operations the view rules' backward passes are made of, each recorded
+    // with its own backward so that create_graph=True differentiates through them.
+
+    /// The elements at `plan`'s row-major positions, read as the strided view they are.
+    func regionGather(_ plan: GatherPlan) throws -> Tensor {
+        let out = try gather(plan)
+        guard Recorder.shouldRecord(self) else { return out }
+        let fullShape = shape
+        return try Recorder.record("AsStridedBackward0", inputs: [self], output: out) { _, g in
+            [try Tensor.regionScatterAdd(g, plan: plan, shape: fullShape)]
+        }
+    }
+
+    /// Zeros of `shape` with `values` added at `plan`'s positions.
+    static func regionScatterAdd(_ values: Tensor, plan: GatherPlan, shape: [Int]) throws -> Tensor {
+        let out = try scatterAdd(values, plan: plan, shape: shape)
+        guard Recorder.shouldRecord(values) else { return out }
+        return try Recorder.record("AsStridedScatterBackward0", inputs: [values], output: out) { _, g in
+            [try g.regionGather(plan)]
+        }
+    }
+
+    /// This tensor with the elements at `plan`'s positions replaced by `src`.
+    func regionReplaced(by src: Tensor, plan: GatherPlan) throws -> Tensor {
+        let out = try freshCopy()
+        try Tensor.scatterWrite(src, plan: plan, into: out)
+        guard Recorder.shouldRecord(self, src) else { return out }
+        return try Recorder.record("AsStridedScatterBackward0", inputs: [self, src], output: out) { ctx, g in
+            [ctx.needsGrad(0) ? try g.regionReplaced(by: Tensor.zeros(plan.outputShape, dtype: g.dtype), plan: plan) : nil,
+             ctx.needsGrad(1) ? try g.regionGather(plan) : nil]
         }
     }
 

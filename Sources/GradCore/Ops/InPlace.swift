@@ -75,28 +75,22 @@ extension Tensor {
     static func copySlices(base: Tensor, baseEdge: Edge?, region: [Int], viewShape: [Int],
                            op result: Tensor, opInput snapshot: Tensor) throws -> Node {
         let slice = GatherPlan(outputShape: viewShape, sourceIndices: region)
-        let flat = GatherPlan(outputShape: [region.count], sourceIndices: region)
         let viewNode = snapshot.recordedGradFn
         if let fn = result.recordedGradFn, let rule = fn.backwardRule, !fn.nextEdges.isEmpty,
            fn.nextEdges[0]?.node === viewNode || (fn.nextEdges[0] == nil && viewNode == nil) {
             var edges = fn.nextEdges
             edges[0] = baseEdge
             let node = Node(name: "CopySlices", nextEdges: edges, saved: []) { ctx, g in
-                let gBase = try g.freshCopy()
-                let gView = try g.gather(slice)
-                let inner = try rule(BackwardContext(node: fn), gView)
-                let gOld = inner.first ?? nil
-                let gOldFlat = try gOld.map { try $0.contiguous().reshape([region.count]) } ?? Tensor.zeros([region.count], dtype: g.dtype)
-                try Tensor.scatterWrite(gOldFlat, plan: flat, into: gBase)
-                return [ctx.needsGrad(0) ? gBase : nil] + inner.dropFirst()
+                let inner = try rule(BackwardContext(node: fn), try g.regionGather(slice))
+                let gOld = try (inner.first ?? nil) ?? Tensor.zeros(viewShape, dtype: g.dtype)
+                let gBase = ctx.needsGrad(0) ? try g.regionReplaced(by: gOld, plan: slice) : nil
+                return [gBase] + inner.dropFirst()
             }
             node.wrapped = fn
             return node
         }
         return Node(name: "CopySlices", nextEdges: [baseEdge, try Recorder.edge(to: result)], saved: []) { _, g in
-            let gBase = try g.freshCopy()
-            try Tensor.scatterWrite(Tensor.zeros([region.count], dtype: g.dtype), plan: flat, into: gBase)
-            return [gBase, try g.gather(slice)]
+            [try g.regionReplaced(by: Tensor.zeros(viewShape, dtype: g.dtype), plan: slice), try g.regionGather(slice)]
         }
     }
 

@@ -651,20 +651,22 @@ enum Builtins {
         }
         add("set_grad_enabled") { args, _ in
             let b = try args.bind(["mode"], required: 1)
-            GradModeState.setGradEnabled(try b[0]!.asBool("mode"))
-            return .opaque(typeName: "set_grad_enabled", repr: "<torch.autograd.grad_mode.set_grad_enabled object>")
+            let enabled = try b[0]!.asBool("mode")
+            let before = GradModeState.current.isGradEnabled
+            GradModeState.setGradEnabled(enabled)
+            return .gradModeObject(.setGradEnabled(enabled), typeName: "set_grad_enabled", restoring: before)
         }
         add("no_grad") { args, _ in
             try args.expectCount(0)
-            return .gradModeObject(.noGrad, typeName: "no_grad")
+            return .gradModeObject(.noGrad, typeName: "no_grad", restoring: nil)
         }
         add("enable_grad") { args, _ in
             try args.expectCount(0)
-            return .gradModeObject(.enableGrad, typeName: "enable_grad")
+            return .gradModeObject(.enableGrad, typeName: "enable_grad", restoring: nil)
         }
         add("inference_mode") { args, _ in
             let b = try args.bind(["mode"])
-            return .gradModeObject(.inference(try b[0]?.asBool("mode") ?? true), typeName: "inference_mode")
+            return .gradModeObject(.inference(try b[0]?.asBool("mode") ?? true), typeName: "inference_mode", restoring: nil)
         }
         add("autograd.grad") { args, _ in
             let b = try args.bind(["outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"], required: 2)

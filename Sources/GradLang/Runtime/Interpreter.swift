@@ -570,11 +570,12 @@ public final class Interpreter {
         case .boundMethod(let receiver, let name):
             var args = CallArguments(positional, keywords, function: name)
             return try Methods.call(receiver, name, &args, self)
-        case .gradModeObject(let change, let typeName):
+        case .gradModeObject(let change, let typeName, let restoring):
             // no_grad()(f): the same function, called under the mode, as @no_grad makes it.
             guard positional.count == 1, keywords.isEmpty, case .function(let f) = positional[0] else {
                 throw GradError.type("\(typeName)() can wrap one function defined with def, as in \(typeName)()(f)")
             }
+            if let restoring { GradModeState.setGradEnabled(restoring) }
             return .function(Function(definition: f.definition, defaults: f.defaults, closure: f.closure, modes: [change] + f.modes))
         case .module(let m):
             let args = CallArguments(positional, keywords, function: "forward")

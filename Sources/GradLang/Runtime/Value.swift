@@ -27,8 +27,10 @@ public enum Value {
     case opaque(typeName: String, repr: String)
     /// What `no_grad()`, `enable_grad()`, `inference_mode(b)` and `set_grad_enabled(b)`
     /// return: shown as PyTorch's object, and callable on a function to wrap it in the
-    /// mode (`no_grad()(f)`), as a decorator does.
-    case gradModeObject(GradModeChange, typeName: String)
+    /// mode (`no_grad()(f)`), as a decorator does. `set_grad_enabled(b)` has already
+    /// changed the mode when it returns; wrapping a function with it puts back
+    /// `restoring`, the grad mode before the call, as PyTorch's does.
+    case gradModeObject(GradModeChange, typeName: String, restoring: Bool?)
 
     /// Python's type name, used in error messages.
     public var typeName: String {
@@ -53,7 +55,7 @@ public enum Value {
         case .range: return "range"
         case .namespace: return "module"
         case .opaque(let t, _): return t
-        case .gradModeObject(_, let t): return t
+        case .gradModeObject(_, let t, _): return t
         }
     }
 

@@ -17,7 +17,13 @@ public enum Repr {
         case .str(let s): return quoted(s)
         case .tensor(let t): return TensorRepr.repr(t)
         case .tuple(let xs): return xs.count == 1 ? "(\(repr(xs[0])),)" : "(" + xs.map(repr).joined(separator: ", ") + ")"
-        case .list(let l): return "[" + l.items.map(repr).joined(separator: ", ") + "]"
+        case .list(let l):
+            // A list that contains itself shows as [...] there, as in Python.
+            let id = ObjectIdentifier(l)
+            if listsBeingShown.contains(id) { return "[...]" }
+            listsBeingShown.insert(id)
+            defer { listsBeingShown.remove(id) }
+            return "[" + l.items.map(repr).joined(separator: ", ") + "]"
         case .function(let f): return "<function \(f.name)>"
         case .builtin(let b): return "<built-in function \(b.name)>"
         case .boundMethod(let r, let name):
@@ -43,6 +49,9 @@ public enum Repr {
         case .gradModeObject(_, let t, _): return "<torch.autograd.grad_mode.\(t) object>"
         }
     }
+
+    /// Lists whose repr is being built, to cut cycles (display runs on one thread).
+    nonisolated(unsafe) private static var listsBeingShown = Set<ObjectIdentifier>()
 
     static func quoted(_ s: String) -> String {
         let q: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"

@@ -245,7 +245,10 @@ enum Builtins {
         add("full_like") { args, _ in
             let b = try args.bind(["input", "fill_value", "dtype", "requires_grad"], required: 2)
             let x = try tensorArg(b[0], "input")
-            return try finish(try Tensor.full(x.shape, try scalarArg(b[1], "fill_value")!, dtype: try dtypeArgument(b[2]) ?? x.dtype), requiresGrad: b[3])
+            guard let fill = try scalarArg(b[1], "fill_value") else {
+                throw GradError.type("full_like(): argument 'fill_value' (position 2) must be Number, not NoneType")
+            }
+            return try finish(try Tensor.full(x.shape, fill, dtype: try dtypeArgument(b[2]) ?? x.dtype), requiresGrad: b[3])
         }
         add("manual_seed") { args, _ in
             let b = try args.bind(["seed"], required: 1)

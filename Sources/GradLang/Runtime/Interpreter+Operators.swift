@@ -54,7 +54,8 @@ extension Interpreter {
             try checkSize(a.utf8.count + b.utf8.count)
             return .str(a + b)
         case (.str(let s), .int(let n)) where op == "*", (.int(let n), .str(let s)) where op == "*":
-            return .str(n > 0 ? String(repeating: s, count: Int(try checkedRepeat(n, s.count))) : "")
+            // An empty string repeated any number of times is empty (and costs nothing).
+            return .str(n > 0 && !s.isEmpty ? String(repeating: s, count: Int(try checkedRepeat(n, s.count))) : "")
         case (.str, _) where op == "+":
             throw GradError.type("can only concatenate str (not \"\(r.typeName)\") to str")
         case (.str(let s), _) where op == "%":
@@ -66,8 +67,9 @@ extension Interpreter {
             try checkSize(a.count + b.count)
             return .tuple(a + b)
         case (.list(let a), .int(let n)) where op == "*", (.int(let n), .list(let a)) where op == "*":
+            if a.items.isEmpty || n <= 0 { return .list(ListStorage([])) }
             _ = try checkedRepeat(n, a.items.count)
-            return .list(ListStorage(Array(repeating: a.items, count: Swift.max(Int(n), 0)).flatMap { $0 }))
+            return .list(ListStorage(Array(repeating: a.items, count: Int(n)).flatMap { $0 }))
         case (.list, _) where op == "+":
             throw GradError.type("can only concatenate list (not \"\(r.typeName)\") to list")
         default:
@@ -101,6 +103,10 @@ extension Interpreter {
             guard c == "%" else { out.append(c); continue }
             var spec = ""
             while let n = chars.first, "0123456789.-+ ".contains(n) { spec.append(n); chars.removeFirst() }
+            // Widths and precisions past what a line can show are refused, not padded to gigabytes.
+            if spec.split(whereSeparator: { !$0.isNumber }).contains(where: { $0.count > 4 }) {
+                throw GradError("MemoryError", "the width or precision in '%\(spec)' is larger than gradsh allows (9999)")
+            }
             guard let kind = chars.popFirst() else { throw GradError.value("incomplete format") }
             if kind == "%" { out.append("%"); continue }
             guard i < args.count else { throw GradError.type("not enough arguments for format string") }
@@ -109,7 +115,13 @@ extension Interpreter {
             switch kind {
             case "s": out += Repr.str(a)
             case "r": out += Repr.repr(a)
-            case "d", "i": out += String(format: "%\(spec)lld", Int64(try a.asDouble("%d format")))
+            case "d", "i":
+                let d = try a.asDouble("%d format")
+                if case .int(let v) = a { out += String(format: "%\(spec)lld", v); break }
+                guard d.isFinite, d > -9.2e18, d < 9.2e18 else {
+                    throw GradError("OverflowError", d.isFinite ? "the number is too large for %d in gradsh (64-bit integers)" : "cannot convert float \(Repr.pythonFloat(d)) to integer")
+                }
+                out += String(format: "%\(spec)lld", Int64(d))
             case "f", "e", "g": out += String(format: "%\(spec)\(kind)", try a.asDouble("%\(kind) format"))
             default: throw GradError.value("unsupported format character '\(kind)'")
             }
@@ -273,15 +285,18 @@ extension Interpreter {
         }
     }
 
-    /// Python `==` for non-tensor values (identity for objects).
+    /// Python `==` for non-tensor values (identity for objects). Containers compare items
+    /// as Python does (`a is b or a == b`), so a list equals itself even when it contains
+    /// itself; two different self-containing lists hit Python's recursion error.
     func valuesEqual(_ a: Value, _ b: Value) throws -> Bool {
         switch (a, b) {
         case (.none, .none): return true
         case (.str(let x), .str(let y)): return x == y
         case (.tuple(let x), .tuple(let y)):
-            return try x.count == y.count && zip(x, y).allSatisfy { try valuesEqual($0, $1) }
+            return try x.count == y.count && zip(x, y).allSatisfy { try itemsEqual($0, $1) }
         case (.list(let x), .list(let y)):
-            return try x.items.count == y.items.count && zip(x.items, y.items).allSatisfy { try valuesEqual($0, $1) }
+            if x === y { return true }
+            return try x.items.count == y.items.count && zip(x.items, y.items).allSatisfy { try itemsEqual($0, $1) }
         case (.tensor(let x), .tensor(let y)): return x === y
         case (.dtype(let x), .dtype(let y)): return x == y
         case (.module(let x), .module(let y)): return x === y
@@ -290,6 +305,16 @@ extension Interpreter {
             if let x = a.scalar, let y = b.scalar { return x.doubleValue == y.doubleValue }
             return false
         }
+    }
+
+    private func itemsEqual(_ a: Value, _ b: Value) throws -> Bool {
+        if case .list(let x) = a, case .list(let y) = b, x === y { return true }
+        comparisonDepth += 1
+        defer { comparisonDepth -= 1 }
+        if comparisonDepth > 1000 {
+            throw GradError("RecursionError", "maximum recursion depth exceeded in comparison")
+        }
+        return try valuesEqual(a, b)
     }
 }
 

@@ -70,6 +70,8 @@ public final class Interpreter {
     /// The line of the statement whose result would be displayed: where events are reported.
     var displayLine = 1
     private var callDepth = 0
+    /// Nesting of container comparisons (`==` on lists that contain themselves).
+    var comparisonDepth = 0
     /// Nested calls allowed before a RecursionError (lower under the fuzzer's small stack).
     nonisolated(unsafe) public static var maxCallDepth = 1000
     /// The line and mode in effect while a tensor is created, recorded on it for `:why`.

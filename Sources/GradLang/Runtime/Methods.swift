@@ -138,7 +138,7 @@ enum Methods {
         }
         add(["tolist"]) { t, name, a, interp in
             try a.expectCount(0)
-            return toList(t)
+            return try toList(t)
         }
         add(["numel"]) { t, name, a, interp in
             return try { try a.expectCount(0); return .int(Int64(t.numel)) }()
@@ -416,7 +416,12 @@ enum Methods {
     }
 
     /// `tolist()`: nested Python lists (a plain number for a 0-d tensor).
-    static func toList(_ t: Tensor) -> Value {
+    /// `tolist()`: nested Python lists, refused past the longest list gradsh builds (an
+    /// expanded tensor can have far more elements than memory).
+    static func toList(_ t: Tensor) throws -> Value {
+        if Int64(t.numel) > Interpreter.maxSequenceLength {
+            throw GradError("MemoryError", "tolist() of \(t.numel) elements is longer than gradsh allows (\(Interpreter.maxSequenceLength))")
+        }
         let values = t.scalars().map(pythonValue)
         if t.rank == 0 { return values[0] }
         var index = 0

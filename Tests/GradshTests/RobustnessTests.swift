@@ -46,6 +46,13 @@ final class RobustnessTests: XCTestCase {
         }
     }
 
+    /// A time limit beyond what the clock can count is no limit, not a crash.
+    func testHugeTimeoutIsNoLimit() throws {
+        let r = try Gradsh.run(["--timeout", "1e19", "-c", "print(1)"], input: "")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "1\n")
+    }
+
     func testInvalidUTF8AndNulBytesAreLocated() throws {
         let r = try Gradsh.run(["--no-color"], inputData: Data([0x78, 0x20, 0x3D, 0x20, 0x31, 0x0A, 0x79, 0x20, 0x3D, 0xFF, 0x0A, 0x7A, 0x00, 0x0A, 0x78, 0x0A]))
         XCTAssertEqual(r.status, 1)

@@ -137,7 +137,12 @@ public final class Interpreter {
             failureHandled = false
             undoneTensors = []
             warnedThisStatement = []
-            deadline = statementTimeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64(Swift.max($0, 0) * 1e9) } ?? .max
+            // A limit beyond what the clock counts (--timeout 1e19) is no limit.
+            deadline = statementTimeLimit.flatMap { limit -> UInt64? in
+                let nanos = Swift.max(limit, 0) * 1e9
+                guard nanos < Double(UInt64.max / 2) else { return nil }
+                return DispatchTime.now().uptimeNanoseconds &+ UInt64(nanos)
+            } ?? .max
             defer { deadline = .max }
             do {
                 try execute(stmt, display: true, in: globals)

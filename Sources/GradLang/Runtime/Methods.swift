@@ -502,8 +502,13 @@ enum Methods {
             return .none
         case "extend":
             try args.expectCount(1)
+            // The items are taken first, so l.extend(l) doubles l as in Python instead of
+            // chasing its own growing end.
+            var extra: [Value] = []
+            try interp.forEachItem(of: args.positional[0]) { extra.append($0) }
+            try interp.checkSize(l.items.count + extra.count)
             l.willMutate()
-            try interp.forEachItem(of: args.positional[0]) { l.items.append($0) }
+            l.items += extra
             return .none
         case "pop":
             let b = try args.bind(["index"])
@@ -554,7 +559,15 @@ enum Methods {
         case "endswith": try args.expectCount(1); return .bool(s.hasSuffix(try args.positional[0].asString("suffix")))
         case "replace":
             try args.expectCount(2)
-            return .str(s.replacingOccurrences(of: try args.positional[0].asString("old"), with: try args.positional[1].asString("new")))
+            let old = try args.positional[0].asString("old"), new = try args.positional[1].asString("new")
+            // The result's size is known before it is built: refuse one past the limit.
+            let count = old.isEmpty ? s.count + 1 : s.components(separatedBy: old).count - 1
+            let (grow, o1) = count.multipliedReportingOverflow(by: new.utf8.count)
+            if o1 { throw GradError("MemoryError", "the replaced string would be too large") }
+            if Int64(s.utf8.count) + Int64(grow) > Interpreter.maxSequenceLength {
+                throw GradError("MemoryError", "the replaced string would be longer than gradsh allows (\(Interpreter.maxSequenceLength))")
+            }
+            return .str(s.replacingOccurrences(of: old, with: new))
         default:
             // format: positional {} placeholders.
             var out = ""

@@ -138,7 +138,7 @@ final class MemorySnapshot {
 
     init(_ storage: Storage) {
         self.storage = storage
-        bytes = SnapshotBuffers.take(byteCount: storage.byteCount)
+        bytes = UnsafeMutableRawPointer.allocate(byteCount: max(storage.byteCount, 1), alignment: 16)
         bytes.copyMemory(from: storage.raw, byteCount: storage.byteCount)
     }
 
@@ -149,30 +149,7 @@ final class MemorySnapshot {
         return true
     }
 
-    deinit { SnapshotBuffers.give(bytes, byteCount: storage.byteCount) }
-}
-
-/// Buffers of dropped snapshots, kept for the next statement: a training loop copies the
-/// same parameters every step, and fresh large allocations would fault their pages in
-/// each time.
-enum SnapshotBuffers {
-    nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
-    nonisolated(unsafe) private static var keptBytes = 0
-    private static let keepAtMost = 64 << 20
-
-    static func take(byteCount: Int) -> UnsafeMutableRawPointer {
-        if let p = free[byteCount]?.popLast() {
-            keptBytes -= byteCount
-            return p
-        }
-        return UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 16)
-    }
-
-    static func give(_ p: UnsafeMutableRawPointer, byteCount: Int) {
-        guard keptBytes + byteCount <= keepAtMost else { p.deallocate(); return }
-        free[byteCount, default: []].append(p)
-        keptBytes += byteCount
-    }
+    deinit { bytes.deallocate() }
 }
 
 /// A tensor's mutable autograd metadata and geometry.

@@ -150,9 +150,9 @@ public final class Interpreter {
                 if e.type == "KeyboardInterrupt" || e.type == "TimeoutError" {
                     globals.variables = bindings
                     e.location = stmt.location
-                    e.message += undoneSummary()
-                } else if let changed = undoneChangesSummary() {
-                    e.note = changed
+                    e.message += " (its assignments" + (undoneTensorsPhrase().map { " and its changes to \($0)" } ?? "") + ")"
+                } else if let changed = undoneTensorsPhrase() {
+                    e.note = "the statement's changes to \(changed) were undone"
                 }
                 if e.hint == nil { e.hint = Hints.hint(for: e, statement: stmt, interpreter: self) }
                 modeStack.removeAll()
@@ -184,19 +184,12 @@ public final class Interpreter {
         }.sorted()
     }
 
-    /// What an interruption undid, appended to its message.
-    private func undoneSummary() -> String {
+    /// The tensors the failed statement's rollback put back, by variable name ("w, x.grad"),
+    /// "tensors" when none is a variable, nil when nothing was put back.
+    private func undoneTensorsPhrase() -> String? {
         let names = undoneNames()
-        if names.isEmpty && undoneTensors.isEmpty { return " (its assignments)" }
-        if names.isEmpty { return " (its assignments and its changes to tensors)" }
-        return " (its assignments and its changes to " + names.joined(separator: ", ") + ")"
-    }
-
-    /// For a failed statement that had changed tensors before failing: which ones were put back.
-    private func undoneChangesSummary() -> String? {
-        let names = undoneNames()
-        if names.isEmpty { return undoneTensors.isEmpty ? nil : "the statement's changes to tensors were undone" }
-        return "the statement's changes to " + names.joined(separator: ", ") + " were undone"
+        if names.isEmpty { return undoneTensors.isEmpty ? nil : "tensors" }
+        return names.joined(separator: ", ")
     }
 
     /// `--timeout`: the longest a top-level statement may run, in seconds (nil: no limit).

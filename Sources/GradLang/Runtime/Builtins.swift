@@ -271,13 +271,7 @@ enum Builtins {
     // MARK: math on tensors (function forms; the method forms share Methods.callTensorMethod)
 
     private static func registerMath(_ add: (String, @escaping Body) -> Void) {
-        let tensorFunctions = ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "neg", "clamp", "clip", "pow",
-                               "mean", "prod", "argmax", "argmin", "matmul", "mm", "t", "transpose", "reshape", "flatten",
-                               "squeeze", "unsqueeze", "clone", "permute", "numel", "softmax", "log_softmax", "maximum",
-                               "minimum", "detach", "sign", "square", "all", "any", "dot", "mv", "eq", "ne", "lt", "le", "gt", "ge",
-                               "logical_not", "logical_and", "logical_or", "is_inference", "floor_divide", "remainder", "expand",
-                               "view", "sub", "add", "mul", "div", "exp_", "relu_", "abs_", "zero_", "narrow", "select"]
-        for name in tensorFunctions {
+        for name in OpBindings.functionNames {
             add(name) { args, interp in
                 guard let first = args.positional.first ?? args.keywords.first(where: { $0.0 == "input" })?.1 else {
                     throw GradError.type("\(name)() missing 1 required positional argument: 'input'")

@@ -1,0 +1,273 @@
+/// One tensor operation as the shell offers it: its names, its parameters, its help line,
+/// the node it records and what that node saves, and the code that runs it. The language's
+/// method and function bindings, completion, `:help` and the op list in docs/language.md
+/// are all generated from these entries, so an op is added in one place.
+public struct Op: Sendable {
+    /// How the op is spelled in the shell.
+    public struct Forms: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// `x.name(...)`
+        public static let method = Forms(rawValue: 1)
+        /// `name(x, ...)`, `torch.name(x, ...)`, `F.name(x, ...)`
+        public static let function = Forms(rawValue: 2)
+        /// `x.name_(...)`: the same op writing its result into `x`.
+        public static let inPlace = Forms(rawValue: 4)
+        public static let methodAndFunction: Forms = [.method, .function]
+    }
+
+    /// What the recorded node keeps for backward, as `:help` and the graph explain it.
+    public enum Saved: Sendable, Equatable {
+        case nothing, input, output, inputs
+        public var phrase: String? {
+            switch self {
+            case .nothing: return nil
+            case .input: return "saves its input"
+            case .output: return "saves its result"
+            case .inputs: return "saves its inputs"
+            }
+        }
+    }
+
+    /// The dtype of the result for integer and bool input.
+    public enum DTypeRule: Sendable, Equatable {
+        /// Integer and bool input give float32 (`exp`, `sin`, ...), as in PyTorch.
+        case floatResult
+        /// The result has the input's dtype (`neg`, `abs`, views).
+        case sameAsInput
+        /// Operands are promoted together (`add`, `mul`).
+        case promoted
+        /// The result is bool (comparisons).
+        case boolResult
+        /// The result is int64 (indices).
+        case indexResult
+        /// Not a tensor, or decided by an argument.
+        case other
+    }
+
+    /// Input values for which the op is smooth, for the gradient checks of the registry test.
+    public enum Domain: Sendable, Equatable {
+        /// Any value away from 0 (kinks at 0 are skipped).
+        case real
+        /// Values in (0.2, 1.5): logarithms and roots.
+        case positive
+        /// Values in (-0.9, 0.9): inverse sines.
+        case unitInterval
+        /// Not differentiable; no gradient check.
+        case none
+    }
+
+    public let name: String
+    /// Other names of the same op (`clip` for `clamp`).
+    public let aliases: [String]
+    public let forms: Forms
+    /// Parameters after the tensor the op is applied to.
+    public let parameters: [OpParameter]
+    /// One line for `:help`, without the signature.
+    public let help: String
+    /// PyTorch's name for the node the op records (nil: it never records one).
+    public let node: String?
+    public let saves: Saved
+    public let dtypeRule: DTypeRule
+    public let domain: Domain
+    /// Arguments after the tensor, as typed in the shell, that the registry test uses
+    /// (`"1"` for `softmax`, `"other"` for binary ops: a tensor shaped like the input).
+    public let example: String
+    /// The shape of the input the registry test applies the op to.
+    public let exampleShape: [Int]
+    let run: @Sendable (Tensor, OpArguments) throws -> OpResult
+    let runInPlace: (@Sendable (Tensor, OpArguments) throws -> Tensor)?
+
+    public init(_ name: String, aliases: [String] = [], forms: Forms = .methodAndFunction,
+                parameters: [OpParameter] = [], help: String, node: String?, saves: Saved = .nothing,
+                dtypeRule: DTypeRule, domain: Domain = .real, example: String = "", exampleShape: [Int] = [2, 3],
+                inPlace: (@Sendable (Tensor, OpArguments) throws -> Tensor)? = nil,
+                run: @escaping @Sendable (Tensor, OpArguments) throws -> OpResult) {
+        self.name = name
+        self.aliases = aliases
+        self.forms = inPlace == nil ? forms : forms.union(.inPlace)
+        self.parameters = parameters
+        self.help = help
+        self.node = node
+        self.saves = saves
+        self.dtypeRule = dtypeRule
+        self.domain = domain
+        self.example = example
+        self.exampleShape = exampleShape
+        self.run = run
+        self.runInPlace = inPlace
+    }
+
+    /// Every name the op answers to.
+    public var names: [String] { [name] + aliases }
+
+    /// The in-place spelling (`exp_`), when there is one.
+    public var inPlaceName: String? { forms.contains(.inPlace) ? name + "_" : nil }
+
+    /// Runs the op on `tensor` with arguments already converted to the parameters' kinds.
+    public func callAsFunction(_ tensor: Tensor, _ arguments: OpArguments) throws -> OpResult {
+        try run(tensor, arguments)
+    }
+
+    /// Runs the in-place form.
+    public func inPlace(_ tensor: Tensor, _ arguments: OpArguments) throws -> Tensor {
+        guard let runInPlace else { throw TensorError.runtime("\(name) has no in-place form") }
+        return try runInPlace(tensor, arguments)
+    }
+
+    /// The op of one tensor and no arguments, for the core's own use (`x.exp()`).
+    func unary(_ tensor: Tensor) throws -> Tensor {
+        try run(tensor, OpArguments.empty).tensor()
+    }
+
+    /// `exp(input)`, `clamp(input, min=None, max=None)`: how `:help` shows the call.
+    public var signature: String {
+        let params = parameters.map(\.signatureText)
+        return "\(name)(" + (["input"] + params).joined(separator: ", ") + ")"
+    }
+}
+
+/// One parameter of an op: its name, what it accepts, and its default.
+public struct OpParameter: Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// A tensor; a Python number becomes a wrapped number tensor, as PyTorch does.
+        case tensor
+        /// A number (a one-element tensor is read as its number).
+        case scalar
+        case int
+        /// A dim or a tuple of dims.
+        case dims
+        case bool
+        case double
+        /// A dtype (`torch.float32`, `float`, `"int64"`).
+        case dtype
+        /// A tensor, or else an int dim (`max(other)` or `max(dim)`).
+        case tensorOrDim
+        /// A tensor or a number, kept apart (`fill_(value)`).
+        case tensorOrScalar
+        /// Sizes given one by one (`reshape(2, 3)`) or as one tuple; takes every positional
+        /// argument, so it is an op's only parameter.
+        case shape
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let isRequired: Bool
+    /// The default as Python shows it (`None`, `False`, `1`), for signatures.
+    public let defaultText: String
+
+    public static func required(_ name: String, _ kind: Kind) -> OpParameter {
+        OpParameter(name: name, kind: kind, isRequired: true, defaultText: "")
+    }
+
+    public static func optional(_ name: String, _ kind: Kind, default text: String = "None") -> OpParameter {
+        OpParameter(name: name, kind: kind, isRequired: false, defaultText: text)
+    }
+
+    var signatureText: String { isRequired ? name : "\(name)=\(defaultText)" }
+}
+
+/// An argument converted to its parameter's kind (`.none` when left out or given as None).
+public enum OpArgument {
+    case none
+    case tensor(Tensor)
+    case scalar(Scalar)
+    case int(Int)
+    case ints([Int])
+    case bool(Bool)
+    case double(Double)
+    case dtype(DType)
+}
+
+/// The arguments of one call, in the order of the op's parameters.
+public struct OpArguments {
+    public var values: [OpArgument]
+
+    public init(_ values: [OpArgument]) {
+        self.values = values
+    }
+
+    /// The sizes of a `.shape` parameter.
+    var shape: [Int]? { dims(0) }
+
+    static let empty = OpArguments([])
+
+    private func value(_ i: Int) -> OpArgument { i < values.count ? values[i] : .none }
+
+    func isGiven(_ i: Int) -> Bool {
+        if case .none = value(i) { return false }
+        return true
+    }
+
+    func tensor(_ i: Int) throws -> Tensor {
+        switch value(i) {
+        case .tensor(let t): return t
+        case .scalar(let s): return Tensor.wrapping(s)
+        default: throw TensorError.type("argument \(i + 1) must be a tensor")
+        }
+    }
+
+    func optionalTensor(_ i: Int) throws -> Tensor? { isGiven(i) ? try tensor(i) : nil }
+
+    func scalar(_ i: Int) -> Scalar? {
+        switch value(i) {
+        case .scalar(let s): return s
+        case .int(let n): return .int(Int64(n))
+        case .double(let d): return .float(d)
+        case .bool(let b): return .bool(b)
+        default: return nil
+        }
+    }
+
+    func int(_ i: Int) -> Int? {
+        if case .int(let n) = value(i) { return n }
+        return nil
+    }
+
+    func int(_ i: Int, default d: Int) -> Int { int(i) ?? d }
+
+    func dims(_ i: Int) -> [Int]? {
+        switch value(i) {
+        case .int(let n): return [n]
+        case .ints(let ns): return ns
+        default: return nil
+        }
+    }
+
+    func bool(_ i: Int) -> Bool? {
+        if case .bool(let b) = value(i) { return b }
+        return nil
+    }
+
+    func bool(_ i: Int, default d: Bool) -> Bool { bool(i) ?? d }
+
+    func double(_ i: Int) -> Double? {
+        switch value(i) {
+        case .double(let d): return d
+        case .int(let n): return Double(n)
+        case .scalar(let s): return s.doubleValue
+        default: return nil
+        }
+    }
+
+    func dtype(_ i: Int) -> DType? {
+        if case .dtype(let d) = value(i) { return d }
+        return nil
+    }
+}
+
+/// What an op gives back.
+public enum OpResult {
+    case tensor(Tensor)
+    case tensors([Tensor])
+    case bool(Bool)
+    case int(Int)
+    case ints([Int])
+    case scalar(Scalar)
+    case nothing
+
+    func tensor() throws -> Tensor {
+        guard case .tensor(let t) = self else { throw TensorError.runtime("the op did not give a tensor") }
+        return t
+    }
+}

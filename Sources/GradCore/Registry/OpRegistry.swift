@@ -1,0 +1,48 @@
+/// Every op the shell offers, by every name it answers to. The entries are the single
+/// source of the language's tensor methods and functions, of completion, of `:help` and of
+/// the op list in docs/language.md.
+public enum OpRegistry {
+    public static let all: [Op] = Op.pointwiseOps + Op.tensorOps
+
+    /// Each op under its name and its aliases.
+    public static let byName: [String: Op] = {
+        var table: [String: Op] = [:]
+        for op in all {
+            for n in op.names {
+                precondition(table[n] == nil, "two ops are named \(n)")
+                table[n] = op
+            }
+        }
+        return table
+    }()
+
+    /// The entry named `name`, for the core's own shortcuts (`x.exp()`); a missing one is a
+    /// programming error caught by the first test that touches it.
+    static func require(_ name: String) -> Op {
+        guard let op = byName[name] else { preconditionFailure("no op named \(name)") }
+        return op
+    }
+
+    /// `:help NAME` for an op: its call, what it does, its node and what it saves, and its
+    /// other spellings.
+    public static func helpText(_ name: String) -> String? {
+        let bare = name.hasSuffix("_") ? String(name.dropLast()) : name
+        guard let op = byName[name] ?? byName[bare].flatMap({ $0.inPlaceName != nil ? $0 : nil }) else { return nil }
+        var lines = ["\(op.signature): \(op.help)"]
+        var facts: [String] = []
+        if let node = op.node { facts.append("records \(node)" + (op.saves.phrase.map { ", which \($0)" } ?? "")) }
+        switch op.dtypeRule {
+        case .floatResult: facts.append("integer input gives float32")
+        case .boolResult: facts.append("gives a bool tensor")
+        case .indexResult: facts.append("gives int64 indices")
+        default: break
+        }
+        if !facts.isEmpty { lines.append("  " + facts.joined(separator: "; ")) }
+        var spellings: [String] = []
+        if op.forms.contains(.method) { spellings += op.names.map { "x.\($0)(...)" } }
+        if op.forms.contains(.function) { spellings += op.names.map { "torch.\($0)(x, ...)" } }
+        if let inPlace = op.inPlaceName { spellings.append("x.\(inPlace)(...) in place (version + 1)") }
+        lines.append("  spellings: " + spellings.joined(separator: ", "))
+        return lines.joined(separator: "\n")
+    }
+}

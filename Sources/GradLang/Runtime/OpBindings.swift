@@ -1,0 +1,103 @@
+import GradCore
+
+/// The registry's ops as the language calls them: arguments converted from values by each
+/// parameter's kind (with Python's TypeErrors), results turned back into values.
+enum OpBindings {
+    /// Binds `args` to `op`'s parameters. `name` is the spelling used, for messages.
+    static func arguments(_ args: CallArguments, for op: Op, name: String) throws -> OpArguments {
+        let params = op.parameters
+        if params.isEmpty {
+            try args.rejectKeywords()
+            if args.positional.count > 0 {
+                throw GradError.type("\(name)() takes no arguments (\(args.positional.count) given)")
+            }
+            return OpArguments([])
+        }
+        if params.count == 1, params[0].kind == .shape {
+            if let (k, v) = args.keywords.first {
+                guard k == params[0].name, args.keywords.count == 1, args.positional.isEmpty else {
+                    throw GradError.type("\(name)() got an unexpected keyword argument '\(k)'")
+                }
+                return OpArguments([.ints(try v.asShape(k))])
+            }
+            if args.positional.isEmpty {
+                throw GradError.type("\(name)() missing 1 required positional argument: '\(params[0].name)'")
+            }
+            if args.positional.count == 1, case .dtype = args.positional[0] {
+                throw GradError.runtime("\(name)(dtype) is not supported in gradsh")
+            }
+            if args.positional.count == 1 { return OpArguments([.ints(try args.positional[0].asShape(params[0].name))]) }
+            return OpArguments([.ints(try args.positional.map { try $0.asInt(params[0].name) })])
+        }
+        let required = params.prefix { $0.isRequired }.count
+        let bound = try args.bind(params.map(\.name), required: required)
+        return OpArguments(try zip(params, bound).map { p, v in
+            guard let v else { return .none }
+            if v.isNone && !p.isRequired { return .none }
+            return try argument(v, p)
+        })
+    }
+
+    private static func argument(_ v: Value, _ p: OpParameter) throws -> OpArgument {
+        switch p.kind {
+        case .tensor: return .tensor(try v.asTensor(p.name))
+        case .scalar: return try Builtins.scalarArg(v, p.name).map { .scalar($0) } ?? .none
+        case .int: return .int(try v.asInt(p.name))
+        case .dims:
+            switch v {
+            case .tuple, .list: return .ints(try v.asShape(p.name))
+            default: return .int(try v.asInt(p.name))
+            }
+        case .bool: return .bool(try v.asBool(p.name))
+        case .double: return .double(try v.asDouble(p.name))
+        case .dtype: return try Builtins.dtypeArgument(v).map { .dtype($0) } ?? .none
+        case .tensorOrDim:
+            if case .tensor(let t) = v { return .tensor(t) }
+            return .int(try v.asInt(p.name))
+        case .tensorOrScalar:
+            if case .tensor(let t) = v { return .tensor(t) }
+            guard let s = v.scalar else { throw GradError.type("\(p.name) must be a number, not \(v.typeName)") }
+            return .scalar(s)
+        case .shape: return .ints(try v.asShape(p.name))
+        }
+    }
+
+    static func value(_ result: OpResult) -> Value {
+        switch result {
+        case .tensor(let t): return .tensor(t)
+        case .tensors(let ts): return .tuple(ts.map { .tensor($0) })
+        case .bool(let b): return .bool(b)
+        case .int(let n): return .int(Int64(n))
+        case .ints(let ns): return .tuple(ns.map { .int(Int64($0)) })
+        case .scalar(let s): return Methods.pythonValue(s)
+        case .nothing: return .none
+        }
+    }
+
+    /// Every method spelling of every op: `x.exp`, `x.clip`, `x.exp_`.
+    static func methods() -> [String: Methods.TensorMethod] {
+        var table: [String: Methods.TensorMethod] = [:]
+        for op in OpRegistry.all where op.forms.contains(.method) {
+            for n in op.names {
+                table[n] = { t, name, a, _ in value(try op(t, try arguments(a, for: op, name: name))) }
+                if op.inPlaceName != nil {
+                    table[n + "_"] = { t, name, a, _ in .tensor(try op.inPlace(t, try arguments(a, for: op, name: name))) }
+                }
+            }
+        }
+        return table
+    }
+
+    /// Every function spelling: `exp`, `clip`, `exp_` (callable as `torch.exp(x)` too).
+    static var functionNames: [String] {
+        OpRegistry.all.filter { $0.forms.contains(.function) }.flatMap { op in
+            op.names + (op.inPlaceName != nil ? op.names.map { $0 + "_" } : [])
+        }
+    }
+
+    /// The parameter names of the op spelled `name`, for completion.
+    static func parameterNames(_ name: String) -> [String]? {
+        let op = OpRegistry.byName[name] ?? (name.hasSuffix("_") ? OpRegistry.byName[String(name.dropLast())] : nil)
+        return op.map { $0.parameters.filter { $0.kind != .shape }.map(\.name) }
+    }
+}

@@ -28,13 +28,13 @@ let package = Package(
         .target(
             name: "GradLang", dependencies: ["GradCore"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
-        .target(name: "GradShell", dependencies: ["GradLang", "CEditLine", "CMalloc"]),
+        .target(name: "GradShell", dependencies: ["GradCore", "GradLang", "CEditLine", "CMalloc"]),
         .executableTarget(
             name: "gradsh",
-            dependencies: ["GradShell", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "gradsh-fuzz", dependencies: ["GradLang", "CFuzzerDriver"]),
+            dependencies: ["GradShell", "GradLang", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "gradsh-fuzz", dependencies: ["GradCore", "GradLang", "CFuzzerDriver"]),
         .testTarget(name: "GradCoreTests", dependencies: ["GradCore"]),
-        .testTarget(name: "GradLangTests", dependencies: ["GradLang"]),
+        .testTarget(name: "GradLangTests", dependencies: ["GradCore", "GradLang"]),
         .testTarget(
             name: "GradshTests", dependencies: [],
             exclude: []),

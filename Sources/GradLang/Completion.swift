@@ -9,6 +9,9 @@ public enum Completion {
     /// Every builtin name (for help suggestions).
     public static var builtinNames: [String] { Builtins.allNames }
 
+    /// Every tensor method's name, sorted.
+    public static var tensorMethodNames: [String] { Methods.tensorMethodNames.sorted() }
+
     public static func candidates(for line: String, in session: Session) -> [String] {
         if line.hasPrefix(":") && !line.contains(" ") {
             return commandNames.filter { $0.hasPrefix(line) }
@@ -81,20 +84,17 @@ public enum Completion {
             return f.definition.parameters.map(\.name)
         }
         let name = callee.split(separator: ".").last.map(String.init) ?? callee
-        return keywordArguments[name]
+        return keywordArguments[name] ?? OpBindings.parameterNames(name)
     }
 
+    /// Keyword arguments of the builtins that are not registry ops.
     static let keywordArguments: [String: [String]] = [
         "tensor": ["dtype", "requires_grad"], "zeros": ["dtype", "requires_grad"], "ones": ["dtype", "requires_grad"],
         "rand": ["dtype", "requires_grad"], "randn": ["dtype", "requires_grad"], "full": ["dtype", "requires_grad"],
-        "arange": ["dtype", "requires_grad"], "sum": ["dim", "keepdim"], "mean": ["dim", "keepdim"], "max": ["dim", "keepdim"],
-        "min": ["dim", "keepdim"], "argmax": ["dim", "keepdim"], "argmin": ["dim", "keepdim"], "prod": ["dim", "keepdim"],
-        "softmax": ["dim"], "log_softmax": ["dim"], "cat": ["dim"], "stack": ["dim"], "clamp": ["min", "max"],
-        "backward": ["gradient", "retain_graph", "create_graph"], "grad": ["retain_graph", "create_graph", "allow_unused", "grad_outputs"],
+        "arange": ["dtype", "requires_grad"], "cat": ["dim"], "stack": ["dim"], "grad": ["retain_graph", "create_graph", "allow_unused", "grad_outputs"],
         "SGD": ["lr", "momentum", "weight_decay"], "Adam": ["lr", "betas", "eps"], "DataLoader": ["batch_size", "shuffle", "drop_last"],
         "Linear": ["bias"], "Dropout": ["p"], "mse_loss": ["reduction"], "cross_entropy": ["reduction"], "nll_loss": ["reduction"],
         "make_blobs": ["n_samples", "centers", "n_features", "seed", "cluster_std"], "print": ["sep", "end"], "randint": ["size", "dtype"],
-        "requires_grad_": ["requires_grad"], "flatten": ["start_dim", "end_dim"], "squeeze": ["dim"], "unsqueeze": ["dim"],
         "linspace": ["steps", "dtype"], "eye": ["dtype"], "round": ["ndigits"], "dropout": ["p", "training"],
     ]
 

@@ -140,10 +140,20 @@ extension Tensor {
                                             let r = a % b
                                             return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r
                                         })
-        let sa = shape
-        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
-        return try Recorder.record("RemainderBackward0", inputs: [self], output: out) { _, g in
-            [try g.sumTo(sa)]
+        let (sa, sb) = (shape, other.shape)
+        // A Python number as divisor is PyTorch's Scalar overload (RemainderBackward0); a
+        // tensor divisor gets the gradient -g * floor(self / other).
+        if other.isWrappedNumber {
+            guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
+            return try Recorder.record("RemainderBackward0", inputs: [self], output: out) { _, g in
+                [try g.sumTo(sa)]
+            }
+        }
+        guard Recorder.shouldRecord(self, other) else { return Recorder.unrecorded(out, self, other) }
+        return try Recorder.record("RemainderBackward1", inputs: [self, other], output: out, save: [self, other]) { ctx, g in
+            guard ctx.needsGrad(1) else { return [try g.sumTo(sa), nil] }
+            let quotient = try GradModeState.withGradMode(.noGrad) { try ctx.saved(0).floorDivide(ctx.saved(1)) }
+            return [ctx.needsGrad(0) ? try g.sumTo(sa) : nil, try g.mul(quotient).neg().sumTo(sb)]
         }
     }
 
@@ -290,6 +300,35 @@ extension Tensor {
             let zero = Tensor.wrapping(.float(0))
             return [ctx.needsGrad(0) ? try Tensor.where(c, g, zero).sumTo(sa) : nil,
                     ctx.needsGrad(1) ? try Tensor.where(c, zero, g).sumTo(sb) : nil]
+        }
+    }
+
+    /// `masked_fill(mask, value)`: `value` where `mask` is true. The result keeps this
+    /// tensor's dtype, as PyTorch's does; a tensor value gets its own gradient.
+    public func maskedFill(_ mask: Tensor, _ value: Tensor) throws -> Tensor {
+        guard mask.dtype == .bool else {
+            throw TensorError.runtime("masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype.name)")
+        }
+        guard value.rank == 0 else {
+            throw TensorError.runtime("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with \(value.rank) dimension(s).")
+        }
+        let out = try GradModeState.withGradMode(.noGrad) {
+            try Tensor.where(mask, value.converted(to: dtype), self).expand(try Shape.broadcast(shape, mask.shape)).freshCopy()
+        }
+        let sa = shape
+        let zero = Tensor.wrapping(.float(0))
+        if value.isWrappedNumber || !value.requiresGrad {
+            guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
+            return try Recorder.record(value.isWrappedNumber ? "MaskedFillBackward0" : "MaskedFillBackward1", inputs: [self],
+                                       output: out, save: [mask]) { ctx, g in
+                [try Tensor.where(ctx.saved(0), zero, g).sumTo(sa)]
+            }
+        }
+        guard Recorder.shouldRecord(self, value) else { return Recorder.unrecorded(out, self, value) }
+        return try Recorder.record("MaskedFillBackward1", inputs: [self, value], output: out, save: [mask]) { ctx, g in
+            let m = try ctx.saved(0)
+            return [ctx.needsGrad(0) ? try Tensor.where(m, zero, g).sumTo(sa) : nil,
+                    ctx.needsGrad(1) ? try Tensor.where(m, g, zero).sum() : nil]
         }
     }
 

@@ -168,8 +168,15 @@ extension Tensor {
             let out = try GradModeState.withGradMode(.noGrad) {
                 try value.converted(to: cur.dtype).expand(cur.shape).freshCopy()
             }
+            // PyTorch's Scalar overload (a Python number) and Tensor overload record different nodes.
+            if value.isWrappedNumber {
+                guard Recorder.shouldRecord(cur) else { return Recorder.unrecorded(out, cur) }
+                return try Recorder.record("FillBackward2", inputs: [cur], output: out) { _, g in
+                    [try g.mul(Tensor.wrapping(.float(0)))]
+                }
+            }
             guard Recorder.shouldRecord(cur, value) else { return Recorder.unrecorded(out, cur, value) }
-            return try Recorder.record("FillBackward1", inputs: [cur, value], output: out) { ctx, g in
+            return try Recorder.record("FillBackward3", inputs: [cur, value], output: out) { ctx, g in
                 [ctx.needsGrad(0) ? try g.mul(Tensor.wrapping(.float(0))) : nil,
                  ctx.needsGrad(1) ? try g.sum() : nil]
             }

@@ -146,7 +146,7 @@ extension Tensor {
     /// `transpose_(d0, d1)`: swaps two dimensions of this tensor itself, an in-place change
     /// of its geometry: PyTorch's in-place rules apply, its version goes up by one and a
     /// non-leaf records `TransposeBackward1`.
-    public func transposeInPlace(_ d0: Int, _ d1: Int) throws -> Tensor {
+    public func transposeInPlace(_ d0: Int, _ d1: Int, nodeName: String = "TransposeBackward1") throws -> Tensor {
         let a = try Shape.normalize(dim: d0, rank: rank), b = try Shape.normalize(dim: d1, rank: rank)
         let mode = GradModeState.current
         let recording = mode.isRecording && requiresGrad && !isInference
@@ -170,7 +170,7 @@ extension Tensor {
         bumpVersion()
         // A view's history is rebuilt from its base over the new geometry when next read.
         if recording && viewBase == nil {
-            setGradFn(Node(name: "TransposeBackward1", nextEdges: [edge], saved: []) { _, g in [try g.transpose(a, b)] })
+            setGradFn(Node(name: nodeName, nextEdges: [edge], saved: []) { _, g in [try g.transpose(a, b)] })
         }
         return self
     }

@@ -70,9 +70,9 @@ public struct Op: Sendable {
     public let saves: Saved
     public let dtypeRule: DTypeRule
     public let domain: Domain
-    /// Arguments after the tensor, as typed in the shell, that the registry test uses
-    /// (`"1"` for `softmax`, `"other"` for binary ops: a tensor shaped like the input).
-    public let example: String
+    /// Arguments after the tensor that the registry test calls the op with, in every
+    /// spelling and every memory layout.
+    public let example: [Example]
     /// The shape of the input the registry test applies the op to.
     public let exampleShape: [Int]
     let run: @Sendable (Tensor, OpArguments) throws -> OpResult
@@ -80,7 +80,7 @@ public struct Op: Sendable {
 
     public init(_ name: String, aliases: [String] = [], forms: Forms = .methodAndFunction,
                 parameters: [OpParameter] = [], help: String, node: String?, saves: Saved = .nothing,
-                dtypeRule: DTypeRule, domain: Domain = .real, example: String = "", exampleShape: [Int] = [2, 3],
+                dtypeRule: DTypeRule, domain: Domain = .real, example: [Example] = [], exampleShape: [Int] = [2, 3],
                 inPlace: (@Sendable (Tensor, OpArguments) throws -> Tensor)? = nil,
                 run: @escaping @Sendable (Tensor, OpArguments) throws -> OpResult) {
         self.name = name
@@ -120,11 +120,48 @@ public struct Op: Sendable {
         try run(tensor, OpArguments.empty).tensor()
     }
 
-    /// `exp(input)`, `clamp(input, min=None, max=None)`: how `:help` shows the call.
+    /// `x.exp()`, `x.clamp(min=None, max=None)`, `where(condition, ...)`: how `:help` shows the call.
     public var signature: String {
-        let params = parameters.map(\.signatureText)
-        return "\(name)(" + (["input"] + params).joined(separator: ", ") + ")"
+        let params = parameters.map(\.signatureText).joined(separator: ", ")
+        if forms.contains(.method) { return "x.\(name)(\(params))" }
+        return "\(name)(" + (["input"] + (params.isEmpty ? [] : [params])).joined(separator: ", ") + ")"
     }
+}
+
+/// An argument in an op's example call.
+public enum Example: Sendable, Equatable {
+    /// A tensor shaped like the input (`other`).
+    case other
+    /// `other.t()`
+    case otherTransposed
+    /// `other[0]`
+    case otherRow
+    /// `other > 1`: a bool mask shaped like the input.
+    case mask
+    case int(Int)
+    case number(Double)
+    /// Sizes, given one by one.
+    case sizes([Int])
+    case dtype(DType)
+
+    /// How the argument is typed in the shell.
+    public var text: String {
+        switch self {
+        case .other: return "other"
+        case .otherTransposed: return "other.t()"
+        case .otherRow: return "other[0]"
+        case .mask: return "other > 1"
+        case .int(let n): return String(n)
+        case .number(let d): return String(d)
+        case .sizes(let ns): return ns.map(String.init).joined(separator: ", ")
+        case .dtype(let d): return "torch." + d.name
+        }
+    }
+}
+
+extension Op {
+    /// The example's arguments as typed after the input: `"other, alpha=2"`.
+    public var exampleText: String { example.map(\.text).joined(separator: ", ") }
 }
 
 /// One parameter of an op: its name, what it accepts, and its default.

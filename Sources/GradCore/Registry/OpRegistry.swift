@@ -38,10 +38,11 @@ public enum OpRegistry {
         default: break
         }
         if !facts.isEmpty { lines.append("  " + facts.joined(separator: "; ")) }
+        let rest = op.parameters.isEmpty ? "" : ", ..."
         var spellings: [String] = []
-        if op.forms.contains(.method) { spellings += op.names.map { "x.\($0)(...)" } }
-        if op.forms.contains(.function) { spellings += op.names.map { "torch.\($0)(x, ...)" } }
-        if let inPlace = op.inPlaceName { spellings.append("x.\(inPlace)(...) in place (version + 1)") }
+        if op.forms.contains(.method) { spellings += op.names.map { "x.\($0)(\(rest.isEmpty ? "" : "..."))" } }
+        if op.forms.contains(.function) { spellings += op.names.map { "torch.\($0)(x\(rest))" } }
+        if let inPlace = op.inPlaceName { spellings.append("x.\(inPlace)(\(rest.isEmpty ? "" : "...")) in place (version + 1)") }
         lines.append("  spellings: " + spellings.joined(separator: ", "))
         return lines.joined(separator: "\n")
     }

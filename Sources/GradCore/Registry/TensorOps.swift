@@ -13,7 +13,7 @@ extension Op {
                                inPlace: (@Sendable (Tensor, Tensor, Scalar?) throws -> Tensor)? = nil,
                                _ apply: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) -> Op {
         Op(name, parameters: alpha ? [other, .optional("alpha", .scalar)] : [other], help: help, node: node, saves: saves,
-           dtypeRule: dtypeRule, domain: domain, example: "other",
+           dtypeRule: dtypeRule, domain: domain, example: [.other],
            inPlace: inPlace.map { f in { x, a in try f(x, try a.tensor(0), a.scalar(1)) } },
            run: { x, a in
                var o = try a.tensor(0)
@@ -44,20 +44,20 @@ extension Op {
                inPlace: { x, o, _ in try x.mulInPlace(o) }) { try $0.mul($1) },
         binary("div", node: "DivBackward0", saves: .inputs, help: "a / b (true division)", dtypeRule: .floatResult,
                inPlace: { x, o, _ in try x.divInPlace(o) }) { try $0.div($1) },
-        binary("floor_divide", node: nil, help: "a // b, rounded toward negative infinity; not differentiable",
+        binary("floor_divide", node: "NotImplemented", help: "a // b, rounded toward negative infinity; not differentiable",
                domain: .none) { try $0.floorDivide($1) },
-        binary("remainder", node: "RemainderBackward0", help: "a % b with the sign of b", domain: .none) { try $0.remainder($1) },
+        binary("remainder", node: "RemainderBackward1", help: "a % b with the sign of b", domain: .none) { try $0.remainder($1) },
         Op("pow", parameters: [.required("exponent", .tensor)], help: "x ** exponent", node: "PowBackward0", saves: .input,
-           dtypeRule: .promoted, domain: .positive, example: "2",
+           dtypeRule: .promoted, domain: .positive, example: [.int(2)],
            inPlace: { x, a in try x.powInPlace(try a.tensor(0)) },
            run: { x, a in .tensor(try x.pow(try a.tensor(0))) }),
         Op("square", help: "x * x", node: "PowBackward0", saves: .input, dtypeRule: .sameAsInput,
-           run: { x, _ in .tensor(try x.mul(x)) }),
+           run: { x, _ in .tensor(try x.pow(Tensor.wrapping(.int(2)))) }),
         binary("maximum", node: "MaximumBackward0", saves: .inputs, help: "the larger of a and b elementwise") { try $0.maximum($1) },
         binary("minimum", node: "MinimumBackward0", saves: .inputs, help: "the smaller of a and b elementwise") { try $0.minimum($1) },
         Op("clamp", aliases: ["clip"], parameters: [.optional("min", .scalar), .optional("max", .scalar)],
            help: "limits values to [min, max]; gradient passes where min <= x <= max", node: "ClampBackward1", saves: .input,
-           dtypeRule: .sameAsInput, example: "-0.5, 0.5",
+           dtypeRule: .promoted, example: [.number(-1.6), .number(0.1)],
            inPlace: { x, a in try x.clampInPlace(min: a.scalar(0), max: a.scalar(1)) },
            run: { x, a in .tensor(try x.clamp(min: a.scalar(0), max: a.scalar(1))) }),
 
@@ -73,9 +73,9 @@ extension Op {
         Op("logical_not", help: "elementwise not", node: nil, dtypeRule: .boolResult, domain: .none,
            run: { x, _ in .tensor(try x.logicalNot()) }),
         Op("masked_fill", forms: .method, parameters: [.required("mask", .tensor), .required("value", .tensor)],
-           help: "value where mask is True, x elsewhere", node: "WhereBackward0", dtypeRule: .sameAsInput,
-           domain: .none, example: "mask, 0.0",
-           run: { x, a in .tensor(try Tensor.where(try a.tensor(0), try a.tensor(1), x)) }),
+           help: "value where mask is True, x elsewhere", node: "MaskedFillBackward0", dtypeRule: .sameAsInput,
+           example: [.mask, .number(0.0)],
+           run: { x, a in .tensor(try x.maskedFill(try a.tensor(0), try a.tensor(1))) }),
 
         // MARK: reductions
         reduction("sum", node: "SumBackward0", help: "sum of all elements, or along dim") { x, dims, keep in
@@ -115,64 +115,64 @@ extension Op {
             return .tensor(try counted.gt(Tensor.wrapping(.int(0))))
         },
         Op("softmax", parameters: [.required("dim", .int), dtype], help: "exp(x) normalised along dim",
-           node: "SoftmaxBackward0", saves: .output, dtypeRule: .floatResult, example: "1",
+           node: "SoftmaxBackward0", saves: .output, dtypeRule: .floatResult, example: [.int(1)],
            run: { x, a in .tensor(try x.softmax(dim: a.int(0, default: -1))) }),
         Op("log_softmax", parameters: [.required("dim", .int), dtype], help: "log of softmax, computed stably",
-           node: "LogSoftmaxBackward0", saves: .output, dtypeRule: .floatResult, example: "1",
+           node: "LogSoftmaxBackward0", saves: .output, dtypeRule: .floatResult, example: [.int(1)],
            run: { x, a in .tensor(try x.logSoftmax(dim: a.int(0, default: -1))) }),
 
         // MARK: matrix products
         Op("matmul", parameters: [other], help: "matrix product, also a @ b (1-D, 2-D and batched)", node: "MmBackward0",
-           saves: .inputs, dtypeRule: .promoted, example: "other.t()",
+           saves: .inputs, dtypeRule: .promoted, example: [.otherTransposed],
            run: { x, a in .tensor(try x.matmul(try a.tensor(0))) }),
         Op("mm", parameters: [.required("mat2", .tensor)], help: "product of two matrices", node: "MmBackward0",
-           saves: .inputs, dtypeRule: .promoted, example: "other.t()",
+           saves: .inputs, dtypeRule: .promoted, example: [.otherTransposed],
            run: { x, a in .tensor(try x.mm(try a.tensor(0))) }),
         Op("mv", parameters: [.required("vec", .tensor)], help: "matrix times vector", node: "MvBackward0",
-           saves: .inputs, dtypeRule: .promoted, example: "other[0]",
+           saves: .inputs, dtypeRule: .promoted, example: [.otherRow],
            run: { x, a in .tensor(try x.mv(try a.tensor(0))) }),
         Op("dot", parameters: [.required("other", .tensor)], help: "dot product of two vectors", node: "DotBackward0",
-           saves: .inputs, dtypeRule: .promoted, example: "other", exampleShape: [3],
+           saves: .inputs, dtypeRule: .promoted, example: [.other], exampleShape: [3],
            run: { x, a in .tensor(try x.dot(try a.tensor(0))) }),
 
         // MARK: views and shapes
         Op("t", help: "transpose of a tensor of at most 2 dimensions (a view)", node: "TBackward0", dtypeRule: .sameAsInput,
            run: { x, _ in .tensor(try x.t()) }),
         Op("transpose", parameters: [.required("dim0", .int), .required("dim1", .int)], help: "swaps two dims (a view)",
-           node: "TransposeBackward0", dtypeRule: .sameAsInput, example: "0, 1",
+           node: "TransposeBackward0", dtypeRule: .sameAsInput, example: [.int(0), .int(1)],
            run: { x, a in .tensor(try x.transpose(a.int(0, default: 0), a.int(1, default: 0))) }),
         Op("transpose_", forms: .method, parameters: [.required("dim0", .int), .required("dim1", .int)],
-           help: "swaps two dims of x itself", node: "TransposeBackward0", dtypeRule: .sameAsInput, domain: .none, example: "0, 1",
+           help: "swaps two dims of x itself", node: "TransposeBackward1", dtypeRule: .sameAsInput, domain: .none, example: [.int(0), .int(1)],
            run: { x, a in .tensor(try x.transposeInPlace(a.int(0, default: 0), a.int(1, default: 0))) }),
-        Op("t_", forms: .method, help: "transposes x itself (at most 2 dimensions)", node: "TBackward0",
+        Op("t_", forms: .method, help: "transposes x itself (at most 2 dimensions)", node: "TBackward1",
            dtypeRule: .sameAsInput, domain: .none,
            run: { x, _ in
                guard x.rank <= 2 else {
                    throw TensorError.runtime("t_() expects a tensor with <= 2 dimensions, but self is \(x.rank)D")
                }
-               return .tensor(x.rank < 2 ? x : try x.transposeInPlace(0, 1))
+               return .tensor(x.rank < 2 ? x : try x.transposeInPlace(0, 1, nodeName: "TBackward1"))
            }),
         Op("permute", parameters: [.required("dims", .shape)], help: "reorders dims (a view)", node: "PermuteBackward0",
-           dtypeRule: .sameAsInput, example: "1, 0",
+           dtypeRule: .sameAsInput, example: [.sizes([1, 0])],
            run: { x, a in .tensor(try x.permute(a.shape ?? [])) }),
         Op("reshape", parameters: [.required("shape", .shape)], help: "a view when possible, otherwise a copy",
-           node: "ViewBackward0", dtypeRule: .sameAsInput, example: "-1",
+           node: "ViewBackward0", dtypeRule: .sameAsInput, example: [.sizes([-1])],
            run: { x, a in .tensor(try x.reshape(a.shape ?? [])) }),
         Op("view", parameters: [.required("shape", .shape)],
            help: "a view with a new shape; fails on incompatible strides (use reshape)", node: "ViewBackward0",
-           dtypeRule: .sameAsInput, example: "-1",
+           dtypeRule: .sameAsInput, example: [.sizes([-1])],
            run: { x, a in .tensor(try x.view(a.shape ?? [])) }),
         Op("view_as", forms: .method, parameters: [other], help: "view(other.shape)", node: "ViewBackward0",
-           dtypeRule: .sameAsInput, example: "other",
+           dtypeRule: .sameAsInput, example: [.other],
            run: { x, a in .tensor(try x.view(try a.tensor(0).shape)) }),
         Op("reshape_as", forms: .method, parameters: [other], help: "reshape(other.shape)", node: "ViewBackward0",
-           dtypeRule: .sameAsInput, example: "other",
+           dtypeRule: .sameAsInput, example: [.other],
            run: { x, a in .tensor(try x.reshape(try a.tensor(0).shape)) }),
         Op("expand", parameters: [.required("size", .shape)], help: "broadcasts without copying (stride 0)",
-           node: "ExpandBackward0", dtypeRule: .sameAsInput, example: "2, -1",
+           node: "ExpandBackward0", dtypeRule: .sameAsInput, example: [.sizes([2, -1])],
            run: { x, a in .tensor(try x.expand(a.shape ?? [])) }),
         Op("expand_as", forms: .method, parameters: [other], help: "expand(other.shape)", node: "ExpandBackward0",
-           dtypeRule: .sameAsInput, example: "other",
+           dtypeRule: .sameAsInput, example: [.other],
            run: { x, a in .tensor(try x.expand(try a.tensor(0).shape)) }),
         Op("flatten", parameters: [.optional("start_dim", .int, default: "0"), .optional("end_dim", .int, default: "-1")],
            help: "collapses dims into one", node: "ViewBackward0", dtypeRule: .sameAsInput,
@@ -181,15 +181,15 @@ extension Op {
            dtypeRule: .sameAsInput,
            run: { x, a in .tensor(try a.int(0).map { try x.squeeze(dim: $0) } ?? x.squeeze()) }),
         Op("unsqueeze", parameters: [.required("dim", .int)], help: "inserts a size-1 dim", node: "UnsqueezeBackward0",
-           dtypeRule: .sameAsInput, example: "0",
+           dtypeRule: .sameAsInput, example: [.int(0)],
            run: { x, a in .tensor(try x.unsqueeze(a.int(0, default: 0))) }),
         Op("narrow", parameters: [.required("dim", .int), .required("start", .int), .required("length", .int)],
            help: "length entries from start along dim (a view)", node: "SliceBackward0", dtypeRule: .sameAsInput,
-           example: "0, 0, 1",
+           example: [.int(0), .int(0), .int(1)],
            run: { x, a in .tensor(try x.narrow(dim: a.int(0, default: 0), start: a.int(1, default: 0), length: a.int(2, default: 0))) }),
         Op("select", parameters: [.required("dim", .int), .required("index", .int)],
            help: "the entry at index along dim, dim removed (a view)", node: "SelectBackward0", dtypeRule: .sameAsInput,
-           example: "0, 0",
+           example: [.int(0), .int(0)],
            run: { x, a in .tensor(try x.select(dim: a.int(0, default: 0), index: a.int(1, default: 0))) }),
         Op("contiguous", forms: .method, help: "x itself if contiguous, otherwise a copy (CloneBackward0)", node: "CloneBackward0",
            dtypeRule: .sameAsInput, run: { x, _ in .tensor(try x.contiguous()) }),
@@ -200,14 +200,14 @@ extension Op {
         Op("zero_", help: "fills with zeros in place (x.grad.zero_() resets a gradient)", node: "ZeroBackward0",
            dtypeRule: .sameAsInput, domain: .none, run: { x, _ in .tensor(try x.zeroInPlace()) }),
         Op("fill_", forms: .method, parameters: [.required("value", .tensorOrScalar)], help: "fills with one value in place",
-           node: "FillBackward0", dtypeRule: .sameAsInput, domain: .none, example: "1.0",
+           node: "FillBackward2", dtypeRule: .sameAsInput, domain: .none, example: [.number(1.0)],
            run: { x, a in
                if let s = a.scalar(0) { return .tensor(try x.fillInPlace(s)) }
                return .tensor(try x.fillInPlace(try a.tensor(0)))
            }),
         Op("copy_", forms: .method, parameters: [.required("src", .tensor), .optional("non_blocking", .bool, default: "False")],
            help: "copies src's values in (broadcast, converted)", node: "CopyBackwards", dtypeRule: .sameAsInput,
-           domain: .none, example: "other",
+           domain: .none, example: [.other],
            run: { x, a in .tensor(try x.copyInPlace(try a.tensor(0))) }),
         Op("uniform_", forms: .method, parameters: [.optional("from", .double, default: "0"), .optional("to", .double, default: "1")],
            help: "fills with uniform random numbers in place", node: nil, dtypeRule: .sameAsInput, domain: .none,
@@ -220,7 +220,7 @@ extension Op {
         Op("backward", forms: .method,
            parameters: [.optional("gradient", .tensor), .optional("retain_graph", .bool), .optional("create_graph", .bool, default: "False")],
            help: "gradients of x into the .grad of every leaf that requires grad; x must be a scalar unless gradient is given",
-           node: nil, dtypeRule: .other, domain: .none,
+           node: nil, dtypeRule: .other, domain: .none, exampleShape: [],
            run: { x, a in
                try x.backward(gradient: try a.optionalTensor(0), retainGraph: a.bool(1), createGraph: a.bool(2, default: false))
                return .nothing
@@ -246,6 +246,7 @@ extension Op {
 
         // MARK: conversions and sizes
         Op("item", forms: .method, help: "the single element as a Python number", node: nil, dtypeRule: .other, domain: .none,
+           exampleShape: [],
            run: { x, _ in
                guard x.numel == 1 else { throw TensorError.runtime("a Tensor with \(x.numel) elements cannot be converted to Scalar") }
                return .scalar(try x.item())
@@ -262,7 +263,7 @@ extension Op {
            }),
         Op("to", aliases: ["type"], forms: .method, parameters: [.required("dtype", .dtype)],
            help: "a copy converted to dtype (x itself when it already has it)", node: nil, dtypeRule: .other, domain: .none,
-           example: "torch.float32",
+           example: [.dtype(.float32)],
            run: { x, a in .tensor(try x.to(a.dtype(0) ?? x.dtype)) }),
         Op("float", forms: .method, help: "x as float32", node: nil, dtypeRule: .other, domain: .none,
            run: { x, _ in .tensor(try x.to(.float32)) }),

@@ -47,3 +47,20 @@ public enum OpRegistry {
         return lines.joined(separator: "\n")
     }
 }
+
+extension OpRegistry {
+    /// The op list of docs/language.md, in Markdown: one row per op with its call, what it
+    /// does, its node and what that saves, and its other spellings.
+    public static func markdownReference() -> String {
+        var rows = ["| call | what it does | records | also |", "| --- | --- | --- | --- |"]
+        for op in all.sorted(by: { $0.name < $1.name }) {
+            var also: [String] = op.aliases.map { "`x.\($0)`" }
+            if op.forms.contains(.function) { also.append("`torch.\(op.name)(x\(op.parameters.isEmpty ? "" : ", ..."))`") }
+            if let inPlace = op.inPlaceName { also.append("`x.\(inPlace)`") }
+            let node = op.node.map { "`\($0)`" + (op.saves.phrase.map { ", \($0)" } ?? "") } ?? ""
+            let help = op.help.replacingOccurrences(of: "|", with: "\\|")
+            rows.append("| `\(op.signature)` | \(help) | \(node) | \(also.joined(separator: " ")) |")
+        }
+        return rows.joined(separator: "\n") + "\n"
+    }
+}

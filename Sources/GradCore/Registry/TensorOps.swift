@@ -14,7 +14,7 @@ extension Op {
                                _ apply: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) -> Op {
         Op(name, parameters: alpha ? [other, .optional("alpha", .scalar)] : [other], help: help, node: node, saves: saves,
            dtypeRule: dtypeRule, domain: domain, example: [.other],
-           inPlace: inPlace.map { f in { x, a in try f(x, try a.tensor(0), a.scalar(1)) } },
+           inPlace: inPlace.map { f in { @Sendable x, a in try f(x, try a.tensor(0), a.scalar(1)) } },
            run: { x, a in
                var o = try a.tensor(0)
                if let s = a.scalar(1) { o = try o.mul(Tensor.wrapping(s)) }

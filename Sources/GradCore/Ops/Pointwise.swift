@@ -48,6 +48,12 @@ extension Op {
         .pointwise("cos", node: "CosBackward0", saves: .input, help: "cosine",
                    forward: { x in try x.floatMap { Foundation.cos($0) } },
                    backward: { g, saved in try g.mul(saved.input().sin().neg()) }),
+        .pointwise("atan", node: "AtanBackward0", saves: .input, help: "inverse tangent, in (-pi/2, pi/2)",
+                   forward: { x in try x.floatMap { Foundation.atan($0) } },
+                   backward: { g, saved in
+                       let x = try saved.input()
+                       return try g.div(x.mul(x).add(Tensor.wrapping(.float(1))))
+                   }),
         .pointwise("tanh", node: "TanhBackward0", saves: .output, help: "hyperbolic tangent",
                    forward: { x in try x.floatMap(Tensor.fastTanh) },
                    backward: { g, saved in

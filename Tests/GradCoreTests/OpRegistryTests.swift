@@ -53,7 +53,7 @@ final class OpRegistryTests: XCTestCase {
             XCTAssertNotNil(OpRegistry.helpText(op.name))
             if let inPlace = op.inPlaceName { XCTAssertNotNil(OpRegistry.helpText(inPlace)) }
             if let node = op.node {
-                XCTAssertNotNil(node.range(of: #"^[A-Z][A-Za-z]*Backwards?[0-9]*$|^NotImplemented$"#, options: .regularExpression),
+                XCTAssertNotNil(node.range(of: #"^[A-Z][A-Za-z0-9]*Backwards?[0-9]*$|^NotImplemented$"#, options: .regularExpression),
                                 "\(op.name)'s node \(node) is named as PyTorch names nodes")
             }
             XCTAssertGreaterThanOrEqual(op.example.count, op.parameters.filter(\.isRequired).count,

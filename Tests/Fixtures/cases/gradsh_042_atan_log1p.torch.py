@@ -1,0 +1,10 @@
+# title: atan and log1p, added as single registry entries: values, gradients, in-place forms
+x = torch.tensor([[0.5, -1.5], [3.0, 1e-6]], requires_grad=True); show(1, 'x', x)
+a = x.atan(); show(2, 'a', a)
+l = torch.log1p(x.abs()); show(3, 'l', l)
+(a * l).sum().backward()
+show(5, None, x.grad.tolist())
+i = torch.atan(torch.tensor([1, 2])); show(6, 'i', i)
+c = x.detach().clone(); show(7, 'c', c)
+show(8, None, c.log1p_())
+show(9, None, c._version)

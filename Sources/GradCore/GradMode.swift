@@ -12,6 +12,29 @@ public struct GradMode: Equatable, Sendable {
     public var isRecording: Bool { isGradEnabled && !isInferenceEnabled }
 }
 
+/// The grad-mode constructs, by the one name each has in gradsh (PyTorch's `inference_mode`
+/// is gradsh's `inference`). Every spelling of a mode in the language, its messages and its
+/// help comes from here.
+public enum GradModeKind: String, CaseIterable, Sendable {
+    case noGrad = "no_grad"
+    case enableGrad = "enable_grad"
+    case inference = "inference"
+    case setGradEnabled = "set_grad_enabled"
+
+    /// gradsh's block keyword (`no_grad < ... >`); set_grad_enabled is a call, not a keyword.
+    public var keyword: String? { self == .setGradEnabled ? nil : rawValue }
+
+    /// PyTorch's name for it: `torch.inference_mode`, `torch.no_grad`, ...
+    public var torchName: String { self == .inference ? "inference_mode" : rawValue }
+
+    /// The kind gradsh or PyTorch calls `name`.
+    public init?(name: String) {
+        if name == "inference_mode" { self = .inference } else { self.init(rawValue: name) }
+    }
+
+    public static var keywords: [String] { allCases.compactMap(\.keyword) }
+}
+
 /// A change of grad mode, as made by a mode block or a decorator.
 public enum GradModeChange: Equatable, Sendable {
     case noGrad
@@ -20,6 +43,24 @@ public enum GradModeChange: Equatable, Sendable {
     /// `inference_mode(true)` turns grad off and inference on; `inference_mode(false)`
     /// turns inference off and grad on, as PyTorch's guard does.
     case inference(Bool)
+
+    public var kind: GradModeKind {
+        switch self {
+        case .noGrad: return .noGrad
+        case .enableGrad: return .enableGrad
+        case .setGradEnabled: return .setGradEnabled
+        case .inference: return .inference
+        }
+    }
+
+    /// How the block is written in gradsh: `no_grad`, `inference(False)`, `set_grad_enabled(True)`.
+    public var blockName: String {
+        switch self {
+        case .noGrad, .enableGrad: return kind.rawValue
+        case .setGradEnabled(let b): return "set_grad_enabled(\(b ? "True" : "False"))"
+        case .inference(let on): return on ? kind.rawValue : kind.rawValue + "(False)"
+        }
+    }
 
     func applied(to mode: GradMode) -> GradMode {
         var m = mode
@@ -35,10 +76,40 @@ public enum GradModeChange: Equatable, Sendable {
     }
 }
 
-/// Holds the thread's grad mode. Changed only through `withGradMode` (which restores on
-/// return and on throw) or `setGradEnabled` (the plain call, which persists).
+/// Where the language was when a tensor was made: the statement's line, the mode blocks and
+/// decorated calls open around it, and the grad mode the statement ran in (an op may switch
+/// modes for its own internal work; what the learner chose is this one). GradCore keeps it
+/// on every tensor; the language fills it through `GradModeState`.
+public final class CreationSite: Sendable {
+    public let line: Int
+    /// Innermost last: `no_grad`, `inference`, `@no_grad evaluate()`.
+    public let scopes: [String]
+    public let mode: GradMode
+    /// The line of the plain `set_grad_enabled(b)` call that set the grad flag, if one did.
+    public let gradFlagSetAt: Int?
+
+    init(line: Int, scopes: [String], mode: GradMode, gradFlagSetAt: Int?) {
+        self.line = line
+        self.scopes = scopes
+        self.mode = mode
+        self.gradFlagSetAt = gradFlagSetAt
+    }
+}
+
+/// The thread's grad mode: the only record of it. Beside the two flags it keeps what the
+/// language opened to get there (the blocks and decorated calls, innermost last), the line
+/// of the statement running, and the line of a plain `set_grad_enabled(b)` call that set the
+/// grad flag, so `:mode` and the explanations state facts instead of guessing.
 public enum GradModeState {
-    private final class Box { var mode = GradMode.initial }
+    private final class Box {
+        var mode = GradMode.initial
+        var scopes: [String] = []
+        var line = 1
+        /// The mode the running statement chose (ops may switch modes internally).
+        var statementMode = GradMode.initial
+        var site: CreationSite?
+        var plainSetGradEnabledLine: Int?
+    }
 
     private static let key: pthread_key_t = {
         var k = pthread_key_t()
@@ -62,7 +133,37 @@ public enum GradModeState {
         @inline(__always) get { box.mode }
     }
 
-    /// Runs `body` under `change`, restoring both flags afterwards whether it returns or throws.
+    /// The blocks and decorated calls open now, innermost last (`no_grad`, `@no_grad f()`).
+    public static var openScopes: [String] { box.scopes }
+
+    /// The line of the plain `set_grad_enabled(b)` call that last set the grad flag, while
+    /// no block has changed it since.
+    public static var plainSetGradEnabledLine: Int? { box.plainSetGradEnabledLine }
+
+    /// The line of the statement running: where tensors made from now on were made.
+    public static var line: Int {
+        get { box.line }
+        set {
+            let b = box
+            guard b.line != newValue || b.statementMode != b.mode else { return }
+            b.line = newValue
+            b.statementMode = b.mode
+            b.site = nil
+        }
+    }
+
+    /// What a tensor made now records about where it was made (shared while nothing changes).
+    @inline(__always)
+    static func site() -> CreationSite {
+        let b = box
+        if let s = b.site { return s }
+        let s = CreationSite(line: b.line, scopes: b.scopes, mode: b.statementMode, gradFlagSetAt: b.plainSetGradEnabledLine)
+        b.site = s
+        return s
+    }
+
+    /// Runs `body` under `change`, restoring both flags afterwards whether it returns or
+    /// throws. Ops use it for their internal work; it opens no scope the learner sees.
     public static func withGradMode<R>(_ change: GradModeChange, _ body: () throws -> R) rethrows -> R {
         try withMode(change.applied(to: current), body)
     }
@@ -76,13 +177,42 @@ public enum GradModeState {
         return try body()
     }
 
-    /// The plain `set_grad_enabled(b)` call: changes the grad flag until something restores it.
-    public static func setGradEnabled(_ enabled: Bool) {
-        box.mode.isGradEnabled = enabled
+    /// A block or decorated call of the language: `body` runs under `change` inside a scope
+    /// named `scope`, which tensors made there record; mode and scope are restored whether
+    /// it returns or throws. Blocks and decorators both come through here.
+    public static func withScope<R>(_ change: GradModeChange, named scope: String, _ body: () throws -> R) rethrows -> R {
+        let b = box
+        let (savedMode, savedStatementMode, savedPlain) = (b.mode, b.statementMode, b.plainSetGradEnabledLine)
+        b.mode = change.applied(to: b.mode)
+        b.statementMode = b.mode
+        b.scopes.append(scope)
+        b.site = nil
+        defer {
+            b.mode = savedMode
+            b.statementMode = savedStatementMode
+            b.plainSetGradEnabledLine = savedPlain
+            b.scopes.removeLast()
+            b.site = nil
+        }
+        return try body()
     }
 
-    /// Puts the mode back to `mode`; for a session reset.
+    /// The plain `set_grad_enabled(b)` call: changes the grad flag until something restores it.
+    public static func setGradEnabled(_ enabled: Bool) {
+        let b = box
+        b.mode.isGradEnabled = enabled
+        b.statementMode = b.mode
+        b.plainSetGradEnabledLine = b.line
+        b.site = nil
+    }
+
+    /// Puts the mode back to `mode` and closes every scope; for a session reset.
     public static func reset(to mode: GradMode = .initial) {
-        box.mode = mode
+        let b = box
+        b.mode = mode
+        b.statementMode = mode
+        b.scopes = []
+        b.plainSetGradEnabledLine = nil
+        b.site = nil
     }
 }

@@ -64,8 +64,8 @@ public final class Tensor {
     public internal(set) var madeFromInferenceOnly = false
     /// Made by backward to hold a leaf's (or a retained non-leaf's) `.grad`.
     public internal(set) var isGradient = false
-    /// Free for the language layer to remember where and how the tensor was made.
-    public var provenance: AnyObject?
+    /// Where the language was when the tensor was made (line, open blocks, statement mode).
+    public internal(set) var site: CreationSite
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int,
          requiresGrad: Bool = false, isInference: Bool,
@@ -81,7 +81,7 @@ public final class Tensor {
         self.viewCreation = viewCreation
         self.attrVersion = viewBase == nil ? 0 : (versionCounter ?? storage).value
         self.creationMode = GradModeState.current
-        self.provenance = CreationContext.current
+        self.site = GradModeState.site()
     }
 
     /// A fresh contiguous tensor of zeros; inference-ness follows the current mode.
@@ -189,12 +189,6 @@ extension Tensor: CustomStringConvertible {
     public var description: String {
         "Tensor(shape: \(shape), dtype: \(dtype.name), requiresGrad: \(requiresGrad), gradFn: \(gradFnOrRecorded?.name ?? "nil"))"
     }
-}
-
-/// What the language layer wants remembered on every tensor made from now on (the line
-/// and blocks of the statement running); the core only stores it.
-public enum CreationContext {
-    nonisolated(unsafe) public static var current: AnyObject?
 }
 
 /// Shape arithmetic shared by every op.

@@ -141,15 +141,15 @@ public final class Session {
         guard !pending.isEmpty else { return }
         let source = pending.joined(separator: "\n")
         pending = []
-        let what: String
-        if source.contains("<") && !source.contains("(") || source.filter({ $0 == "<" }).count > source.filter({ $0 == ">" }).count {
-            what = "a block opened with '<' was never closed with '>'"
-        } else if source.hasPrefix("@") || source.contains("\n@") {
-            what = "a decorator must be followed by a def"
-        } else {
-            what = "unexpected end of input: an open bracket or string was never closed"
+        // The parser says what is still open and where it was opened.
+        switch Parser.parse(source, firstLine: pendingStart) {
+        case .incomplete(let unfinished):
+            emit(.error(line: pendingStart, GradError.syntax(unfinished.message, at: unfinished.location)))
+        case .failure(let e):
+            emit(.error(line: pendingStart, e))
+        case .program(let program):
+            run(program, emit: emit)
         }
-        emit(.error(line: pendingStart, GradError.syntax(what, at: SourceLocation(line: pendingStart, column: 1))))
     }
 
     /// Discards a chunk being gathered (Ctrl-C on a continuation line).
@@ -158,6 +158,14 @@ public final class Session {
         skippingIndentedBody = false
         skippingDecoratedDef = false
         discardingChunk = false
+    }
+
+    /// Forgets every variable and function, closes every grad-mode scope and restores the
+    /// default grad mode, and drops any half-typed chunk: `:reset`.
+    public func reset() {
+        cancelPending()
+        interpreter.reset()
+        GradModeState.reset()
     }
 
     /// Runs a whole text as if typed line by line.

@@ -30,7 +30,7 @@ public final class InteractiveShell {
     /// The mode prompt; `forLineEditor` wraps colour codes so libedit does not count them.
     static func modePrompt(color: Bool, forLineEditor: Bool = false) -> String {
         let mode = GradModeState.current
-        let name = mode.isInferenceEnabled ? "inference" : mode.isGradEnabled ? "grad" : "no_grad"
+        let name = mode.isInferenceEnabled ? GradModeKind.inference.rawValue : mode.isGradEnabled ? "grad" : GradModeKind.noGrad.rawValue
         let code = mode.isInferenceEnabled ? "35" : mode.isGradEnabled ? "32" : "33"
         guard color else { return name + "> " }
         return forLineEditor ? "\u{1}\u{1B}[\(code)m\u{2}\(name)>\u{1}\u{1B}[0m\u{2} " : "\u{1B}[\(code)m\(name)>\u{1B}[0m "

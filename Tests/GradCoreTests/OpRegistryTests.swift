@@ -13,9 +13,13 @@ final class OpRegistryTests: XCTestCase {
         return try Tensor(scalars: (0..<n).map { .float(0.6 + 0.2 * Double($0 % 4)) }, shape: shape)
     }
 
-    /// A random input value in `range`, an odd multiple of 0.05 (see `other`).
-    static func gridValue(_ range: ClosedRange<Int>, signed: Bool) -> Double {
-        Double(2 * Int.random(in: range) + 1) * 0.05 * (signed && Bool.random() ? -1 : 1)
+    /// Input values for one gradient check: odd multiples of 0.05 (see `other`) with
+    /// magnitudes drawn from `range` in random order without repeats, so no two elements tie
+    /// (a tie is a kink of max and min), with random signs when `signed`.
+    static func gridValues(_ range: ClosedRange<Int>, signed: Bool) -> (Int) -> Double {
+        let magnitudes = range.shuffled().map { Double(2 * $0 + 1) * 0.05 }
+        let signs = range.map { _ in signed && Bool.random() ? -1.0 : 1.0 }
+        return { i in magnitudes[i % magnitudes.count] * signs[i % signs.count] }
     }
 
     /// The example's arguments converted as the language converts them for each kind.
@@ -106,9 +110,9 @@ final class OpRegistryTests: XCTestCase {
         for op in OpRegistry.all where op.node != nil && op.node != "NotImplemented" && op.domain != .none {
             let values: (Int) -> Double
             switch op.domain {
-            case .positive: values = { _ in Self.gridValue(2...14, signed: false) }
-            case .unitInterval: values = { _ in Self.gridValue(1...8, signed: true) }
-            default: values = { _ in Self.gridValue(2...14, signed: true) }
+            case .positive: values = Self.gridValues(2...14, signed: false)
+            case .unitInterval: values = Self.gridValues(1...8, signed: true)
+            default: values = Self.gridValues(2...14, signed: true)
             }
             // view() refuses inputs whose strides do not allow the new shape, as PyTorch's does.
             let layouts = op.name == "view" ? [Layout.contiguous, .offsetSlice] : Layout.allCases

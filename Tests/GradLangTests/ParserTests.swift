@@ -34,7 +34,7 @@ final class ParserTests: XCTestCase {
     }
 
     func testBlockRule() {
-        guard case .modeBlock(.noGrad, let body) = program("no_grad < y = x > 0 >")[0].kind else { return XCTFail() }
+        guard case .modeBlock(let head, let body) = program("no_grad < y = x > 0 >")[0].kind, head.kind == .noGrad else { return XCTFail() }
         XCTAssertEqual(body.count, 1)
         guard case .assign(_, let value) = body[0].kind, case .comparison(_, let ops) = value.kind else { return XCTFail() }
         XCTAssertEqual(ops, [">"])
@@ -49,8 +49,9 @@ final class ParserTests: XCTestCase {
               case .ifElse = chain?.first?.kind else { return XCTFail() }
         XCTAssertEqual(program("no_grad < >").count, 1)
         XCTAssertEqual(program("no_grad < x = [a > b, c] >").count, 1)
-        guard case .modeBlock(.inference(let arg), _) = program("inference(False) < p = 1 >")[0].kind else { return XCTFail() }
-        XCTAssertNotNil(arg)
+        guard case .modeBlock(let inference, _) = program("inference(False) < p = 1 >")[0].kind else { return XCTFail() }
+        XCTAssertEqual(inference.kind, .inference)
+        XCTAssertNotNil(inference.argument)
     }
 
     func testModeHeadsAndDecorators() {

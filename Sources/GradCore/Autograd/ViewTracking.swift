@@ -31,12 +31,12 @@ public enum ViewCreation: Sendable {
             what = indirect
                 ? "A view was created in no_grad mode and its base or another view of its base has been modified inplace with grad mode enabled."
                 : "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
-            block = "no_grad"
+            block = GradModeKind.noGrad.torchName
         case .inference:
             what = indirect
                 ? "A view was created in inference mode and its base or another view of its base has been modified inplace in normal mode."
                 : "A view was created in inference mode and is being modified inplace in normal mode."
-            block = "inference_mode"
+            block = GradModeKind.inference.torchName
         }
         return .runtime(what + " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the \(block) block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).")
     }

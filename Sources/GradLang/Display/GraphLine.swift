@@ -6,7 +6,7 @@ public enum GraphLine {
     /// saved memory only the graph keeps alive (the rest is held by named tensors anyway).
     public static func describe(_ t: Tensor, variables: Scope? = nil) -> String {
         if t.isGradFnInvalid {
-            let mode = t.viewCreation == .inference ? "inference mode" : "no_grad"
+            let mode = t.viewCreation == .inference ? "inference mode" : GradModeKind.noGrad.rawValue
             return "graph: unusable (grad_fn=<Invalid>): a view made under \(mode) whose memory was changed in place since; autograd refuses to use it"
         }
         if let fn = t.gradFnOrRecorded {
@@ -56,10 +56,11 @@ public enum GraphLine {
             return "no graph: made in inference mode, so autograd did not record it"
         }
         if !t.statementMode.isGradEnabled {
-            if let block = t.origin?.blocks.last {
-                return "no graph: made inside `\(block)` (line \(t.origin!.line)), so autograd did not record it"
+            if let block = t.site.scopes.last {
+                return "no graph: made inside `\(block)` (line \(t.site.line)), so autograd did not record it"
             }
-            return "no graph: made with grad mode off (set_grad_enabled(False)), so autograd did not record it"
+            let call = t.site.gradFlagSetAt.map { "set_grad_enabled(False) at line \($0)" } ?? "set_grad_enabled(False)"
+            return "no graph: made with grad mode off (\(call)), so autograd did not record it"
         }
         if t.madeFromInferenceOnly {
             return "no graph: made only from inference tensors, which autograd does not track even when they require grad"

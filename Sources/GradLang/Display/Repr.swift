@@ -46,7 +46,7 @@ public enum Repr {
         case .range(let a, let b, let s): return s == 1 ? "range(\(a), \(b))" : "range(\(a), \(b), \(s))"
         case .namespace(let n): return "<module '\(n)'>"
         case .opaque(_, let r): return r
-        case .gradModeObject(_, let t, _): return "<torch.autograd.grad_mode.\(t) object>"
+        case .gradModeObject(let change, _): return "<torch.autograd.grad_mode.\(change.kind.torchName) object>"
         }
     }
 

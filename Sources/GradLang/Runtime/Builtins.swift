@@ -646,24 +646,24 @@ enum Builtins {
             try args.expectCount(0)
             return .bool(GradModeState.current.isInferenceEnabled)
         }
-        add("set_grad_enabled") { args, _ in
+        add(GradModeKind.setGradEnabled.torchName) { args, _ in
             let b = try args.bind(["mode"], required: 1)
             let enabled = try b[0]!.asBool("mode")
             let before = GradModeState.current.isGradEnabled
             GradModeState.setGradEnabled(enabled)
-            return .gradModeObject(.setGradEnabled(enabled), typeName: "set_grad_enabled", restoring: before)
+            return .gradModeObject(.setGradEnabled(enabled), restoring: before)
         }
-        add("no_grad") { args, _ in
+        add(GradModeKind.noGrad.torchName) { args, _ in
             try args.expectCount(0)
-            return .gradModeObject(.noGrad, typeName: "no_grad", restoring: nil)
+            return .gradModeObject(.noGrad, restoring: nil)
         }
-        add("enable_grad") { args, _ in
+        add(GradModeKind.enableGrad.torchName) { args, _ in
             try args.expectCount(0)
-            return .gradModeObject(.enableGrad, typeName: "enable_grad", restoring: nil)
+            return .gradModeObject(.enableGrad, restoring: nil)
         }
-        add("inference_mode") { args, _ in
+        add(GradModeKind.inference.torchName) { args, _ in
             let b = try args.bind(["mode"])
-            return .gradModeObject(.inference(try b[0]?.asBool("mode") ?? true), typeName: "inference_mode", restoring: nil)
+            return .gradModeObject(.inference(try b[0]?.asBool("mode") ?? true), restoring: nil)
         }
         add("autograd.grad") { args, _ in
             let b = try args.bind(["outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"], required: 2)

@@ -74,10 +74,10 @@ public final class Interpreter {
     var comparisonDepth = 0
     /// Nested calls allowed before a RecursionError (lower under the fuzzer's small stack).
     nonisolated(unsafe) public static var maxCallDepth = 1000
-    /// The line and mode in effect while a tensor is created, recorded on it for `:why`.
-    public private(set) var modeStack: [String] = []
     /// The line of the statement being executed, at any depth: where new tensors are made.
-    public private(set) var currentLine = 1
+    public private(set) var currentLine = 1 {
+        didSet { GradModeState.line = currentLine }
+    }
 
     public init() {}
 
@@ -103,6 +103,7 @@ public final class Interpreter {
             index += 1
         }
         for scope in scopes { scope.variables.removeAll() }
+        lostGradRebindings = [:]
     }
 
     /// Runs `body` and then puts back everything it changed: variables, tensor memory,
@@ -155,7 +156,6 @@ public final class Interpreter {
                     e.note = "the statement's changes to \(changed) were undone"
                 }
                 if e.hint == nil { e.hint = Hints.hint(for: e, statement: stmt, interpreter: self) }
-                modeStack.removeAll()
                 emit(.error(line: displayLine, e))
             } catch let e as ReturnSignal {
                 _ = e
@@ -214,7 +214,6 @@ public final class Interpreter {
     func execute(_ stmt: Stmt, display: Bool, in scope: Scope) throws {
         if display { displayLine = stmt.location.line }
         currentLine = stmt.location.line
-        updateCreationContext()
         guard display else {
             try checkInterrupt()
             return try executeUnguarded(stmt, display: display, in: scope)
@@ -276,9 +275,7 @@ public final class Interpreter {
             if display, case .name(let n, _) = target { emit(.result(line: stmt.location.line, target: n, value: result)) }
         case .modeBlock(let head, let body):
             let change = try modeChange(head, in: scope)
-            try GradModeState.withGradMode(change) {
-                modeStack.append(Interpreter.name(of: change))
-                defer { modeStack.removeLast() }
+            try withMode(change, scope: change.blockName) {
                 for s in body { try execute(s, display: display, in: scope) }
             }
         case .functionDef(let def):
@@ -305,30 +302,19 @@ public final class Interpreter {
         }
     }
 
-    /// Tensors made from now on remember this statement's line and blocks; one Provenance
-    /// serves every tensor made while they stay the same (a loop allocates nothing).
-    func updateCreationContext() {
-        let mode = GradModeState.current
-        if let p = CreationContext.current as? Provenance, p.line == currentLine, p.blocks == modeStack, p.mode == mode { return }
-        CreationContext.current = Provenance(line: currentLine, blocks: modeStack, mode: mode)
-    }
-
-    /// How a mode change is written in gradsh.
-    static func name(of change: GradModeChange) -> String {
-        switch change {
-        case .noGrad: return "no_grad"
-        case .enableGrad: return "enable_grad"
-        case .setGradEnabled(let b): return "set_grad_enabled(\(b ? "True" : "False"))"
-        case .inference(let on): return on ? "inference" : "inference(False)"
-        }
+    /// A mode block or a decorated call: `body` runs under `change` in a scope named
+    /// `scope` that tensors made there remember. Blocks and decorators both come here.
+    func withMode<R>(_ change: GradModeChange, scope: String, _ body: () throws -> R) rethrows -> R {
+        try GradModeState.withScope(change, named: scope, body)
     }
 
     func modeChange(_ head: ModeHead, in scope: Scope) throws -> GradModeChange {
-        switch head {
+        let argument = try head.argument.map { try evaluate($0, in: scope).asBool("mode") }
+        switch head.kind {
         case .noGrad: return .noGrad
         case .enableGrad: return .enableGrad
-        case .inference(let e): return .inference(try e.map { try evaluate($0, in: scope).asBool("mode") } ?? true)
-        case .setGradEnabled(let e): return .setGradEnabled(try evaluate(e, in: scope).asBool("mode"))
+        case .inference: return .inference(argument ?? true)
+        case .setGradEnabled: return .setGradEnabled(argument ?? true)
         }
     }
 
@@ -376,7 +362,7 @@ public final class Interpreter {
         guard scope === globals else { return }
         if case .tensor(let new) = value, !new.requiresGrad {
             if case .tensor(let old)? = scope.variables[name], old.requiresGrad {
-                lostGradRebindings[name] = Rebinding(line: currentLine, blocks: modeStack)
+                lostGradRebindings[name] = Rebinding(line: currentLine, blocks: GradModeState.openScopes)
             }
         } else if !lostGradRebindings.isEmpty {
             lostGradRebindings[name] = nil
@@ -570,7 +556,8 @@ public final class Interpreter {
         case .boundMethod(let receiver, let name):
             var args = CallArguments(positional, keywords, function: name)
             return try Methods.call(receiver, name, &args, self)
-        case .gradModeObject(let change, let typeName, let restoring):
+        case .gradModeObject(let change, let restoring):
+            let typeName = change.kind.torchName
             // no_grad()(f): the same function, called under the mode, as @no_grad makes it.
             guard positional.count == 1, keywords.isEmpty, case .function(let f) = positional[0] else {
                 throw GradError.type("\(typeName)() can wrap one function defined with def, as in \(typeName)()(f)")
@@ -595,11 +582,10 @@ public final class Interpreter {
         for (i, name) in params.enumerated() { local.variables[name] = bound[i] ?? f.defaults[i] ?? Value.none }
         callDepth += 1
         try StackGuard.check()
-        let (callerLine, callerContext) = (currentLine, CreationContext.current)
+        let callerLine = currentLine
         defer {
             callDepth -= 1
             currentLine = callerLine
-            CreationContext.current = callerContext
         }
         if callDepth > Interpreter.maxCallDepth {
             throw GradError("RecursionError", "maximum recursion depth exceeded (\(Interpreter.maxCallDepth) nested calls)")
@@ -614,9 +600,8 @@ public final class Interpreter {
                 }
                 return .none
             }
-            modeStack.append("@" + Interpreter.name(of: f.modes[level]) + " \(f.name)()")
-            defer { modeStack.removeLast() }
-            return try GradModeState.withGradMode(f.modes[level]) { try run(level + 1) }
+            let change = f.modes[level]
+            return try withMode(change, scope: "@\(change.blockName) \(f.name)()") { try run(level + 1) }
         }
         return try run(0)
     }

@@ -30,7 +30,7 @@ public enum Value {
     /// mode (`no_grad()(f)`), as a decorator does. `set_grad_enabled(b)` has already
     /// changed the mode when it returns; wrapping a function with it puts back
     /// `restoring`, the grad mode before the call, as PyTorch's does.
-    case gradModeObject(GradModeChange, typeName: String, restoring: Bool?)
+    case gradModeObject(GradModeChange, restoring: Bool?)
 
     /// Python's type name, used in error messages.
     public var typeName: String {
@@ -55,7 +55,7 @@ public enum Value {
         case .range: return "range"
         case .namespace: return "module"
         case .opaque(let t, _): return t
-        case .gradModeObject(_, let t, _): return t
+        case .gradModeObject(let change, _): return change.kind.torchName
         }
     }
 

@@ -61,22 +61,14 @@ public enum IndexItem {
     case ellipsis
 }
 
-/// The head of a mode block or a decorator.
-public enum ModeHead {
-    case noGrad
-    case enableGrad
-    case inference(Expr?)
-    case setGradEnabled(Expr)
+/// The head of a mode block or a decorator: which mode, and its argument when it takes one
+/// (`inference(False)`, `set_grad_enabled(b)`).
+public struct ModeHead {
+    public let kind: GradModeKind
+    public let argument: Expr?
 
     /// The spelling a learner would recognise in messages and prompts.
-    public var displayName: String {
-        switch self {
-        case .noGrad: return "no_grad"
-        case .enableGrad: return "enable_grad"
-        case .inference: return "inference"
-        case .setGradEnabled: return "set_grad_enabled"
-        }
-    }
+    public var displayName: String { kind.rawValue }
 }
 
 /// What an assignment may write to.

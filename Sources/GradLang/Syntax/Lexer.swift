@@ -5,7 +5,7 @@ public struct Lexer {
     public enum Outcome {
         case tokens([Token])
         /// An open bracket or string at the end: more lines are coming.
-        case incomplete
+        case incomplete(Unfinished)
         case failure(GradError)
     }
 
@@ -74,7 +74,7 @@ public struct Lexer {
                 switch string(quote: c, at: start) {
                 case .success(let t): tokens.append(t)
                 case .failure(let e): return .failure(e)
-                case .none: return .incomplete
+                case .none: return .incomplete(.string(at: start))
                 }
                 continue
             }
@@ -103,7 +103,7 @@ public struct Lexer {
             let shown = c.unicodeScalars.first.map { $0.value < 32 || $0.value == 127 ? String(format: "U+%04X", $0.value) : String(c) } ?? String(c)
             return .failure(.syntax("invalid character '\(shown)' in the input", at: start))
         }
-        if !brackets.isEmpty { return .incomplete }
+        if let open = brackets.last { return .incomplete(.bracket(open.0, at: open.1)) }
         if let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: location)) }
         tokens.append(Token(kind: .end, location: location))
         return .tokens(tokens)

@@ -1,3 +1,5 @@
+import GradCore
+
 /// A recursive-descent parser for the gradsh grammar (LANGUAGE.md section 3).
 ///
 /// Blocks are `< ... >`. A `<` right after a block head opens a block; inside a block a `>`
@@ -8,7 +10,7 @@ public struct Parser {
     public enum Outcome {
         case program([Stmt])
         /// An open block, bracket, string or a pending decorator: more lines are coming.
-        case incomplete
+        case incomplete(Unfinished)
         case failure(GradError)
     }
 
@@ -16,7 +18,7 @@ public struct Parser {
     public static func parse(_ source: String, firstLine: Int = 1) -> Outcome {
         var lexer = Lexer(source, firstLine: firstLine)
         switch lexer.tokenize() {
-        case .incomplete: return .incomplete
+        case .incomplete(let unfinished): return .incomplete(unfinished)
         case .failure(let e): return .failure(e)
         case .tokens(let tokens):
             var parser = Parser(tokens: tokens)
@@ -24,8 +26,10 @@ public struct Parser {
                 return .program(try parser.parseProgram())
             } catch let e as GradError {
                 return .failure(e)
+            } catch let e as Incomplete {
+                return .incomplete(parser.unfinished(e))
             } catch {
-                return .incomplete
+                return .failure(GradError.syntax("\(error)", at: tokens[0].location))
             }
         }
     }
@@ -36,8 +40,19 @@ public struct Parser {
         return true
     }
 
-    /// Thrown when the input ends where more could follow.
-    struct Incomplete: Error {}
+    /// Thrown when the input ends where more could follow; `head` when a block head was
+    /// read and its `<` has not come yet.
+    struct Incomplete: Error {
+        var head: (String, SourceLocation)? = nil
+    }
+
+    /// What is still open when the input ended.
+    private func unfinished(_ e: Incomplete) -> Unfinished {
+        if let (head, at) = openHeads.last { return .block(head: head, at: at) }
+        if let (head, at) = e.head { return .blockBody(head: head, at: at) }
+        if let at = pendingDecoratorAt { return .decorator(at: at) }
+        return .block(head: "", at: tokens.last?.location ?? SourceLocation(line: 1, column: 1))
+    }
 
     /// For an incomplete chunk, the head of the innermost block still open (`no_grad`,
     /// `def f(...)`, `for ... in ...`), for the continuation prompt; nil when the chunk is
@@ -50,7 +65,7 @@ public struct Parser {
             _ = try parser.parseProgram()
             return nil
         } catch is Incomplete {
-            return parser.openHeads.last ?? (parser.pendingDecorator ? "@" : nil)
+            return parser.openHeads.last?.0 ?? (parser.pendingDecorator ? "@" : nil)
         } catch {
             return nil
         }
@@ -67,9 +82,14 @@ public struct Parser {
     /// The first syntax error inside a block; parsing goes on to the block's end so that a
     /// broken block is discarded whole rather than leaving its closing `>` behind.
     private var firstError: GradError?
-    /// Heads of the blocks open at the current position, innermost last.
-    private var openHeads: [String] = []
-    private var pendingDecorator = false
+    /// Heads of the blocks open at the current position, innermost last, with where each
+    /// block's `<` is.
+    private var openHeads: [(String, SourceLocation)] = []
+    private var pendingDecoratorAt: SourceLocation?
+    private var pendingDecorator: Bool {
+        get { pendingDecoratorAt != nil }
+        set { pendingDecoratorAt = newValue ? (pendingDecoratorAt ?? current.location) : nil }
+    }
 
     init(tokens: [Token]) {
         self.tokens = tokens
@@ -187,8 +207,7 @@ public struct Parser {
                 return Stmt(.returnStmt(nil), t.location)
             }
             return Stmt(.returnStmt(try parseExpressionList()), t.location)
-        case .keyword("no_grad") where !isModeObjectCall(), .keyword("enable_grad") where !isModeObjectCall(),
-             .keyword("inference") where !isModeObjectCall():
+        case .keyword(let k) where GradModeKind(name: k) != nil && !isModeObjectCall():
             let head = try parseKeywordModeHead()
             return Stmt(.modeBlock(head, try parseBlock(after: head.displayName)), t.location)
         case .name("with"):
@@ -211,17 +230,14 @@ public struct Parser {
 
     private func withStatementError() -> GradError {
         let loc = current.location
-        var mode = "no_grad"
+        var mode = GradModeKind.noGrad.rawValue
         var spelled = "torch.no_grad()"
         for k in index..<Swift.min(index + 6, tokens.count) {
-            if case .name(let n) = tokens[k].kind {
-                switch n {
-                case "inference_mode": mode = "inference"; spelled = "torch.inference_mode()"
-                case "enable_grad": mode = "enable_grad"; spelled = "torch.enable_grad()"
-                case "set_grad_enabled": mode = "set_grad_enabled(...)"; spelled = "torch.set_grad_enabled(...)"
-                default: break
-                }
-            } else if case .keyword(let kw) = tokens[k].kind, ["inference", "enable_grad", "no_grad"].contains(kw) {
+            if case .name(let n) = tokens[k].kind, let kind = GradModeKind(name: n), kind != .noGrad {
+                let argument = kind == .setGradEnabled ? "(...)" : ""
+                mode = kind.rawValue + argument
+                spelled = "torch.\(kind.torchName)(\(argument.isEmpty ? "" : "..."))"
+            } else if case .keyword(let kw) = tokens[k].kind, GradModeKind.keywords.contains(kw) {
                 mode = kw
                 spelled = tokens[k - 1].isOp(".") ? "torch.\(kw)()" : kw
             }
@@ -269,15 +285,15 @@ public struct Parser {
             throw GradError.syntax("gradsh blocks are written < ... >, not with ':'", at: current.location,
                                    hint: "write \(head) < statements >")
         }
-        if current.kind == .newline && peek().kind == .end { throw Incomplete() }
-        if current.kind == .end { throw Incomplete() }
+        if current.kind == .newline && peek().kind == .end { throw Incomplete(head: (head, current.location)) }
+        if current.kind == .end { throw Incomplete(head: (head, current.location)) }
         guard current.isOp("<") else {
             throw GradError.syntax("expected '<' to open the \(head) block, found \(current.display)", at: current.location,
                                    hint: "write \(head) < statements >")
         }
-        _ = advance()
+        let opening = advance()
         blockDepth += 1
-        openHeads.append(head)
+        openHeads.append((head, opening.location))
         var body: [Stmt] = []
         while true {
             skipSeparators()
@@ -322,22 +338,13 @@ public struct Parser {
 
     private mutating func parseKeywordModeHead() throws -> ModeHead {
         let t = advance()
-        switch t.kind {
-        case .keyword("no_grad"):
-            if current.isOp("(") && peek().isOp(")") { _ = advance(); _ = advance() }
-            return .noGrad
-        case .keyword("enable_grad"):
-            if current.isOp("(") && peek().isOp(")") { _ = advance(); _ = advance() }
-            return .enableGrad
-        default:
-            if accept("(") {
-                if accept(")") { return .inference(nil) }
-                let e = try parseExpression()
-                _ = try expect(")")
-                return .inference(e)
-            }
-            return .inference(nil)
-        }
+        guard case .keyword(let k) = t.kind, let kind = GradModeKind(name: k) else { throw unexpected(t) }
+        guard accept("(") else { return ModeHead(kind: kind, argument: nil) }
+        if accept(")") { return ModeHead(kind: kind, argument: nil) }
+        guard kind == .inference else { throw unexpected(current, expected: "')'") }
+        let e = try parseExpression()
+        _ = try expect(")")
+        return ModeHead(kind: kind, argument: e)
     }
 
     /// `set_grad_enabled(b) <`, `torch.no_grad() <`, ...: a call that heads a block.
@@ -366,28 +373,18 @@ public struct Parser {
         } else {
             return nil
         }
-        if name == "inference_mode" { name = "inference" }
-        guard ["no_grad", "enable_grad", "inference", "set_grad_enabled"].contains(name) else { return nil }
-        guard accept("(") else { return name == "set_grad_enabled" ? nil : modeHead(name, nil) }
-        if accept(")") { return name == "set_grad_enabled" ? nil : modeHead(name, nil) }
+        guard let kind = GradModeKind(name: name) else { return nil }
+        // set_grad_enabled needs its argument; no_grad and enable_grad take none.
+        let takesArgument = kind == .inference || kind == .setGradEnabled
+        guard accept("(") else { return kind == .setGradEnabled ? nil : ModeHead(kind: kind, argument: nil) }
+        if accept(")") { return kind == .setGradEnabled ? nil : ModeHead(kind: kind, argument: nil) }
         // PyTorch's keyword spelling: inference_mode(mode=False), set_grad_enabled(mode=False).
-        if case .name("mode") = current.kind, peek().isOp("="), name == "inference" || name == "set_grad_enabled" {
+        if case .name("mode") = current.kind, peek().isOp("="), takesArgument {
             _ = advance(); _ = advance()
         }
         let arg = try parseExpression()
-        guard accept(")") else { return nil }
-        if name == "no_grad" || name == "enable_grad" { return nil }
-        return modeHead(name, arg)
-    }
-
-    private func modeHead(_ name: String, _ arg: Expr?) -> ModeHead? {
-        switch name {
-        case "no_grad": return .noGrad
-        case "enable_grad": return .enableGrad
-        case "inference": return .inference(arg)
-        case "set_grad_enabled": return arg.map { .setGradEnabled($0) }
-        default: return nil
-        }
+        guard accept(")"), takesArgument else { return nil }
+        return ModeHead(kind: kind, argument: arg)
     }
 
     private mutating func parseDecorated() throws -> Stmt {
@@ -841,11 +838,11 @@ public struct Parser {
             throw GradError.syntax("invalid syntax: the statement ends too early", at: t.location)
         case .newline:
             throw GradError.syntax("invalid syntax: the line ends too early", at: t.location)
-        case .keyword(let k) where ["no_grad", "enable_grad", "inference"].contains(k):
+        case .keyword(let k) where GradModeKind(name: k) != nil:
             // `no_grad()(f)`: the mode object, called on a function.
-            if peek().isOp("(") {
+            if peek().isOp("("), let kind = GradModeKind(name: k) {
                 _ = advance()
-                return Expr(.name(k == "inference" ? "inference_mode" : k), t.location)
+                return Expr(.name(kind.torchName), t.location)
             }
             throw GradError.syntax("'\(k)' heads a block: write \(k) < statements >", at: t.location)
         case .op("..."):

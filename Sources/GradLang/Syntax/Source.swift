@@ -58,3 +58,34 @@ public struct GradError: Error, Equatable, Sendable, CustomStringConvertible {
         return e
     }
 }
+
+/// What was still open when a chunk of input ended: the reason it is incomplete, with the
+/// place it was opened, for the continuation prompt and for the error at end of input.
+public enum Unfinished: Equatable {
+    /// A block whose `<` came but whose `>` did not.
+    case block(head: String, at: SourceLocation)
+    /// A block head (`no_grad`, `def f(x)`) whose `<` has not come.
+    case blockBody(head: String, at: SourceLocation)
+    case bracket(Character, at: SourceLocation)
+    case string(at: SourceLocation)
+    case decorator(at: SourceLocation)
+
+    public var location: SourceLocation {
+        switch self {
+        case .block(_, let at), .blockBody(_, let at), .bracket(_, let at), .string(let at), .decorator(let at): return at
+        }
+    }
+
+    /// Why the input cannot end here.
+    public var message: String {
+        switch self {
+        case .block(let head, _):
+            return head.isEmpty ? "a block opened with '<' was never closed with '>'"
+                : "the \(head) block opened here was never closed with '>'"
+        case .blockBody(let head, _): return "the \(head) block has no body: '<' was expected"
+        case .bracket(let c, _): return "'\(c)' was never closed"
+        case .string: return "the string opened here was never closed"
+        case .decorator: return "a decorator must be followed by a def"
+        }
+    }
+}

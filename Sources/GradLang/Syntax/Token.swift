@@ -1,3 +1,5 @@
+import GradCore
+
 /// A lexical token with the location of its first character.
 public struct Token: Equatable, Sendable {
     public enum Kind: Equatable, Sendable {
@@ -15,10 +17,9 @@ public struct Token: Equatable, Sendable {
     public var kind: Kind
     public var location: SourceLocation
 
-    public static let keywords: Set<String> = [
+    public static let keywords: Set<String> = Set([
         "def", "return", "for", "in", "if", "else", "and", "or", "not", "True", "False", "None",
-        "no_grad", "enable_grad", "inference",
-    ]
+    ] + GradModeKind.keywords)
 
     /// Python keywords that gradsh does not have, so a learner gets a targeted message.
     static let pythonOnlyKeywords: Set<String> = [

@@ -6,7 +6,7 @@ public enum Why {
     /// Why `name` does or does not carry a graph, where it came from, and what autograd
     /// will refuse to do with it later.
     public static func explain(_ name: String, _ t: Tensor) -> String {
-        let made = t.origin.map { "\(name) was made \($0.place)" } ?? "\(name) was made"
+        let made = "\(name) was made \(t.site.place)"
         var lines: [String] = []
         if t.isGradFnInvalid {
             let mode = t.viewCreation == .inference ? "inside inference mode" : "under no_grad"
@@ -35,9 +35,9 @@ public enum Why {
         } else if t.statementMode.isInferenceEnabled {
             lines.append("\(made) inside inference mode as a view of a normal tensor, so it stays a normal tensor but has no graph.")
         } else if !t.statementMode.isGradEnabled {
-            let place = t.origin.map { o in
-                o.blocks.last.map { "at line \(o.line) inside `\($0)`" } ?? "at line \(o.line) with grad mode off (after set_grad_enabled(False))"
-            } ?? "with grad mode off"
+            let o = t.site
+            let place = o.scopes.last.map { "at line \(o.line) inside `\($0)`" }
+                ?? "at line \(o.line) with grad mode off" + (o.gradFlagSetAt.map { " (set_grad_enabled(False) at line \($0))" } ?? "")
             lines.append("\(name) was made \(place), so autograd did not record it: it has no graph.")
             lines.append("Later graphs may use it freely, as a constant: no gradient flows back through it.")
         } else if t.madeFromInferenceOnly {
@@ -60,7 +60,7 @@ enum Hints {
         let m = error.message
         let tensors = referencedTensors(statement, interpreter)
         func place(_ name: String, _ t: Tensor) -> String {
-            t.origin.map { "\(name) was created \($0.place)" } ?? "\(name) was created earlier"
+            "\(name) was created \(t.site.place)"
         }
         if m.hasPrefix("Inference tensors cannot be saved for backward") || m.hasPrefix("Inplace update to inference tensor")
             || m.hasPrefix("Setting requires_grad=True on inference tensor") {
@@ -96,7 +96,7 @@ enum Hints {
                 return "the tensor has no graph: make an input require grad (requires_grad=True) before computing it"
             }
             let why = GraphLine.describe(t).replacingOccurrences(of: "no graph: ", with: "")
-            let made = t.origin.map { "; it was made \($0.place)" } ?? ""
+            let made = "; it was made \(t.site.place)"
             if !t.dtype.isFloatingPoint {
                 return "\(name) has no graph (\(why)); backward() needs a floating-point result computed from tensors that require grad"
             }
@@ -104,7 +104,7 @@ enum Hints {
                 return "\(name) has no graph (\(why)); compute it outside the block, with grad mode on"
             }
             // Names that lost their graph by being rebound before this tensor was made.
-            let madeAt = t.origin?.line ?? Int.max
+            let madeAt = t.site.line
             let lost = interpreter.lostGradRebindings.filter { $0.key != name && $0.value.line <= madeAt }.sorted { $0.key < $1.key }
             if let (w, r) = lost.first {
                 let place = r.blocks.last.map { "at line \(r.line) inside `\($0)`" } ?? "at line \(r.line)"
@@ -188,7 +188,7 @@ enum Hints {
             for (t, version) in node.savedTensorsForDisplay where t.versionIfTracked.map({ $0 != version }) ?? false {
                 for (name, v) in interpreter.globals.bindings {
                     if case .tensor(let candidate) = v, candidate.storage === t.storage {
-                        let origin = candidate.origin.map { " (made \($0.place))" } ?? ""
+                        let origin = " (made \(candidate.site.place))"
                         return "\(name)\(origin), saved by \(node.name),"
                     }
                 }

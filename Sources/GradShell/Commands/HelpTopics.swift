@@ -37,7 +37,7 @@ enum HelpTopics {
     ]
 
     static let modes: [String: String] = [
-        "no_grad": """
+        GradModeKind.noGrad.rawValue: """
         no_grad < ... >   (also @no_grad, torch.no_grad(), @torch.no_grad())
         Turns grad mode off for the block: operations record nothing, so results carry no graph
         and keep no saved tensors alive. Use it for evaluation and for updating parameters by
@@ -45,12 +45,12 @@ enum HelpTopics {
         flags return to what they were. Results are normal tensors: autograd can use them later
         as constants.
         """,
-        "enable_grad": """
+        GradModeKind.enableGrad.rawValue: """
         enable_grad < ... >   (also @enable_grad, torch.enable_grad())
         Turns grad mode back on inside no_grad. Inside inference it sets the grad flag but
         records nothing: inference mode still wins.
         """,
-        "inference": """
+        GradModeKind.inference.rawValue: """
         inference < ... >   (also @inference, torch.inference_mode(), inference(True))
         Grad off and inference on: like no_grad but faster, and results are inference
         tensors: no version counter, and later autograd refuses to save them for backward;
@@ -58,7 +58,7 @@ enum HelpTopics {
         clone() to get a normal tensor. Blocks nest; inference(False) < ... > switches inference
         off and grad on for its body.
         """,
-        "set_grad_enabled": """
+        GradModeKind.setGradEnabled.rawValue: """
         set_grad_enabled(b) < ... >   as a block or decorator: grad mode = b for the body.
         set_grad_enabled(b)            as a plain call: changes grad mode until a block ends or
                                        another call changes it back.
@@ -150,10 +150,6 @@ enum HelpTopics {
         "make_blobs": "make_blobs(n_samples=100, centers=3, n_features=2, seed=0, cluster_std=1.0): (X, y) gaussian blobs",
         "is_grad_enabled": "is_grad_enabled(): the grad flag",
         "is_inference_mode_enabled": "is_inference_mode_enabled(): the inference flag",
-        "set_grad_enabled": "set_grad_enabled(b): see :help set_grad_enabled",
-        "no_grad": "no_grad: see :help no_grad",
-        "enable_grad": "enable_grad: see :help enable_grad",
-        "inference_mode": "inference_mode: see :help inference",
         "autograd.grad": "autograd.grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False): a tuple of gradients; .grad is left alone",
         "autograd.backward": "autograd.backward(tensor, grad_tensors=None, retain_graph=None): the same as tensor.backward(...)",
         "print": "print(*values, sep=' ', end='\\n')",
@@ -187,7 +183,6 @@ enum HelpTopics {
             return "Builtins (each also under torch., nn., F., optim.):\n" + wrap(Completion.builtinNames)
                 + "\nTensor methods (x.NAME(...); :help NAME for one):\n" + wrap(Completion.tensorMethodNames)
         case "commands": return commands.map { "  \($0.0.padding(toLength: 18, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")
-        case "inference_mode": return modes["inference"]
         case "version", "_version", "version counter", "version_counter": return concepts["version counter"]
         case "inference tensor", "inference_tensor", "is_inference": return concepts["inference tensor"]
         case "retain_grad": return "retain_grad(): keep this non-leaf's gradient in .grad during backward (non-leaves have .grad None otherwise)"
@@ -197,7 +192,7 @@ enum HelpTopics {
         case "is_leaf": return concepts["leaf"]
         default: break
         }
-        if let m = modes[bare] { return m }
+        if let kind = GradModeKind(name: bare), let m = modes[kind.rawValue] { return m }
         if let c = concepts[bare] { return c }
         if let op = OpRegistry.helpText(bare) { return [builtins[bare], op].compactMap { $0 }.joined(separator: "\n") }
         if let b = builtins[bare] { return b }
@@ -208,7 +203,8 @@ enum HelpTopics {
 
     /// Every topic name, for completion and suggestions.
     static var allTopics: [String] {
-        Array(modes.keys) + Array(concepts.keys) + Array(builtins.keys) + Completion.tensorMethodNames
+        Array(modes.keys) + GradModeKind.allCases.map(\.torchName) + Array(concepts.keys) + Array(builtins.keys)
+            + Completion.tensorMethodNames
             + ["modes", "concepts", "builtins", "commands"]
             + commands.map { String($0.0.split(separator: " ")[0].dropFirst()) }
     }

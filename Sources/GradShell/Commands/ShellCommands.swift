@@ -62,8 +62,7 @@ final class ShellCommands {
             }
             lesson(found.1)
         case "reset":
-            session.interpreter.reset()
-            GradModeState.reset()
+            session.reset()
             output("all variables forgotten; grad mode on, inference mode off", line: line)
         case "quit", "q", "exit": return .quit
         case "":
@@ -232,11 +231,13 @@ final class ShellCommands {
         let m = GradModeState.current
         var text = "grad mode: \(m.isGradEnabled ? "on" : "off")    inference mode: \(m.isInferenceEnabled ? "on" : "off")\n"
         text += m.isRecording ? "operations on tensors that require grad are recorded" : "nothing is recorded"
-        if !m.isGradEnabled && !m.isInferenceEnabled && session.interpreter.modeStack.isEmpty {
-            text += "\n(grad was switched off by a plain set_grad_enabled(False) call; set_grad_enabled(True) switches it back)"
+        let scopes = GradModeState.openScopes
+        if let setAt = GradModeState.plainSetGradEnabledLine {
+            text += "\n(the grad flag was set by the plain set_grad_enabled(\(m.isGradEnabled ? "True" : "False")) call at line \(setAt)"
+                + (m.isGradEnabled ? ")" : "; set_grad_enabled(True) switches it back)")
         }
-        if !session.interpreter.modeStack.isEmpty {
-            text += "\nopen blocks: " + session.interpreter.modeStack.joined(separator: " > ")
+        if !scopes.isEmpty {
+            text += "\nopen blocks: " + scopes.joined(separator: " > ")
         }
         output(text, line: line)
     }
@@ -310,8 +311,9 @@ final class ShellCommands {
     private func compare(_ expression: String, line: Int) {
         guard !expression.isEmpty else { fail(":compare needs an expression", line: line, hint: "for example :compare model(x).sum()"); return }
         var rows: [[String]] = [["mode", "time", "graph nodes", "saved tensors", "held only by the graph", "later use in autograd"]]
-        let modes: [(String, GradModeChange?)] = [("grad", nil), ("no_grad", .noGrad), ("inference", .inference(true))]
-        for (name, change) in modes {
+        let changes: [GradModeChange?] = [nil, .noGrad, .inference(true)]
+        for change in changes {
+            let name = change?.blockName ?? "grad"
             do {
                 var result: Value = .none
                 var runs = 0

@@ -152,14 +152,15 @@ public enum GradModeState {
         }
     }
 
-    /// What a tensor made now records about where it was made (shared while nothing changes).
+    /// What a tensor made now records: the mode in effect, and where it was made (one site
+    /// shared while nothing changes). One thread-local read for both.
     @inline(__always)
-    static func site() -> CreationSite {
+    static func creationRecord() -> (GradMode, CreationSite) {
         let b = box
-        if let s = b.site { return s }
+        if let s = b.site { return (b.mode, s) }
         let s = CreationSite(line: b.line, scopes: b.scopes, mode: b.statementMode, gradFlagSetAt: b.plainSetGradEnabledLine)
         b.site = s
-        return s
+        return (b.mode, s)
     }
 
     /// Runs `body` under `change`, restoring both flags afterwards whether it returns or

@@ -80,8 +80,7 @@ public final class Tensor {
         self.viewBase = isInference ? nil : viewBase
         self.viewCreation = viewCreation
         self.attrVersion = viewBase == nil ? 0 : (versionCounter ?? storage).value
-        self.creationMode = GradModeState.current
-        self.site = GradModeState.site()
+        (self.creationMode, self.site) = GradModeState.creationRecord()
     }
 
     /// A fresh contiguous tensor of zeros; inference-ness follows the current mode.

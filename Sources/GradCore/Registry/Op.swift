@@ -115,6 +115,11 @@ public struct Op: Sendable {
         return try runInPlace(tensor, arguments)
     }
 
+    /// The code that runs the op, for callers that keep it apart from the entry.
+    public var call: @Sendable (Tensor, OpArguments) throws -> OpResult { run }
+    /// The code of the in-place form, when there is one.
+    public var callInPlace: (@Sendable (Tensor, OpArguments) throws -> Tensor)? { runInPlace }
+
     /// The op of one tensor and no arguments, for the core's own use (`x.exp()`).
     func unary(_ tensor: Tensor) throws -> Tensor {
         try run(tensor, OpArguments.empty).tensor()

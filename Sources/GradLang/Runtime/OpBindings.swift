@@ -5,7 +5,12 @@ import GradCore
 enum OpBindings {
     /// Binds `args` to `op`'s parameters. `name` is the spelling used, for messages.
     static func arguments(_ args: CallArguments, for op: Op, name: String) throws -> OpArguments {
-        let params = op.parameters
+        try arguments(args, op.parameters, name: name)
+    }
+
+    static func arguments(_ args: CallArguments, _ params: [OpParameter], name: String) throws -> OpArguments {
+        // The common call with nothing after the tensor (`x.sum()`) allocates nothing.
+        if args.count == 0, params.first.map({ !$0.isRequired }) ?? true { return OpArguments([]) }
         if params.isEmpty {
             try args.rejectKeywords()
             if args.positional.count > 0 {
@@ -78,10 +83,13 @@ enum OpBindings {
     static func methods() -> [String: Methods.TensorMethod] {
         var table: [String: Methods.TensorMethod] = [:]
         for op in OpRegistry.all where op.forms.contains(.method) {
+            // The closures capture only what a call needs, not the whole entry.
+            let params = op.parameters
+            let call = op.call, callInPlace = op.callInPlace
             for n in op.names {
-                table[n] = { t, name, a, _ in value(try op(t, try arguments(a, for: op, name: name))) }
-                if op.inPlaceName != nil {
-                    table[n + "_"] = { t, name, a, _ in .tensor(try op.inPlace(t, try arguments(a, for: op, name: name))) }
+                table[n] = { t, name, a, _ in value(try call(t, try arguments(a, params, name: name))) }
+                if let callInPlace {
+                    table[n + "_"] = { t, name, a, _ in .tensor(try callInPlace(t, try arguments(a, params, name: name))) }
                 }
             }
         }

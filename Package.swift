@@ -38,6 +38,5 @@ let package = Package(
         .testTarget(
             name: "GradshTests", dependencies: [],
             exclude: []),
-    ],
-    swiftLanguageModes: [.v5]
+    ]
 )

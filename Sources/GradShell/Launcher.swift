@@ -73,15 +73,10 @@ public enum Launcher {
     /// and waits for it.
     public static func onLargeStack(_ body: @escaping () -> Void) {
         blockInterruptSignal()
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
+        LargeStack.run {
             setInterruptSignal(blocked: false)
             body()
-            done.signal()
         }
-        thread.stackSize = 512 << 20
-        thread.start()
-        done.wait()
     }
 
     private static func runHere(_ options: Options) -> Int32 {

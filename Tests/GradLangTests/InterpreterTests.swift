@@ -119,16 +119,10 @@ final class InterpreterTests: XCTestCase {
     }
 
     func testRecursionIsLimitedNotFatal() {
-        // Written by the big-stack thread, read after wait(for:) has seen it finish.
-        nonisolated(unsafe) var out: [String] = []
-        let done = expectation(description: "ran")
-        let thread = Thread {
+        var out: [String] = []
+        LargeStack.run {
             out = self.run("def f(n) < return f(n + 1) >\nf(0)\n1 + 1")
-            done.fulfill()
         }
-        thread.stackSize = 512 << 20
-        thread.start()
-        wait(for: [done], timeout: 60)
         XCTAssertEqual(out.count, 2)
         XCTAssertTrue(out[0].hasPrefix("2 RecursionError: maximum recursion depth exceeded"), out[0])
         XCTAssertEqual(out[1], "3 _ = 2")

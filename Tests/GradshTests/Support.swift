@@ -44,8 +44,8 @@ enum Gradsh {
         process.standardError = stderr
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-out-\(UUID().uuidString)")
         let errTmp = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: tmp.path, contents: nil)
-        FileManager.default.createFile(atPath: errTmp.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: tmp.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errTmp.path, contents: nil)
         let outHandle = try FileHandle(forWritingTo: tmp), errHandle = try FileHandle(forWritingTo: errTmp)
         process.standardOutput = outHandle
         process.standardError = mergeOutput ? outHandle : errHandle

@@ -94,7 +94,7 @@ public final class Linear: Module {
 
 /// An activation with no parameters: `ReLU()`, `Sigmoid()`, `Tanh()`.
 public final class Activation: Module {
-    public enum Kind: String { case relu = "ReLU", sigmoid = "Sigmoid", tanh = "Tanh" }
+    public enum Kind: String, Sendable { case relu = "ReLU", sigmoid = "Sigmoid", tanh = "Tanh" }
     public let kind: Kind
     /// `ReLU(inplace=True)`: overwrites its input (a version bump on it, and PyTorch's rules
     /// for in-place changes) instead of making a new tensor.

@@ -122,7 +122,7 @@ public struct Op: Sendable {
 
     /// The op of one tensor and no arguments, for the core's own use (`x.exp()`).
     func unary(_ tensor: Tensor) throws -> Tensor {
-        try run(tensor, OpArguments.empty).tensor()
+        try run(tensor, OpArguments([])).tensor()
     }
 
     /// `x.exp()`, `x.clamp(min=None, max=None)`, `where(condition, ...)`: how `:help` shows the call.
@@ -232,7 +232,6 @@ public struct OpArguments {
     /// The sizes of a `.shape` parameter.
     var shape: [Int]? { dims(0) }
 
-    static let empty = OpArguments([])
 
     private func value(_ i: Int) -> OpArgument { i < values.count ? values[i] : .none }
 

@@ -4,7 +4,7 @@ import GradCore
 /// The built-in functions of LANGUAGE.md section 5, reachable bare (`zeros`) or under any
 /// of the prefixes `torch.`, `nn.`, `F.`, `optim.`, `torch.nn.functional.`, ...
 enum Builtins {
-    typealias Body = (inout CallArguments, Interpreter) throws -> Value
+    typealias Body = @Sendable (inout CallArguments, Interpreter) throws -> Value
 
     /// Names that are namespaces rather than functions.
     static let namespaces: Set<String> = ["torch", "nn", "F", "optim", "autograd", "functional", "utils", "data", "init"]

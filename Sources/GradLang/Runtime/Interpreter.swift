@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GradCore
 
 /// What running code produces, in order: displayed results, printed text, errors.
@@ -17,6 +18,36 @@ public enum SessionEvent {
 /// glibc's `pthread_getattr_np` (a GNU extension the Glibc module does not expose).
 @_silgen_name("pthread_getattr_np")
 private func threadAttributes(_ thread: pthread_t, _ attributes: UnsafeMutablePointer<pthread_attr_t>) -> Int32
+
+/// Runs a body on a fresh POSIX thread with a large stack (deeply nested programs need one)
+/// and waits for it: the body runs while the caller waits, so nothing is shared between two
+/// running threads. The closure reaches the new thread through pthread_create's C context
+/// pointer.
+public enum LargeStack {
+    private final class Work {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    public static func run(bytes: Int = 512 << 20, _ body: @escaping () -> Void) {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, bytes)
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(Work(body)).toOpaque()
+        let started = pthread_create(&thread, &attributes, { context in
+            Unmanaged<Work>.fromOpaque(context!).takeRetainedValue().body()
+            return nil
+        }, context)
+        guard started == 0 else {
+            // No thread with a large stack: run here, on the stack there is (StackGuard
+            // still turns deep recursion into RecursionError).
+            return Unmanaged<Work>.fromOpaque(context).takeRetainedValue().body()
+        }
+        pthread_join(thread, nil)
+    }
+}
 
 /// Keeps deep recursion from overflowing whatever stack the interpreter runs on: a call is
 /// refused with RecursionError when less than a safety margin of the thread's stack is left.
@@ -48,18 +79,11 @@ enum StackGuard {
 /// Set from a signal handler or a timer; the interpreter stops at the next statement,
 /// loop iteration or call with a KeyboardInterrupt.
 public enum Interruption {
-    private static let flag = ManagedAtomicFlag()
-    public static func request() { flag.set(true) }
-    public static func clear() { flag.set(false) }
-    public static var isRequested: Bool { flag.get() }
-}
-
-/// A flag safe to set from a signal handler (a plain aligned word).
-final class ManagedAtomicFlag: @unchecked Sendable {
-    private let pointer = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 1)
-    init() { pointer.initialize(to: 0) }
-    func set(_ v: Bool) { pointer.pointee = v ? 1 : 0 }
-    func get() -> Bool { pointer.pointee != 0 }
+    /// Lock-free, so a signal handler may set it.
+    private static let flag = Atomic<Bool>(false)
+    public static func request() { flag.store(true, ordering: .relaxed) }
+    public static func clear() { flag.store(false, ordering: .relaxed) }
+    public static var isRequested: Bool { flag.load(ordering: .relaxed) }
 }
 
 /// The tree-walking evaluator. It never prints: displayed results, prints and errors go
@@ -166,7 +190,10 @@ public final class Interpreter {
         }
     }
 
-    struct ReturnSignal: Error { let value: Value }
+    /// Unwinds a function body to its call; the value waits in `returnedValue` (an error
+    /// must be Sendable, and values are not).
+    struct ReturnSignal: Error {}
+    private var returnedValue: Value = .none
 
     /// The variables whose tensors had in-place changes undone, by name.
     private func undoneNames() -> [String] {
@@ -296,7 +323,8 @@ public final class Interpreter {
                 for s in elseBody { try execute(s, display: false, in: scope) }
             }
         case .returnStmt(let e):
-            throw ReturnSignal(value: try e.map { try evaluate($0, in: scope) } ?? .none)
+            returnedValue = try e.map { try evaluate($0, in: scope) } ?? .none
+            throw ReturnSignal()
         case .colonCommand(let text):
             emit(.command(line: stmt.location.line, text: text))
         }
@@ -595,8 +623,9 @@ public final class Interpreter {
             if level == f.modes.count {
                 do {
                     for s in f.definition.body { try execute(s, display: false, in: local) }
-                } catch let r as ReturnSignal {
-                    return r.value
+                } catch is ReturnSignal {
+                    defer { returnedValue = .none }
+                    return returnedValue
                 }
                 return .none
             }

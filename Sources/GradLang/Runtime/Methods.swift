@@ -56,7 +56,7 @@ enum Methods {
 
     // MARK: tensor methods
 
-    typealias TensorMethod = (Tensor, String, CallArguments, Interpreter) throws -> Value
+    typealias TensorMethod = @Sendable (Tensor, String, CallArguments, Interpreter) throws -> Value
 
     /// Calls `x.name(args)`. Methods are found by hashing their name: a chain of string
     /// comparisons costs more than the arithmetic of a small tensor op.

@@ -122,9 +122,9 @@ public final class Function {
 }
 
 /// A built-in function: its Python name and implementation.
-public struct Builtin {
+public struct Builtin: Sendable {
     public let name: String
-    let call: (inout CallArguments, Interpreter) throws -> Value
+    let call: @Sendable (inout CallArguments, Interpreter) throws -> Value
 }
 
 /// Variables of one function call (or the session's globals), with a link to the scope the

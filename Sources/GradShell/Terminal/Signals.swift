@@ -1,26 +1,22 @@
 import Foundation
 import GradLang
+import Synchronization
 
 /// Ctrl-C: a handler that only sets flags. At the prompt libedit returns with EINTR and
 /// the line is cancelled; during a statement the interpreter sees the request and stops
 /// with KeyboardInterrupt.
 enum Signals {
-    private static let pending: UnsafeMutablePointer<sig_atomic_t> = {
-        let p = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 1)
-        p.initialize(to: 0)
-        return p
-    }()
-    nonisolated(unsafe) private static var installed = false
+    /// Lock-free atomics: the signal handler reads and writes them.
+    private static let pending = Atomic<Bool>(false)
+    private static let installed = Atomic<Bool>(false)
 
     /// The thread that reads and evaluates; a Ctrl-C caught by any other thread is passed
     /// on to it, so its blocking read returns at once.
-    nonisolated(unsafe) private static var target = pthread_self()
+    private static let target = Atomic<UInt>(0)
 
     static func installInterruptHandler() {
-        guard !installed else { return }
-        installed = true
-        target = pthread_self()
-        _ = pending
+        guard !installed.exchange(true, ordering: .relaxed) else { return }
+        target.store(UInt(pthread_self()), ordering: .relaxed)
         // No SA_RESTART: a read waiting at the prompt must return with EINTR.
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in Signals.raise() }
@@ -31,24 +27,23 @@ enum Signals {
 
     /// Called from the signal handler: no allocation, no locks.
     static func raise() {
-        if pthread_equal(pthread_self(), target) == 0 {
-            pthread_kill(target, SIGINT)
+        let reader = pthread_t(target.load(ordering: .relaxed))
+        if pthread_equal(pthread_self(), reader) == 0 {
+            pthread_kill(reader, SIGINT)
             return
         }
-        pending.pointee = 1
+        pending.store(true, ordering: .relaxed)
         Interruption.request()
     }
 
-    static var isInterruptPending: Bool { pending.pointee != 0 }
+    static var isInterruptPending: Bool { pending.load(ordering: .relaxed) }
 
     static func takeInterrupt() -> Bool {
-        let was = pending.pointee != 0
-        pending.pointee = 0
-        return was
+        pending.exchange(false, ordering: .relaxed)
     }
 
     static func clearInterrupt() {
-        pending.pointee = 0
+        pending.store(false, ordering: .relaxed)
         Interruption.clear()
     }
 }

@@ -101,32 +101,7 @@ public final class CreationSite: Sendable {
 /// of the statement running, and the line of a plain `set_grad_enabled(b)` call that set the
 /// grad flag, so `:mode` and the explanations state facts instead of guessing.
 public enum GradModeState {
-    private final class Box {
-        var mode = GradMode.initial
-        var scopes: [String] = []
-        var line = 1
-        /// The mode the running statement chose (ops may switch modes internally).
-        var statementMode = GradMode.initial
-        var site: CreationSite?
-        var plainSetGradEnabledLine: Int?
-    }
-
-    private static let key: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k) { ptr in
-            Unmanaged<AnyObject>.fromOpaque(ptr!).release()
-        }
-        return k
-    }()
-
-    @inline(__always) private static var box: Box {
-        if let p = pthread_getspecific(key) {
-            return Unmanaged<Box>.fromOpaque(p).takeUnretainedValue()
-        }
-        let b = Box()
-        pthread_setspecific(key, Unmanaged.passRetained(b).toOpaque())
-        return b
-    }
+    @inline(__always) private static var box: ThreadState { ThreadState.current }
 
     /// The calling thread's mode.
     public static var current: GradMode {
@@ -155,8 +130,7 @@ public enum GradModeState {
     /// What a tensor made now records: the mode in effect, and where it was made (one site
     /// shared while nothing changes). One thread-local read for both.
     @inline(__always)
-    static func creationRecord() -> (GradMode, CreationSite) {
-        let b = box
+    static func creationRecord(_ b: ThreadState) -> (GradMode, CreationSite) {
         if let s = b.site { return (b.mode, s) }
         let s = CreationSite(line: b.line, scopes: b.scopes, mode: b.statementMode, gradFlagSetAt: b.plainSetGradEnabledLine)
         b.site = s

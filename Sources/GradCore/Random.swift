@@ -56,24 +56,35 @@ public struct RandomGenerator {
 }
 
 /// The process's default generator, reseeded by `manual_seed`.
+/// Each thread has its own (one thread evaluates).
 public enum DefaultGenerator {
-    nonisolated(unsafe) public static var shared = RandomGenerator(seed: 0x5EED)
+    /// The generator's whole state, to save and put back (a failed statement draws nothing).
+    public static var shared: RandomGenerator {
+        get { ThreadState.current.generator }
+        set { ThreadState.current.generator = newValue }
+    }
 
     public static func seed(_ n: Int64) { shared = RandomGenerator(seed: UInt64(bitPattern: n)) }
+
+    /// Draws with the generator in place: one thread-local lookup for a whole tensor.
+    @inline(__always)
+    public static func draw<R>(_ body: (inout RandomGenerator) throws -> R) rethrows -> R {
+        try body(&ThreadState.current.generator)
+    }
 }
 
 extension Tensor {
     public static func rand(_ shape: [Int]) throws -> Tensor {
         let t = try Tensor(zeros: shape, dtype: .float32)
         let p = t.storage.pointer(Float.self)
-        for i in 0..<t.numel { p[i] = Float(DefaultGenerator.shared.uniform()) }
+        DefaultGenerator.draw { g in for i in 0..<t.numel { p[i] = Float(g.uniform()) } }
         return t
     }
 
     public static func randn(_ shape: [Int]) throws -> Tensor {
         let t = try Tensor(zeros: shape, dtype: .float32)
         let p = t.storage.pointer(Float.self)
-        for i in 0..<t.numel { p[i] = Float(DefaultGenerator.shared.normal()) }
+        DefaultGenerator.draw { g in for i in 0..<t.numel { p[i] = Float(g.normal()) } }
         return t
     }
 
@@ -83,7 +94,7 @@ extension Tensor {
         }
         let t = try Tensor(zeros: shape, dtype: .int64)
         let p = t.storage.pointer(Int64.self)
-        for i in 0..<t.numel { p[i] = DefaultGenerator.shared.integer(low, high) }
+        DefaultGenerator.draw { g in for i in 0..<t.numel { p[i] = g.integer(low, high) } }
         return t
     }
 
@@ -95,7 +106,7 @@ extension Tensor {
         for i in 0..<Swift.max(n, 0) { p[i] = Int64(i) }
         if n > 1 {
             for i in stride(from: n - 1, to: 0, by: -1) {
-                let j = Int(DefaultGenerator.shared.integer(0, Int64(i + 1)))
+                let j = Int(DefaultGenerator.draw { $0.integer(0, Int64(i + 1)) })
                 (p[i], p[j]) = (p[j], p[i])
             }
         }

@@ -24,49 +24,44 @@ public enum StatementJournal {
         var isEmpty: Bool { memory.isEmpty && tensors.isEmpty && versions.isEmpty && others.isEmpty }
     }
 
-    nonisolated(unsafe) static var levels: [Level] = [] {
-        didSet { innermostStart = levels.last?.start ?? 0 }
-    }
-    /// When the innermost statement began, or 0 when none is journaled: everything made
-    /// later (birth above it) needs no copy, which is one comparison on an op's hot path.
-    nonisolated(unsafe) static var innermostStart: UInt64 = 0
-    /// Counts storages and tensors made, to tell what existed before a statement began.
-    nonisolated(unsafe) static var clock: UInt64 = 0
+    @inline(__always) static var state: ThreadState { ThreadState.current }
 
-    @inline(__always) static func tick() -> UInt64 {
-        clock &+= 1
-        return clock
+    static var innermostStart: UInt64 { state.innermostStart }
+
+    @inline(__always) static func tick(_ s: ThreadState = ThreadState.current) -> UInt64 {
+        s.clock &+= 1
+        return s.clock
     }
 
     /// Whether a statement is being journaled.
-    public static var isActive: Bool { !levels.isEmpty }
+    public static var isActive: Bool { !state.levels.isEmpty }
 
     /// A statement begins.
     public static func begin() {
-        levels.append(Level(start: clock))
+        state.levels.append(Level(start: state.clock))
     }
 
     /// The statement completed: what it saved becomes the enclosing statement's record of
     /// anything that statement had not saved yet (its value then is the same).
     public static func commit() {
-        guard let child = levels.popLast() else { return }
-        guard !child.isEmpty, !levels.isEmpty else { return }
-        let i = levels.count - 1
-        for (k, v) in child.memory where levels[i].memory[k] == nil && v.storage.birth <= levels[i].start {
-            levels[i].memory[k] = v
+        guard let child = state.levels.popLast() else { return }
+        guard !child.isEmpty, !state.levels.isEmpty else { return }
+        let i = state.levels.count - 1
+        for (k, v) in child.memory where state.levels[i].memory[k] == nil && v.storage.birth <= state.levels[i].start {
+            state.levels[i].memory[k] = v
         }
-        for (k, v) in child.tensors where levels[i].tensors[k] == nil && v.tensor.birth <= levels[i].start {
-            levels[i].tensors[k] = v
+        for (k, v) in child.tensors where state.levels[i].tensors[k] == nil && v.tensor.birth <= state.levels[i].start {
+            state.levels[i].tensors[k] = v
         }
-        for (k, v) in child.versions where levels[i].versions[k] == nil { levels[i].versions[k] = v }
-        for (k, v) in child.others where levels[i].others[k] == nil { levels[i].others[k] = v }
+        for (k, v) in child.versions where state.levels[i].versions[k] == nil { state.levels[i].versions[k] = v }
+        for (k, v) in child.others where state.levels[i].others[k] == nil { state.levels[i].others[k] = v }
     }
 
     /// The statement failed: everything it changed is put back. Returns the tensors whose
     /// memory or metadata was restored, for the message that says what was undone.
     @discardableResult
     public static func rollback() -> [Tensor] {
-        guard let level = levels.popLast() else { return [] }
+        guard let level = state.levels.popLast() else { return [] }
         var restored: [Tensor] = []
         for (_, s) in level.tensors where s.restore() {
             restored.append(s.tensor)
@@ -82,50 +77,50 @@ public enum StatementJournal {
     /// Before `tensor`'s memory is written in place (and its version bumped).
     @inline(__always)
     static func willWrite(_ tensor: Tensor) {
-        guard tensor.storage.birth <= innermostStart else { return }
+        guard tensor.storage.birth <= state.innermostStart else { return }
         recordWrite(tensor)
     }
 
     private static func recordWrite(_ tensor: Tensor) {
-        let i = levels.count - 1
+        let i = state.levels.count - 1
         let vid = ObjectIdentifier(tensor.versionCounter)
-        if levels[i].versions[vid] == nil { levels[i].versions[vid] = (tensor.versionCounter, tensor.versionCounter.value) }
+        if state.levels[i].versions[vid] == nil { state.levels[i].versions[vid] = (tensor.versionCounter, tensor.versionCounter.value) }
         let storage = tensor.storage
         let id = ObjectIdentifier(storage)
-        if levels[i].memory[id] == nil {
-            levels[i].memory[id] = MemorySnapshot(storage)
+        if state.levels[i].memory[id] == nil {
+            state.levels[i].memory[id] = MemorySnapshot(storage)
         }
-        levels[i].memory[id]!.writers.append(tensor)
+        state.levels[i].memory[id]!.writers.append(tensor)
     }
 
     /// Before `tensor`'s version goes up without its memory being written (`transpose_`).
     static func willBumpVersion(_ tensor: Tensor) {
-        guard tensor.storage.birth <= innermostStart else { return }
-        let i = levels.count - 1
+        guard tensor.storage.birth <= state.innermostStart else { return }
+        let i = state.levels.count - 1
         let vid = ObjectIdentifier(tensor.versionCounter)
-        if levels[i].versions[vid] == nil { levels[i].versions[vid] = (tensor.versionCounter, tensor.versionCounter.value) }
+        if state.levels[i].versions[vid] == nil { state.levels[i].versions[vid] = (tensor.versionCounter, tensor.versionCounter.value) }
     }
 
     /// Before `tensor`'s autograd metadata (or the memory it points at, for `.data =`) changes.
     @inline(__always)
     static func willChange(_ tensor: Tensor) {
-        guard tensor.birth <= innermostStart else { return }
+        guard tensor.birth <= state.innermostStart else { return }
         recordChange(tensor)
     }
 
     private static func recordChange(_ tensor: Tensor) {
-        let i = levels.count - 1
+        let i = state.levels.count - 1
         let id = ObjectIdentifier(tensor)
-        if levels[i].tensors[id] == nil { levels[i].tensors[id] = TensorSnapshot(tensor) }
+        if state.levels[i].tensors[id] == nil { state.levels[i].tensors[id] = TensorSnapshot(tensor) }
     }
 
     /// Before some other state changes (optimizer buffers, a module's training flag):
     /// `undo` puts back the value `owner` has now. Only the first call per statement counts.
     public static func willChange(_ owner: AnyObject, undo: @escaping () -> Void) {
-        guard !levels.isEmpty else { return }
-        let i = levels.count - 1
+        guard !state.levels.isEmpty else { return }
+        let i = state.levels.count - 1
         let id = ObjectIdentifier(owner)
-        if levels[i].others[id] == nil { levels[i].others[id] = undo }
+        if state.levels[i].others[id] == nil { state.levels[i].others[id] = undo }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A contiguous, typed buffer of tensor elements. Views share one storage; its bytes are
 /// counted so the shell can show what is alive.
@@ -77,7 +78,11 @@ public class VersionCounter {
 /// The configurable ceiling on a single tensor's size.
 public enum AllocationLimit {
     /// Defaults to 4 GiB: far beyond any lesson, well below what would take the machine down.
-    nonisolated(unsafe) public static var maxBytes: Int = 4 << 30
+    public static var maxBytes: Int {
+        get { limit.load(ordering: .relaxed) }
+        set { limit.store(newValue, ordering: .relaxed) }
+    }
+    private static let limit = Atomic<Int>(4 << 30)
 
     static func message(elements: Int, dtype: DType) -> String {
         let gib = Double(maxBytes) / Double(1 << 30)
@@ -102,15 +107,17 @@ public func formatBytes(_ bytes: Int) -> String {
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
 }
 
-/// Process-wide counters of live storage. Tensors are made and freed only on the thread
-/// that evaluates, so plain counters suffice (a lock here costs more than a small op).
+/// Process-wide counters of live storage: lock-free atomics, since a storage may be freed
+/// on another thread than the one that made it.
 enum MemoryStats {
-    nonisolated(unsafe) static var liveBytes = 0
-    nonisolated(unsafe) static var liveCount = 0
+    private static let bytes = Atomic<Int>(0)
+    private static let count = Atomic<Int>(0)
+    static var liveBytes: Int { bytes.load(ordering: .relaxed) }
+    static var liveCount: Int { count.load(ordering: .relaxed) }
 
     @inline(__always)
-    static func add(bytes: Int, storages: Int) {
-        liveBytes += bytes
-        liveCount += storages
+    static func add(bytes delta: Int, storages: Int) {
+        bytes.wrappingAdd(delta, ordering: .relaxed)
+        count.wrappingAdd(storages, ordering: .relaxed)
     }
 }

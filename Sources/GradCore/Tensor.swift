@@ -39,7 +39,7 @@ public final class Tensor {
     }
     private var storedGrad: Tensor?
     /// When it was made, by the statement journal's clock.
-    let birth = StatementJournal.tick()
+    let birth: UInt64
     public internal(set) var retainsGrad = false
     /// Made while inference mode was on: no version counter, restricted later use.
     public let isInference: Bool
@@ -80,7 +80,10 @@ public final class Tensor {
         self.viewBase = isInference ? nil : viewBase
         self.viewCreation = viewCreation
         self.attrVersion = viewBase == nil ? 0 : (versionCounter ?? storage).value
-        (self.creationMode, self.site) = GradModeState.creationRecord()
+        // One thread-local lookup for the birth stamp, the mode and the creation site.
+        let state = ThreadState.current
+        self.birth = StatementJournal.tick(state)
+        (self.creationMode, self.site) = GradModeState.creationRecord(state)
     }
 
     /// A fresh contiguous tensor of zeros; inference-ness follows the current mode.

@@ -16,9 +16,9 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     let source = String(decoding: bytes, as: UTF8.self)
     AllocationLimit.maxBytes = 64 << 20
-    Interpreter.maxCallDepth = 60
     GradModeState.reset()
     let session = Session()
+    session.interpreter.maxCallDepth = 60
     session.interpreter.statementTimeLimit = 0.05
     session.run(source: source) { _ in }
     session.interpreter.reset()

@@ -170,7 +170,7 @@ extension Tensor {
         try modifyInPlace(others: []) { cur in
             let t = try Tensor.zeros(cur.shape, dtype: .float32)
             let p = t.storage.pointer(Float.self)
-            for i in 0..<t.numel { p[i] = Float(low + (high - low) * DefaultGenerator.shared.uniform()) }
+            DefaultGenerator.draw { g in for i in 0..<t.numel { p[i] = Float(low + (high - low) * g.uniform()) } }
             return t
         }
     }
@@ -180,7 +180,7 @@ extension Tensor {
         try modifyInPlace(others: []) { cur in
             let t = try Tensor.zeros(cur.shape, dtype: .float32)
             let p = t.storage.pointer(Float.self)
-            for i in 0..<t.numel { p[i] = Float(mean + std * DefaultGenerator.shared.normal()) }
+            DefaultGenerator.draw { g in for i in 0..<t.numel { p[i] = Float(mean + std * g.normal()) } }
             return t
         }
     }

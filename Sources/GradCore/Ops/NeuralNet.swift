@@ -220,7 +220,7 @@ extension Tensor {
         let keep = 1 - p
         let mask = try Tensor.zeros(input.shape, dtype: .float32)
         let pm = mask.storage.pointer(Float.self)
-        for i in 0..<mask.numel { pm[i] = DefaultGenerator.shared.uniform() < keep ? Float(1 / keep) : 0 }
+        DefaultGenerator.draw { g in for i in 0..<mask.numel { pm[i] = g.uniform() < keep ? Float(1 / keep) : 0 } }
         return inplace ? try input.mulInPlace(mask) : try input.mul(mask)
     }
 }

@@ -20,9 +20,9 @@ public enum Repr {
         case .list(let l):
             // A list that contains itself shows as [...] there, as in Python.
             let id = ObjectIdentifier(l)
-            if listsBeingShown.contains(id) { return "[...]" }
-            listsBeingShown.insert(id)
-            defer { listsBeingShown.remove(id) }
+            if listsBeingShown.value.contains(id) { return "[...]" }
+            listsBeingShown.update { _ = $0.insert(id) }
+            defer { listsBeingShown.update { _ = $0.remove(id) } }
             return "[" + l.items.map(repr).joined(separator: ", ") + "]"
         case .function(let f): return "<function \(f.name)>"
         case .builtin(let b): return "<built-in function \(b.name)>"
@@ -51,7 +51,8 @@ public enum Repr {
     }
 
     /// Lists whose repr is being built, to cut cycles (display runs on one thread).
-    nonisolated(unsafe) private static var listsBeingShown = Set<ObjectIdentifier>()
+    /// The lists being shown on this thread, outermost first: a list inside itself is `[...]`.
+    private static let listsBeingShown = ThreadLocal { Set<ObjectIdentifier>() }
 
     static func quoted(_ s: String) -> String {
         let q: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"

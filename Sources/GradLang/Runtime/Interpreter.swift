@@ -97,7 +97,7 @@ public final class Interpreter {
     /// Nesting of container comparisons (`==` on lists that contain themselves).
     var comparisonDepth = 0
     /// Nested calls allowed before a RecursionError (lower under the fuzzer's small stack).
-    nonisolated(unsafe) public static var maxCallDepth = 1000
+    public var maxCallDepth = 1000
     /// The line of the statement being executed, at any depth: where new tensors are made.
     public private(set) var currentLine = 1 {
         didSet { GradModeState.line = currentLine }
@@ -615,8 +615,8 @@ public final class Interpreter {
             callDepth -= 1
             currentLine = callerLine
         }
-        if callDepth > Interpreter.maxCallDepth {
-            throw GradError("RecursionError", "maximum recursion depth exceeded (\(Interpreter.maxCallDepth) nested calls)")
+        if callDepth > maxCallDepth {
+            throw GradError("RecursionError", "maximum recursion depth exceeded (\(maxCallDepth) nested calls)")
         }
         // Decorators apply per call, the outermost first.
         func run(_ level: Int) throws -> Value {

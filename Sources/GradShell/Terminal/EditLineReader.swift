@@ -87,7 +87,9 @@ public final class EditLineReader: LineReader {
     }
 }
 
-/// The C callbacks libedit calls for TAB; they capture nothing, so state lives here.
+/// The C callbacks libedit calls for TAB; they capture nothing, so state lives here. The
+/// `nonisolated(unsafe)` is what the C callbacks force: libedit calls them on the reading
+/// thread, the only thread that touches this state.
 enum EditLineCompletion {
     nonisolated(unsafe) static var provider: ((String) -> [String])?
     nonisolated(unsafe) static var candidates: [String] = []

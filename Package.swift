@@ -6,7 +6,6 @@ let package = Package(
     name: "gradsh",
     products: [
         .executable(name: "gradsh", targets: ["gradsh"]),
-        .library(name: "GradCore", targets: ["GradCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,7 +20,9 @@ let package = Package(
             name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]),
         // Exclusivity checks at run time cost more than a small tensor op; the evaluator is
-        // single-threaded and the debug build (where tests also run) keeps them.
+        // single-threaded and the debug build keeps them. The package offers only the
+        // executable, so no library product carries these flags to a dependent package; the
+        // modules' API is `package`, not `public`.
         .target(
             name: "GradCore", dependencies: ["CBLAS"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),

@@ -1,13 +1,13 @@
 /// The element types gradsh tensors can hold, mirroring PyTorch's float32, int64 and bool.
-public enum DType: Int, Sendable, CaseIterable, Comparable {
+package enum DType: Int, Sendable, CaseIterable, Comparable {
     case bool = 0
     case int64 = 1
     case float32 = 2
 
-    public static func < (a: DType, b: DType) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: DType, b: DType) -> Bool { a.rawValue < b.rawValue }
 
     /// Bytes per element.
-    public var itemSize: Int {
+    package var itemSize: Int {
         switch self {
         case .bool: return 1
         case .int64: return 8
@@ -15,13 +15,13 @@ public enum DType: Int, Sendable, CaseIterable, Comparable {
         }
     }
 
-    public var isFloatingPoint: Bool { self == .float32 }
+    package var isFloatingPoint: Bool { self == .float32 }
 
     /// The name PyTorch prints: `torch.float32`.
-    public var torchName: String { "torch." + name }
+    package var torchName: String { "torch." + name }
 
     /// The short name used in JSON and in `dtype=` arguments.
-    public var name: String {
+    package var name: String {
         switch self {
         case .bool: return "bool"
         case .int64: return "int64"
@@ -30,7 +30,7 @@ public enum DType: Int, Sendable, CaseIterable, Comparable {
     }
 
     /// The legacy type name PyTorch uses in autograd error messages (`torch.FloatTensor`).
-    public var legacyTypeName: String {
+    package var legacyTypeName: String {
         switch self {
         case .bool: return "torch.BoolTensor"
         case .int64: return "torch.LongTensor"
@@ -39,7 +39,7 @@ public enum DType: Int, Sendable, CaseIterable, Comparable {
     }
 
     /// The scalar type name in PyTorch's messages (`Float`, `Long`, `Bool`).
-    public var scalarTypeName: String {
+    package var scalarTypeName: String {
         switch self {
         case .bool: return "Bool"
         case .int64: return "Long"
@@ -48,7 +48,7 @@ public enum DType: Int, Sendable, CaseIterable, Comparable {
     }
 
     /// Looks a dtype up by any of the names PyTorch accepts for it.
-    public init?(name: String) {
+    package init?(name: String) {
         var n = name
         if n.hasPrefix("torch.") { n.removeFirst(6) }
         switch n {
@@ -61,12 +61,12 @@ public enum DType: Int, Sendable, CaseIterable, Comparable {
 }
 
 /// A Python number: what a literal or `item()` yields, and what ops accept beside tensors.
-public enum Scalar: Sendable, Equatable {
+package enum Scalar: Sendable, Equatable {
     case bool(Bool)
     case int(Int64)
     case float(Double)
 
-    public var dtype: DType {
+    package var dtype: DType {
         switch self {
         case .bool: return .bool
         case .int: return .int64
@@ -74,7 +74,7 @@ public enum Scalar: Sendable, Equatable {
         }
     }
 
-    public var doubleValue: Double {
+    package var doubleValue: Double {
         switch self {
         case .bool(let b): return b ? 1 : 0
         case .int(let i): return Double(i)
@@ -82,7 +82,7 @@ public enum Scalar: Sendable, Equatable {
         }
     }
 
-    public var int64Value: Int64 {
+    package var int64Value: Int64 {
         switch self {
         case .bool(let b): return b ? 1 : 0
         case .int(let i): return i
@@ -90,7 +90,7 @@ public enum Scalar: Sendable, Equatable {
         }
     }
 
-    public var boolValue: Bool {
+    package var boolValue: Bool {
         switch self {
         case .bool(let b): return b
         case .int(let i): return i != 0
@@ -100,26 +100,26 @@ public enum Scalar: Sendable, Equatable {
 }
 
 /// The element types a storage buffer can be viewed as.
-public protocol TensorElement {
+package protocol TensorElement {
     static var dtype: DType { get }
     init(scalar: Scalar)
     var scalar: Scalar { get }
 }
 
 extension Float: TensorElement {
-    public static var dtype: DType { .float32 }
-    public init(scalar: Scalar) { self = Float(scalar.doubleValue) }
-    public var scalar: Scalar { .float(Double(self)) }
+    package static var dtype: DType { .float32 }
+    package init(scalar: Scalar) { self = Float(scalar.doubleValue) }
+    package var scalar: Scalar { .float(Double(self)) }
 }
 
 extension Int64: TensorElement {
-    public static var dtype: DType { .int64 }
-    public init(scalar: Scalar) { self = scalar.int64Value }
-    public var scalar: Scalar { .int(self) }
+    package static var dtype: DType { .int64 }
+    package init(scalar: Scalar) { self = scalar.int64Value }
+    package var scalar: Scalar { .int(self) }
 }
 
 extension Bool: TensorElement {
-    public static var dtype: DType { .bool }
-    public init(scalar: Scalar) { self = scalar.boolValue }
-    public var scalar: Scalar { .bool(self) }
+    package static var dtype: DType { .bool }
+    package init(scalar: Scalar) { self = scalar.boolValue }
+    package var scalar: Scalar { .bool(self) }
 }

@@ -2,41 +2,41 @@ import Foundation
 
 /// The two per-thread flags that decide whether ops record: grad and inference.
 /// An op records iff `isGradEnabled && !isInferenceEnabled` and an input requires grad.
-public struct GradMode: Equatable, Sendable {
-    public var isGradEnabled: Bool
-    public var isInferenceEnabled: Bool
+package struct GradMode: Equatable, Sendable {
+    package var isGradEnabled: Bool
+    package var isInferenceEnabled: Bool
 
-    public static let initial = GradMode(isGradEnabled: true, isInferenceEnabled: false)
+    package static let initial = GradMode(isGradEnabled: true, isInferenceEnabled: false)
 
     /// True when operations may record a graph.
-    public var isRecording: Bool { isGradEnabled && !isInferenceEnabled }
+    package var isRecording: Bool { isGradEnabled && !isInferenceEnabled }
 }
 
 /// The grad-mode constructs, by the one name each has in gradsh (PyTorch's `inference_mode`
 /// is gradsh's `inference`). Every spelling of a mode in the language, its messages and its
 /// help comes from here.
-public enum GradModeKind: String, CaseIterable, Sendable {
+package enum GradModeKind: String, CaseIterable, Sendable {
     case noGrad = "no_grad"
     case enableGrad = "enable_grad"
     case inference = "inference"
     case setGradEnabled = "set_grad_enabled"
 
     /// gradsh's block keyword (`no_grad < ... >`); set_grad_enabled is a call, not a keyword.
-    public var keyword: String? { self == .setGradEnabled ? nil : rawValue }
+    package var keyword: String? { self == .setGradEnabled ? nil : rawValue }
 
     /// PyTorch's name for it: `torch.inference_mode`, `torch.no_grad`, ...
-    public var torchName: String { self == .inference ? "inference_mode" : rawValue }
+    package var torchName: String { self == .inference ? "inference_mode" : rawValue }
 
     /// The kind gradsh or PyTorch calls `name`.
-    public init?(name: String) {
+    package init?(name: String) {
         if name == "inference_mode" { self = .inference } else { self.init(rawValue: name) }
     }
 
-    public static var keywords: [String] { allCases.compactMap(\.keyword) }
+    package static var keywords: [String] { allCases.compactMap(\.keyword) }
 }
 
 /// A change of grad mode, as made by a mode block or a decorator.
-public enum GradModeChange: Equatable, Sendable {
+package enum GradModeChange: Equatable, Sendable {
     case noGrad
     case enableGrad
     case setGradEnabled(Bool)
@@ -44,7 +44,7 @@ public enum GradModeChange: Equatable, Sendable {
     /// turns inference off and grad on, as PyTorch's guard does.
     case inference(Bool)
 
-    public var kind: GradModeKind {
+    package var kind: GradModeKind {
         switch self {
         case .noGrad: return .noGrad
         case .enableGrad: return .enableGrad
@@ -54,7 +54,7 @@ public enum GradModeChange: Equatable, Sendable {
     }
 
     /// How the block is written in gradsh: `no_grad`, `inference(False)`, `set_grad_enabled(True)`.
-    public var blockName: String {
+    package var blockName: String {
         switch self {
         case .noGrad, .enableGrad: return kind.rawValue
         case .setGradEnabled(let b): return "set_grad_enabled(\(b ? "True" : "False"))"
@@ -80,13 +80,13 @@ public enum GradModeChange: Equatable, Sendable {
 /// decorated calls open around it, and the grad mode the statement ran in (an op may switch
 /// modes for its own internal work; what the learner chose is this one). GradCore keeps it
 /// on every tensor; the language fills it through `GradModeState`.
-public final class CreationSite: Sendable {
-    public let line: Int
+package final class CreationSite: Sendable {
+    package let line: Int
     /// Innermost last: `no_grad`, `inference`, `@no_grad evaluate()`.
-    public let scopes: [String]
-    public let mode: GradMode
+    package let scopes: [String]
+    package let mode: GradMode
     /// The line of the plain `set_grad_enabled(b)` call that set the grad flag, if one did.
-    public let gradFlagSetAt: Int?
+    package let gradFlagSetAt: Int?
 
     init(line: Int, scopes: [String], mode: GradMode, gradFlagSetAt: Int?) {
         self.line = line
@@ -100,23 +100,23 @@ public final class CreationSite: Sendable {
 /// language opened to get there (the blocks and decorated calls, innermost last), the line
 /// of the statement running, and the line of a plain `set_grad_enabled(b)` call that set the
 /// grad flag, so `:mode` and the explanations state facts instead of guessing.
-public enum GradModeState {
+package enum GradModeState {
     @inline(__always) private static var box: ThreadState { ThreadState.current }
 
     /// The calling thread's mode.
-    public static var current: GradMode {
+    package static var current: GradMode {
         @inline(__always) get { box.mode }
     }
 
     /// The blocks and decorated calls open now, innermost last (`no_grad`, `@no_grad f()`).
-    public static var openScopes: [String] { box.scopes }
+    package static var openScopes: [String] { box.scopes }
 
     /// The line of the plain `set_grad_enabled(b)` call that last set the grad flag, while
     /// no block has changed it since.
-    public static var plainSetGradEnabledLine: Int? { box.plainSetGradEnabledLine }
+    package static var plainSetGradEnabledLine: Int? { box.plainSetGradEnabledLine }
 
     /// The line of the statement running: where tensors made from now on were made.
-    public static var line: Int {
+    package static var line: Int {
         get { box.line }
         set {
             let b = box
@@ -139,12 +139,12 @@ public enum GradModeState {
 
     /// Runs `body` under `change`, restoring both flags afterwards whether it returns or
     /// throws. Ops use it for their internal work; it opens no scope the learner sees.
-    public static func withGradMode<R>(_ change: GradModeChange, _ body: () throws -> R) rethrows -> R {
+    package static func withGradMode<R>(_ change: GradModeChange, _ body: () throws -> R) rethrows -> R {
         try withMode(change.applied(to: current), body)
     }
 
     /// Runs `body` with exactly `mode`, restoring the previous mode afterwards.
-    public static func withMode<R>(_ mode: GradMode, _ body: () throws -> R) rethrows -> R {
+    package static func withMode<R>(_ mode: GradMode, _ body: () throws -> R) rethrows -> R {
         let b = box
         let saved = b.mode
         b.mode = mode
@@ -155,7 +155,7 @@ public enum GradModeState {
     /// A block or decorated call of the language: `body` runs under `change` inside a scope
     /// named `scope`, which tensors made there record; mode and scope are restored whether
     /// it returns or throws. Blocks and decorators both come through here.
-    public static func withScope<R>(_ change: GradModeChange, named scope: String, _ body: () throws -> R) rethrows -> R {
+    package static func withScope<R>(_ change: GradModeChange, named scope: String, _ body: () throws -> R) rethrows -> R {
         let b = box
         let (savedMode, savedStatementMode, savedPlain) = (b.mode, b.statementMode, b.plainSetGradEnabledLine)
         b.mode = change.applied(to: b.mode)
@@ -173,7 +173,7 @@ public enum GradModeState {
     }
 
     /// The plain `set_grad_enabled(b)` call: changes the grad flag until something restores it.
-    public static func setGradEnabled(_ enabled: Bool) {
+    package static func setGradEnabled(_ enabled: Bool) {
         let b = box
         b.mode.isGradEnabled = enabled
         b.statementMode = b.mode
@@ -182,7 +182,7 @@ public enum GradModeState {
     }
 
     /// Puts the mode back to `mode` and closes every scope; for a session reset.
-    public static func reset(to mode: GradMode = .initial) {
+    package static func reset(to mode: GradMode = .initial) {
         let b = box
         b.mode = mode
         b.statementMode = mode

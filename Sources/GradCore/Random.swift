@@ -2,11 +2,11 @@ import Foundation
 
 /// The seeded generator behind `rand`, `randn`, `randint`, shuffling and dropout masks:
 /// the same seed gives the same numbers on every run and every machine (xoshiro256**).
-public struct RandomGenerator {
+package struct RandomGenerator {
     private var s: (UInt64, UInt64, UInt64, UInt64)
     private var spareNormal: Double?
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         var x = seed
         func splitmix() -> UInt64 {
             x &+= 0x9E37_79B9_7F4A_7C15
@@ -18,7 +18,7 @@ public struct RandomGenerator {
         s = (splitmix(), splitmix(), splitmix(), splitmix())
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
         let t = s.1 << 17
         s.2 ^= s.0
@@ -31,10 +31,10 @@ public struct RandomGenerator {
     }
 
     /// Uniform in [0, 1).
-    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    package mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
     /// Standard normal (Box-Muller).
-    public mutating func normal() -> Double {
+    package mutating func normal() -> Double {
         if let n = spareNormal { spareNormal = nil; return n }
         var u1 = uniform()
         while u1 <= Double.leastNormalMagnitude { u1 = uniform() }
@@ -45,7 +45,7 @@ public struct RandomGenerator {
     }
 
     /// Uniform integer in `low..<high` without modulo bias.
-    public mutating func integer(_ low: Int64, _ high: Int64) -> Int64 {
+    package mutating func integer(_ low: Int64, _ high: Int64) -> Int64 {
         let span = UInt64(bitPattern: high &- low)
         if span == 0 { return low }
         let limit = UInt64.max - UInt64.max % span
@@ -57,38 +57,38 @@ public struct RandomGenerator {
 
 /// The process's default generator, reseeded by `manual_seed`.
 /// Each thread has its own (one thread evaluates).
-public enum DefaultGenerator {
+package enum DefaultGenerator {
     /// The generator's whole state, to save and put back (a failed statement draws nothing).
-    public static var shared: RandomGenerator {
+    package static var shared: RandomGenerator {
         get { ThreadState.current.generator }
         set { ThreadState.current.generator = newValue }
     }
 
-    public static func seed(_ n: Int64) { shared = RandomGenerator(seed: UInt64(bitPattern: n)) }
+    package static func seed(_ n: Int64) { shared = RandomGenerator(seed: UInt64(bitPattern: n)) }
 
     /// Draws with the generator in place: one thread-local lookup for a whole tensor.
     @inline(__always)
-    public static func draw<R>(_ body: (inout RandomGenerator) throws -> R) rethrows -> R {
+    package static func draw<R>(_ body: (inout RandomGenerator) throws -> R) rethrows -> R {
         try body(&ThreadState.current.generator)
     }
 }
 
 extension Tensor {
-    public static func rand(_ shape: [Int]) throws -> Tensor {
+    package static func rand(_ shape: [Int]) throws -> Tensor {
         let t = try Tensor(zeros: shape, dtype: .float32)
         let p = t.storage.pointer(Float.self)
         DefaultGenerator.draw { g in for i in 0..<t.numel { p[i] = Float(g.uniform()) } }
         return t
     }
 
-    public static func randn(_ shape: [Int]) throws -> Tensor {
+    package static func randn(_ shape: [Int]) throws -> Tensor {
         let t = try Tensor(zeros: shape, dtype: .float32)
         let p = t.storage.pointer(Float.self)
         DefaultGenerator.draw { g in for i in 0..<t.numel { p[i] = Float(g.normal()) } }
         return t
     }
 
-    public static func randint(_ low: Int64, _ high: Int64, _ shape: [Int]) throws -> Tensor {
+    package static func randint(_ low: Int64, _ high: Int64, _ shape: [Int]) throws -> Tensor {
         guard low < high else {
             throw TensorError.runtime("random_ expects 'from' to be less than 'to', but got from=\(low) >= to=\(high)")
         }
@@ -99,7 +99,7 @@ extension Tensor {
     }
 
     /// A random permutation of `0..<n` (Fisher-Yates), for shuffling data loaders.
-    public static func randperm(_ n: Int) throws -> Tensor {
+    package static func randperm(_ n: Int) throws -> Tensor {
         // Allocated as a tensor first, so a huge n meets the allocation limit's error.
         let t = try Tensor(zeros: [Swift.max(n, 0)], dtype: .int64)
         let p = t.storage.pointer(Int64.self)

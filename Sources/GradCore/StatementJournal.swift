@@ -11,7 +11,7 @@ import Foundation
 /// interrupted one undoes everything since the top-level statement began. Nothing is
 /// copied for memory or tensors made during the statement itself, and nothing at all
 /// when no statement is being journaled (the core used on its own).
-public enum StatementJournal {
+package enum StatementJournal {
     /// What one statement changed, with the values from before it began.
     struct Level {
         /// The clock when the level began: objects born later need no copy.
@@ -34,16 +34,16 @@ public enum StatementJournal {
     }
 
     /// Whether a statement is being journaled.
-    public static var isActive: Bool { !state.levels.isEmpty }
+    package static var isActive: Bool { !state.levels.isEmpty }
 
     /// A statement begins.
-    public static func begin() {
+    package static func begin() {
         state.levels.append(Level(start: state.clock))
     }
 
     /// The statement completed: what it saved becomes the enclosing statement's record of
     /// anything that statement had not saved yet (its value then is the same).
-    public static func commit() {
+    package static func commit() {
         guard let child = state.levels.popLast() else { return }
         guard !child.isEmpty, !state.levels.isEmpty else { return }
         let i = state.levels.count - 1
@@ -60,7 +60,7 @@ public enum StatementJournal {
     /// The statement failed: everything it changed is put back. Returns the tensors whose
     /// memory or metadata was restored, for the message that says what was undone.
     @discardableResult
-    public static func rollback() -> [Tensor] {
+    package static func rollback() -> [Tensor] {
         guard let level = state.levels.popLast() else { return [] }
         var restored: [Tensor] = []
         for (_, s) in level.tensors where s.restore() {
@@ -116,7 +116,7 @@ public enum StatementJournal {
 
     /// Before some other state changes (optimizer buffers, a module's training flag):
     /// `undo` puts back the value `owner` has now. Only the first call per statement counts.
-    public static func willChange(_ owner: AnyObject, undo: @escaping () -> Void) {
+    package static func willChange(_ owner: AnyObject, undo: @escaping () -> Void) {
         guard !state.levels.isEmpty else { return }
         let i = state.levels.count - 1
         let id = ObjectIdentifier(owner)

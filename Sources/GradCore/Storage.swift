@@ -3,9 +3,9 @@ import Synchronization
 
 /// A contiguous, typed buffer of tensor elements. Views share one storage; its bytes are
 /// counted so the shell can show what is alive.
-public final class Storage: VersionCounter {
-    public let dtype: DType
-    public let count: Int
+package final class Storage: VersionCounter {
+    package let dtype: DType
+    package let count: Int
     let raw: UnsafeMutableRawPointer
     // A storage is itself the version counter of the tensors made over it (views share
     // it; `.data` gets a counter of its own): no second object per tensor.
@@ -14,14 +14,14 @@ public final class Storage: VersionCounter {
     let birth = StatementJournal.tick()
 
     /// Bytes of all storages alive right now.
-    public static var liveBytes: Int { MemoryStats.liveBytes }
+    package static var liveBytes: Int { MemoryStats.liveBytes }
     /// Number of storages alive right now.
-    public static var liveCount: Int { MemoryStats.liveCount }
+    package static var liveCount: Int { MemoryStats.liveCount }
 
     /// Allocates memory for `count` elements, zero-filled unless the caller will write
     /// every element, refusing sizes over the limit with an error instead of letting the
     /// allocator crash the session.
-    public init(dtype: DType, count: Int, zeroed: Bool = true) throws {
+    package init(dtype: DType, count: Int, zeroed: Bool = true) throws {
         let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.itemSize)
         if overflow || count < 0 || bytes > AllocationLimit.maxBytes {
             throw TensorError.runtime(AllocationLimit.message(elements: count, dtype: dtype))
@@ -42,7 +42,7 @@ public final class Storage: VersionCounter {
         free(raw)
     }
 
-    public var byteCount: Int { count * dtype.itemSize }
+    package var byteCount: Int { count * dtype.itemSize }
 
     /// Transparent huge pages are 2 MiB on x86-64 and arm64 Linux.
     private static let hugePage = 2 << 20
@@ -70,15 +70,15 @@ public final class Storage: VersionCounter {
 /// the version each saved tensor had. A tensor and its views share one; `x.data` and its
 /// views share another over the same memory, which is how `w.data -= lr * w.grad` stays
 /// invisible to autograd. (Inference tensors do not track it.)
-public class VersionCounter {
+package class VersionCounter {
     final var value = 0
     init() {}
 }
 
 /// The configurable ceiling on a single tensor's size.
-public enum AllocationLimit {
+package enum AllocationLimit {
     /// Defaults to 4 GiB: far beyond any lesson, well below what would take the machine down.
-    public static var maxBytes: Int {
+    package static var maxBytes: Int {
         get { limit.load(ordering: .relaxed) }
         set { limit.store(newValue, ordering: .relaxed) }
     }
@@ -96,7 +96,7 @@ public enum AllocationLimit {
 }
 
 /// Formats a byte count the way the shell reports memory: `1.5 KiB`, `3.2 MiB`.
-public func formatBytes(_ bytes: Int) -> String {
+package func formatBytes(_ bytes: Int) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"]
     var value = Double(bytes)
     var unit = 0

@@ -2,12 +2,12 @@
 ///
 /// Views (`x[0]`, `x.t()`, `x.view(...)`) share storage and version counter with their base.
 /// A tensor is a leaf when it has no `gradFn`.
-public final class Tensor {
+package final class Tensor {
     /// The memory and geometry. Only `setData` (`x.data = t`) changes them after creation.
-    public internal(set) var storage: Storage
-    public internal(set) var shape: [Int]
-    public internal(set) var strides: [Int]
-    public internal(set) var offset: Int
+    package internal(set) var storage: Storage
+    package internal(set) var shape: [Int]
+    package internal(set) var strides: [Int]
+    package internal(set) var offset: Int
     /// A version counter other than the storage's own: set for `x.data` (a counter of its
     /// own), after `x.data = t` (the counter x had), and inherited by views.
     var versionCounterOverride: VersionCounter?
@@ -16,10 +16,10 @@ public final class Tensor {
 
     /// PyTorch's own `requires_grad_` flag: set on leaves by the user, on results by the
     /// op that records them. A view also requires grad when its base does (`requiresGrad`).
-    public internal(set) var ownRequiresGrad: Bool
+    package internal(set) var ownRequiresGrad: Bool
     /// Whether autograd tracks this tensor: its own flag, or (for a view) its base's, as
     /// PyTorch's differentiable views do. A non-leaf always requires grad.
-    public internal(set) var requiresGrad: Bool {
+    package internal(set) var requiresGrad: Bool {
         @inline(__always) get { ownRequiresGrad || (viewBase?.ownRequiresGrad ?? false) }
         set { ownRequiresGrad = newValue }
     }
@@ -30,7 +30,7 @@ public final class Tensor {
     /// `attr_version`, how a view notices that its base changed in place.
     var attrVersion: Int
     /// The gradient accumulated by backward (leaves, and non-leaves after `retainGrad()`).
-    public var grad: Tensor? {
+    package var grad: Tensor? {
         get { storedGrad }
         set {
             StatementJournal.willChange(self)
@@ -40,32 +40,32 @@ public final class Tensor {
     private var storedGrad: Tensor?
     /// When it was made, by the statement journal's clock.
     let birth: UInt64
-    public internal(set) var retainsGrad = false
+    package internal(set) var retainsGrad = false
     /// Made while inference mode was on: no version counter, restricted later use.
-    public let isInference: Bool
+    package let isInference: Bool
     /// The tensor that owns the memory this one views (PyTorch's `_base`), or nil if this
     /// is not a view. Views of inference tensors are not tracked, as in PyTorch.
-    public let viewBase: Tensor?
+    package let viewBase: Tensor?
     /// The grad mode a view was made in (PyTorch's `CreationMeta`): views made under
     /// no_grad or inference may not take part in in-place changes that autograd records.
-    public let viewCreation: ViewCreation
+    package let viewCreation: ViewCreation
     /// The cached AccumulateGrad node of a leaf; held strongly by the graph, weakly here.
     weak var gradAccumulator: Node?
     /// The grad mode in effect when this tensor was made: why it has no graph.
-    public let creationMode: GradMode
+    package let creationMode: GradMode
     /// Made by `detach()` / `detach_()`: cut from its graph on purpose.
-    public internal(set) var isDetached = false
+    package internal(set) var isDetached = false
     /// A Python number turned into a 0-d tensor for an op (PyTorch's wrapped number): ops
     /// that keep such an operand as a plain number (`x ** 2` records `PowBackward0` and
     /// saves only `x`) can tell it from a real 0-d tensor (`x ** tensor(2.)`: `PowBackward1`).
-    public internal(set) var isWrappedNumber = false
+    package internal(set) var isWrappedNumber = false
     /// Made outside inference mode by an op whose inputs were all inference tensors, one of
     /// which required grad: autograd does not track inference tensors, so nothing was recorded.
-    public internal(set) var madeFromInferenceOnly = false
+    package internal(set) var madeFromInferenceOnly = false
     /// Made by backward to hold a leaf's (or a retained non-leaf's) `.grad`.
-    public internal(set) var isGradient = false
+    package internal(set) var isGradient = false
     /// Where the language was when the tensor was made (line, open blocks, statement mode).
-    public internal(set) var site: CreationSite
+    package internal(set) var site: CreationSite
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int,
          requiresGrad: Bool = false, isInference: Bool,
@@ -87,7 +87,7 @@ public final class Tensor {
     }
 
     /// A fresh contiguous tensor of zeros; inference-ness follows the current mode.
-    public convenience init(zeros shape: [Int], dtype: DType) throws {
+    package convenience init(zeros shape: [Int], dtype: DType) throws {
         let n = try Shape.elementCount(shape)
         let storage = try Storage(dtype: dtype, count: n)
         let inference = GradModeState.current.isInferenceEnabled
@@ -95,33 +95,33 @@ public final class Tensor {
                   isInference: inference)
     }
 
-    public var dtype: DType { storage.dtype }
-    public var rank: Int { shape.count }
-    public var numel: Int { shape.reduce(1, *) }
+    package var dtype: DType { storage.dtype }
+    package var rank: Int { shape.count }
+    package var numel: Int { shape.reduce(1, *) }
     /// PyTorch's `is_leaf`: no grad_fn. Reading it can fail as reading `gradFn` can.
-    public var isLeaf: Bool { get throws { try gradFn == nil } }
+    package var isLeaf: Bool { get throws { try gradFn == nil } }
 
     /// Puts back `.grad` when a failed statement is undone (not itself journaled).
     func restoreGrad(_ g: Tensor?) { storedGrad = g }
 
     /// The version counter's value; PyTorch refuses to report one for inference tensors.
-    public func version() throws -> Int {
+    package func version() throws -> Int {
         guard !isInference else { throw TensorError.runtime(AutogradMessage.inferenceVersion) }
         return versionCounter.value
     }
 
     /// The version if tracked, for display.
-    public var versionIfTracked: Int? { isInference ? nil : versionCounter.value }
+    package var versionIfTracked: Int? { isInference ? nil : versionCounter.value }
 
     /// One in-place change: the counter every view of this memory shares goes up by one.
     @inline(__always) func bumpVersion() {
         if !isInference { versionCounter.value += 1 }
     }
 
-    public var isContiguous: Bool { Shape.isContiguous(shape: shape, strides: strides) }
+    package var isContiguous: Bool { Shape.isContiguous(shape: shape, strides: strides) }
 
     /// Bytes of element data this tensor's storage holds.
-    public var storageBytes: Int { storage.byteCount }
+    package var storageBytes: Int { storage.byteCount }
 
     // MARK: element access (for display, tests and small host-side work)
 
@@ -131,7 +131,7 @@ public final class Tensor {
     }
 
     /// All elements in row-major order as Python numbers.
-    public func scalars() -> [Scalar] {
+    package func scalars() -> [Scalar] {
         var out: [Scalar] = []
         out.reserveCapacity(numel)
         switch dtype {
@@ -149,13 +149,13 @@ public final class Tensor {
     }
 
     /// All elements as Doubles in row-major order (for tests and gradient checks).
-    public func doubles() -> [Double] { scalars().map(\.doubleValue) }
+    package func doubles() -> [Double] { scalars().map(\.doubleValue) }
 
     /// The elements as Floats in row-major order.
-    public func floats() -> [Float] { scalars().map { Float($0.doubleValue) } }
+    package func floats() -> [Float] { scalars().map { Float($0.doubleValue) } }
 
     /// `item()`: the one element as a Python number.
-    public func item() throws -> Scalar {
+    package func item() throws -> Scalar {
         guard numel == 1 else {
             throw TensorError.runtime("a Tensor with \(numel) elements cannot be converted to Scalar")
         }
@@ -165,7 +165,7 @@ public final class Tensor {
     /// The element at position `flat` of the row-major order (0 ≤ flat < numel), read
     /// straight from storage: display code uses it to show a few elements of a huge tensor
     /// without copying all of them.
-    public func scalar(atRowMajor flat: Int) -> Scalar {
+    package func scalar(atRowMajor flat: Int) -> Scalar {
         var rest = flat
         var i = offset
         for d in stride(from: rank - 1, through: 0, by: -1) where shape[d] > 0 {
@@ -188,15 +188,15 @@ public final class Tensor {
 }
 
 extension Tensor: CustomStringConvertible {
-    public var description: String {
+    package var description: String {
         "Tensor(shape: \(shape), dtype: \(dtype.name), requiresGrad: \(requiresGrad), gradFn: \(gradFnOrRecorded?.name ?? "nil"))"
     }
 }
 
 /// Shape arithmetic shared by every op.
-public enum Shape {
+package enum Shape {
     /// The number of elements, refusing overflow and negative sizes.
-    public static func elementCount(_ shape: [Int]) throws -> Int {
+    package static func elementCount(_ shape: [Int]) throws -> Int {
         var n = 1
         for s in shape {
             if s < 0 {
@@ -216,7 +216,7 @@ public enum Shape {
     private static let strides0: [Int] = []
     private static let strides1: [Int] = [1]
 
-    public static func contiguousStrides(_ shape: [Int]) -> [Int] {
+    package static func contiguousStrides(_ shape: [Int]) -> [Int] {
         if shape.isEmpty { return strides0 }
         if shape.count == 1 { return strides1 }
         var strides = [Int](repeating: 1, count: shape.count)
@@ -229,7 +229,7 @@ public enum Shape {
     }
 
     /// Row-major with no gaps; a tensor with no elements always is, as in PyTorch.
-    public static func isContiguous(shape: [Int], strides: [Int]) -> Bool {
+    package static func isContiguous(shape: [Int], strides: [Int]) -> Bool {
         if shape.contains(0) { return true }
         var expected = 1
         for d in stride(from: shape.count - 1, through: 0, by: -1) where shape[d] != 1 {
@@ -240,7 +240,7 @@ public enum Shape {
     }
 
     /// Wraps a possibly negative dim into `0..<rank`, with PyTorch's IndexError otherwise.
-    public static func normalize(dim: Int, rank: Int) throws -> Int {
+    package static func normalize(dim: Int, rank: Int) throws -> Int {
         let r = max(rank, 1)
         if dim < -r || dim >= r {
             throw TensorError.index("Dimension out of range (expected to be in range of [\(-r), \(r - 1)], but got \(dim))")
@@ -249,7 +249,7 @@ public enum Shape {
     }
 
     /// The broadcast shape of two shapes, or PyTorch's error.
-    public static func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
+    package static func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
         if a == b || b.isEmpty { return a }
         if a.isEmpty { return b }
         let n = max(a.count, b.count)
@@ -279,7 +279,7 @@ public enum Shape {
     }
 
     /// PyTorch's `torch.Size([2, 3])` spelling.
-    public static func torchSize(_ shape: [Int]) -> String {
+    package static func torchSize(_ shape: [Int]) -> String {
         "torch.Size([" + shape.map(String.init).joined(separator: ", ") + "])"
     }
 }

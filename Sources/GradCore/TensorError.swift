@@ -1,7 +1,7 @@
 /// An error from a tensor operation, carrying the Python exception type PyTorch would raise
 /// so the shell can report it exactly as PyTorch does.
-public struct TensorError: Error, Equatable, CustomStringConvertible, Sendable {
-    public enum Kind: String, Sendable {
+package struct TensorError: Error, Equatable, CustomStringConvertible, Sendable {
+    package enum Kind: String, Sendable {
         case runtime = "RuntimeError"
         case index = "IndexError"
         case type = "TypeError"
@@ -10,15 +10,15 @@ public struct TensorError: Error, Equatable, CustomStringConvertible, Sendable {
         case zeroDivision = "ZeroDivisionError"
     }
 
-    public let kind: Kind
-    public let message: String
+    package let kind: Kind
+    package let message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
-    public var description: String { "\(kind.rawValue): \(message)" }
+    package var description: String { "\(kind.rawValue): \(message)" }
 
     static func runtime(_ message: String) -> TensorError { TensorError(.runtime, message) }
     static func index(_ message: String) -> TensorError { TensorError(.index, message) }

@@ -4,7 +4,7 @@ import Foundation
 /// statement journal, random generator) is per thread: one thread evaluates, and a test
 /// running on another sees its own, so no lock is ever taken on an op's path.
 /// Hold a class in it to change fields in place (`local.value.field = x`).
-public final class ThreadLocal<Value>: Sendable {
+package final class ThreadLocal<Value>: Sendable {
     private final class Box {
         var value: Value
         init(_ value: Value) { self.value = value }
@@ -13,7 +13,7 @@ public final class ThreadLocal<Value>: Sendable {
     private let key: pthread_key_t
     private let initial: @Sendable () -> Value
 
-    public init(_ initial: @escaping @Sendable () -> Value) {
+    package init(_ initial: @escaping @Sendable () -> Value) {
         var k = pthread_key_t()
         // The destructor is a C callback: it releases the thread's box when the thread ends.
         pthread_key_create(&k) { Unmanaged<AnyObject>.fromOpaque($0!).release() }
@@ -30,14 +30,14 @@ public final class ThreadLocal<Value>: Sendable {
         return b
     }
 
-    public var value: Value {
+    package var value: Value {
         @inline(__always) get { box.value }
         @inline(__always) set { box.value = newValue }
     }
 
     /// Changes the value in place (no copy of an array or struct it holds).
     @inline(__always)
-    public func update<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+    package func update<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         try body(&box.value)
     }
 }

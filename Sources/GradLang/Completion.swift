@@ -3,16 +3,16 @@ import GradCore
 /// TAB completion candidates for the text before the cursor: variables, builtins and
 /// keywords; methods and attributes after `x.` (from the value's actual type); keyword
 /// argument names inside a call; and colon commands.
-public enum Completion {
-    public static let commandNames = [":help", ":vars", ":graph", ":why", ":dot", ":mode", ":mem", ":time", ":compare", ":load", ":lessons", ":lesson", ":reset", ":quit"]
+package enum Completion {
+    package static let commandNames = [":help", ":vars", ":graph", ":why", ":dot", ":mode", ":mem", ":time", ":compare", ":load", ":lessons", ":lesson", ":reset", ":quit"]
 
     /// Every builtin name (for help suggestions).
-    public static var builtinNames: [String] { Builtins.allNames }
+    package static var builtinNames: [String] { Builtins.allNames }
 
     /// Every tensor method's name, sorted.
-    public static var tensorMethodNames: [String] { Methods.tensorMethodNames.sorted() }
+    package static var tensorMethodNames: [String] { Methods.tensorMethodNames.sorted() }
 
-    public static func candidates(for line: String, in session: Session) -> [String] {
+    package static func candidates(for line: String, in session: Session) -> [String] {
         if line.hasPrefix(":") && !line.contains(" ") {
             return commandNames.filter { $0.hasPrefix(line) }
         }
@@ -99,7 +99,7 @@ public enum Completion {
     ]
 
     /// Attribute and method names of a value, by its actual type.
-    public static func members(of value: Value) -> [String] {
+    package static func members(of value: Value) -> [String] {
         switch value {
         case .tensor: return Array(Methods.tensorAttributeNames) + Array(Methods.tensorMethodNames)
         case .module(let m):

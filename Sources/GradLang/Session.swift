@@ -3,10 +3,10 @@ import GradCore
 /// One evaluation engine for the terminal, piped scripts, files, `-c` and tests: lines go
 /// in, and whenever they form a complete chunk (no open block, bracket, string or pending
 /// decorator) the chunk is parsed and run. A syntax error discards that chunk only.
-public final class Session {
-    public let interpreter: Interpreter
+package final class Session {
+    package let interpreter: Interpreter
     /// Every line fed so far, for error carets (index 0 is line 1).
-    public private(set) var lines: [String] = []
+    package private(set) var lines: [String] = []
     private var pending: [String] = []
     private var pendingStart = 1
     /// After a rejected chunk whose last line opens a Python block (`with torch.no_grad():`),
@@ -17,15 +17,15 @@ public final class Session {
     private var skippingDecoratedDef = false
     /// At a prompt an empty line ends an indented block, as in the Python REPL; in a file
     /// blank lines may sit inside one.
-    public var emptyLineEndsIndentedBlock = false
+    package var emptyLineEndsIndentedBlock = false
 
     /// A session; several may share one interpreter (`:load` numbers a file's lines apart).
-    public init(interpreter: Interpreter = Interpreter()) {
+    package init(interpreter: Interpreter = Interpreter()) {
         self.interpreter = interpreter
     }
 
     /// Parses `text` as a single expression and evaluates it, displaying nothing.
-    public func evaluateExpression(_ text: String) throws -> Value {
+    package func evaluateExpression(_ text: String) throws -> Value {
         switch Parser.parse(text, firstLine: nextLineNumber) {
         case .program(let p):
             guard p.count == 1, case .expression(let e) = p[0].kind else {
@@ -40,12 +40,12 @@ public final class Session {
     }
 
     /// The head of the innermost block still open in the chunk being gathered.
-    public var innermostOpenBlock: String? {
+    package var innermostOpenBlock: String? {
         pending.isEmpty ? nil : Parser.innermostOpenBlock(pending.joined(separator: "\n"))
     }
 
     /// What feeding a line did.
-    public enum FeedResult: Equatable {
+    package enum FeedResult: Equatable {
         /// The chunk is not complete yet: show a continuation prompt.
         case needsMore
         /// The chunk ran (or failed); events were emitted.
@@ -53,14 +53,14 @@ public final class Session {
     }
 
     /// True while a chunk is being gathered.
-    public var isGathering: Bool { !pending.isEmpty || skippingIndentedBody }
+    package var isGathering: Bool { !pending.isEmpty || skippingIndentedBody }
 
     /// The line number the next line will get.
-    public var nextLineNumber: Int { lines.count + 1 }
+    package var nextLineNumber: Int { lines.count + 1 }
 
     /// Feeds one line (without its newline).
     @discardableResult
-    public func feed(_ line: String, emit: (SessionEvent) -> Void) -> FeedResult {
+    package func feed(_ line: String, emit: (SessionEvent) -> Void) -> FeedResult {
         lines.append(line)
         if skippingIndentedBody {
             let isEmpty = line.trimmingLeadingSpaces().isEmpty
@@ -131,7 +131,7 @@ public final class Session {
     }
 
     /// End of input: an unfinished chunk is a syntax error pointing at where it began.
-    public func finish(emit: (SessionEvent) -> Void) {
+    package func finish(emit: (SessionEvent) -> Void) {
         skippingIndentedBody = false
         skippingDecoratedDef = false
         if discardingChunk {
@@ -153,7 +153,7 @@ public final class Session {
     }
 
     /// Discards a chunk being gathered (Ctrl-C on a continuation line).
-    public func cancelPending() {
+    package func cancelPending() {
         pending = []
         skippingIndentedBody = false
         skippingDecoratedDef = false
@@ -162,14 +162,14 @@ public final class Session {
 
     /// Forgets every variable and function, closes every grad-mode scope and restores the
     /// default grad mode, and drops any half-typed chunk: `:reset`.
-    public func reset() {
+    package func reset() {
         cancelPending()
         interpreter.reset()
         GradModeState.reset()
     }
 
     /// Runs a whole text as if typed line by line.
-    public func run(source: String, emit: (SessionEvent) -> Void) {
+    package func run(source: String, emit: (SessionEvent) -> Void) {
         var text = source
         if text.hasSuffix("\n") { text.removeLast() }
         if text.isEmpty && source.isEmpty { return }
@@ -186,7 +186,7 @@ public final class Session {
     }
 
     /// The text of line `n` (1-based), for carets under errors.
-    public func sourceLine(_ n: Int) -> String? {
+    package func sourceLine(_ n: Int) -> String? {
         n >= 1 && n <= lines.count ? lines[n - 1] : nil
     }
 }

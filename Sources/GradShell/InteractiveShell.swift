@@ -4,13 +4,13 @@ import GradLang
 
 /// The interactive loop: the same session and event handling as scripts, with prompts that
 /// show the grad mode, continuation prompts that name the open block, history and Ctrl-C.
-public final class InteractiveShell {
+package final class InteractiveShell {
     let runner: ScriptRunner
     let reader: LineReader
     let color: Bool
     var session: Session { runner.session }
 
-    public init(session: Session, renderer: Renderer, reader: LineReader) {
+    package init(session: Session, renderer: Renderer, reader: LineReader) {
         runner = ScriptRunner(session: session, renderer: renderer, bail: false)
         self.reader = reader
         color = renderer.color
@@ -22,10 +22,10 @@ public final class InteractiveShell {
         }
     }
 
-    public static let banner = "gradsh \(GradLang.version): autograd, made visible. :help for help, Ctrl-D to leave."
+    package static let banner = "gradsh \(GradLang.version): autograd, made visible. :help for help, Ctrl-D to leave."
 
     /// `grad>`, `no_grad>` or `inference>`: the mode the next statement runs in.
-    public var prompt: String { InteractiveShell.modePrompt(color: color, forLineEditor: true) }
+    package var prompt: String { InteractiveShell.modePrompt(color: color, forLineEditor: true) }
 
     /// The mode prompt; `forLineEditor` wraps colour codes so libedit does not count them.
     static func modePrompt(color: Bool, forLineEditor: Bool = false) -> String {
@@ -37,7 +37,7 @@ public final class InteractiveShell {
     }
 
     /// `no_grad ...>` while a block is open, `...>` for an open bracket or string.
-    public var continuationPrompt: String {
+    package var continuationPrompt: String {
         let head = session.innermostOpenBlock.map { $0 + " " } ?? ""
         return paint(head + "...>", "2") + " "
     }
@@ -48,7 +48,7 @@ public final class InteractiveShell {
     }
 
     /// Strips a pasted transcript's prompt: `grad> `, `no_grad ...> `, `>>> `, `... `.
-    public static func strippingPrompt(_ line: String) -> String {
+    package static func strippingPrompt(_ line: String) -> String {
         let patterns = ["^(grad|no_grad|inference|enable_grad)( [^>]*)?> ", "^[a-z_]* ?\\.\\.\\.> ", "^>>> ", "^\\.\\.\\. "]
         for p in patterns {
             if let r = line.range(of: p, options: .regularExpression) { return String(line[r.upperBound...]) }
@@ -58,7 +58,7 @@ public final class InteractiveShell {
     }
 
     /// Runs until Ctrl-D, `exit`, `quit` or `:quit`; returns the exit status.
-    public func run(showBanner: Bool = true) -> Int32 {
+    package func run(showBanner: Bool = true) -> Int32 {
         if showBanner { Renderer.standardOutput(InteractiveShell.banner + "\n") }
         var entry: [String] = []
         session.emptyLineEndsIndentedBlock = true

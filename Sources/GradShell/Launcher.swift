@@ -5,27 +5,27 @@ import GradLang
 
 /// Chooses where input comes from and runs it on a thread with a large stack, so deep
 /// (but bounded) recursion in user code cannot overflow the process stack.
-public enum Launcher {
-    public struct Options {
-        public var file: String?
-        public var code: String?
-        public var json: Bool
-        public var quiet: Bool
-        public var bail: Bool
-        public var noColor: Bool
-        public var step = false
-        public var echo = false
+package enum Launcher {
+    package struct Options {
+        package var file: String?
+        package var code: String?
+        package var json: Bool
+        package var quiet: Bool
+        package var bail: Bool
+        package var noColor: Bool
+        package var step = false
+        package var echo = false
         /// Seconds a top-level statement may run before it is interrupted.
-        public var timeout: Double?
+        package var timeout: Double?
 
-        public init(file: String?, code: String?, json: Bool, quiet: Bool, bail: Bool, noColor: Bool) {
+        package init(file: String?, code: String?, json: Bool, quiet: Bool, bail: Bool, noColor: Bool) {
             (self.file, self.code, self.json, self.quiet, self.bail, self.noColor) = (file, code, json, quiet, bail, noColor)
         }
     }
 
     /// Runs and returns the exit status: 0 when nothing failed, 1 when a statement failed,
     /// 2 for an unreadable file.
-    public static func run(_ options: Options) -> Int32 {
+    package static func run(_ options: Options) -> Int32 {
         keepFreedTensorMemory()
         var status: Int32 = 0
         onLargeStack { status = runHere(options) }
@@ -58,7 +58,7 @@ public enum Launcher {
 
     /// Keeps Ctrl-C away from every thread but the one that reads and evaluates: call it
     /// first thing, so threads started later (by the runtime too) inherit the block.
-    public static func blockInterruptSignal() {
+    package static func blockInterruptSignal() {
         setInterruptSignal(blocked: true)
     }
 
@@ -71,7 +71,7 @@ public enum Launcher {
 
     /// Runs `body` on a thread with a 512 MiB stack, the only thread that receives Ctrl-C,
     /// and waits for it.
-    public static func onLargeStack(_ body: @escaping () -> Void) {
+    package static func onLargeStack(_ body: @escaping () -> Void) {
         blockInterruptSignal()
         LargeStack.run {
             setInterruptSignal(blocked: false)

@@ -38,8 +38,8 @@ enum ScriptSteps {
 
 /// The lessons in `examples/`, found beside the executable (a build in `.build/...`), in
 /// `GRADSH_LESSONS`, or in the current folder.
-public enum Lessons {
-    public static var directory: URL? {
+package enum Lessons {
+    package static var directory: URL? {
         var candidates: [URL] = []
         if let env = ProcessInfo.processInfo.environment["GRADSH_LESSONS"] { candidates.append(URL(fileURLWithPath: env)) }
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -54,7 +54,7 @@ public enum Lessons {
     }
 
     /// (number, file, one-line summary) of every lesson.
-    public static func all() -> [(Int, URL, String)] {
+    package static func all() -> [(Int, URL, String)] {
         guard let dir = directory, let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
         return names.filter { $0.hasSuffix(".grad") }.sorted().compactMap { name in
             guard let number = Int(name.prefix { $0.isNumber }) else { return nil }

@@ -4,21 +4,21 @@ import GradLang
 
 /// Turns session events into what the user sees: results and graph lines (or JSON lines)
 /// on standard output, errors with a caret on standard error.
-public final class Renderer {
-    public enum Format { case text, json }
+package final class Renderer {
+    package enum Format { case text, json }
 
-    public let format: Format
-    public let quiet: Bool
-    public let color: Bool
+    package let format: Format
+    package let quiet: Bool
+    package let color: Bool
     /// The name errors are reported under: the file, `<stdin>` or `<string>`.
-    public let sourceName: String
-    public private(set) var errorCount = 0
+    package let sourceName: String
+    package private(set) var errorCount = 0
     private let out: (String) -> Void
     private let err: (String) -> Void
     /// Told of every error, so a `:load`ed file's failures count for the whole run.
     private var onError: () -> Void = {}
 
-    public init(format: Format, quiet: Bool, color: Bool, sourceName: String,
+    package init(format: Format, quiet: Bool, color: Bool, sourceName: String,
                 out: @escaping (String) -> Void = Renderer.standardOutput,
                 err: @escaping (String) -> Void = Renderer.standardError) {
         self.format = format
@@ -31,15 +31,15 @@ public final class Renderer {
 
     /// A renderer for a file run inside this one (`:load`): same output, its own file name,
     /// errors counted here too.
-    public func child(sourceName: String) -> Renderer {
+    package func child(sourceName: String) -> Renderer {
         let r = Renderer(format: format, quiet: quiet, color: color, sourceName: sourceName, out: out, err: err)
         r.onError = { [weak self] in self?.errorCount += 1 }
         return r
     }
 
-    public static func standardOutput(_ s: String) { writeAll(STDOUT_FILENO, s) }
+    package static func standardOutput(_ s: String) { writeAll(STDOUT_FILENO, s) }
 
-    public static func standardError(_ s: String) { writeAll(STDERR_FILENO, s) }
+    package static func standardError(_ s: String) { writeAll(STDERR_FILENO, s) }
 
     /// Plain write(2), unbuffered, so output and errors interleave in order.
     static func writeAll(_ fd: Int32, _ s: String) {
@@ -64,7 +64,7 @@ public final class Renderer {
         color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s
     }
 
-    public func render(_ event: SessionEvent, session: Session) {
+    package func render(_ event: SessionEvent, session: Session) {
         if case .error(_, let e) = event {
             if e.type == "KeyboardInterrupt" && color { err("\n") }
             errorCount += 1
@@ -90,7 +90,7 @@ public final class Renderer {
 
     /// A result as the shell shows it: the value's repr (prefixed with `name = ` for an
     /// assignment) and, for a tensor, its graph line.
-    public func display(_ value: Value, target: String?, variables: Scope? = nil) -> String {
+    package func display(_ value: Value, target: String?, variables: Scope? = nil) -> String {
         let repr = Repr.repr(value)
         var text: String
         if let target, repr.contains("\n"), !value.isTensorValue {
@@ -110,7 +110,7 @@ public final class Renderer {
     }
 
     /// `file:line:col: error: Type: message`, the source line and a caret, then any hint.
-    public func errorReport(_ e: GradError, session: Session) -> String {
+    package func errorReport(_ e: GradError, session: Session) -> String {
         let loc = e.location
         let line = loc?.line ?? 0
         var text = "\(sourceName):\(line):\(loc?.column ?? 1): " + paint("error:", "1;31") + " \(e.type): \(e.message)\n"

@@ -4,15 +4,15 @@ import GradLang
 
 /// Runs a script (a file, standard input or `-c` code) through a session, rendering each
 /// event as it happens and carrying out colon commands. No prompts, no banner.
-public final class ScriptRunner {
-    public let renderer: Renderer
-    public let bail: Bool
-    public let session: Session
+package final class ScriptRunner {
+    package let renderer: Renderer
+    package let bail: Bool
+    package let session: Session
     let commands: ShellCommands
     private(set) var quitRequested = false
     private var stopped = false
 
-    public init(session: Session, renderer: Renderer, bail: Bool) {
+    package init(session: Session, renderer: Renderer, bail: Bool) {
         self.session = session
         self.renderer = renderer
         self.bail = bail
@@ -39,11 +39,11 @@ public final class ScriptRunner {
     }
 
     /// `--echo`: each statement is printed, after a mode prompt, before its results.
-    public var echo = false
+    package var echo = false
 
     /// Runs a whole text; with `echo`, statement by statement with comments and prompts.
     @discardableResult
-    public func run(text: String) -> Int {
+    package func run(text: String) -> Int {
         guard echo else {
             var lines = ByteLines(data: Data(text.utf8))
             return run(bytes: &lines)
@@ -65,7 +65,7 @@ public final class ScriptRunner {
     /// Feeds lines from `next` until it returns nil (or `:quit`, or the first error with
     /// `--bail`); returns the number of errors reported.
     @discardableResult
-    public func run(lines next: () -> String?) -> Int {
+    package func run(lines next: () -> String?) -> Int {
         while !stopped, let line = next() {
             session.feed(line) { handle($0) }
         }

@@ -1,8 +1,8 @@
 /// Runs backward passes: an iterative walk of the graph in dependency order, so a
 /// 100,000-node chain needs no deep stack.
-public enum AutogradEngine {
+package enum AutogradEngine {
     /// `tensor.backward(gradient:retainGraph:)`: accumulates into the leaves' `.grad`.
-    public static func backward(_ root: Tensor, gradient: Tensor? = nil,
+    package static func backward(_ root: Tensor, gradient: Tensor? = nil,
                                 retainGraph: Bool? = nil, createGraph: Bool = false) throws {
         let seed = try rootGradient(root, gradient, index: 0)
         _ = try run(roots: [(root, seed)], inputs: nil,
@@ -10,7 +10,7 @@ public enum AutogradEngine {
     }
 
     /// `autograd.grad(outputs, inputs)`: returns the gradients and leaves `.grad` alone.
-    public static func grad(outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?]? = nil,
+    package static func grad(outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?]? = nil,
                             retainGraph: Bool? = nil, createGraph: Bool = false,
                             allowUnused: Bool = false) throws -> [Tensor?] {
         var roots: [(Tensor, Tensor)] = []
@@ -27,7 +27,7 @@ public enum AutogradEngine {
 
     /// `autograd.backward(tensors, grad_tensors)`: one pass from several roots at once, so
     /// nodes they share run once with the summed gradient, as in PyTorch.
-    public static func backward(_ roots: [Tensor], gradients: [Tensor?], retainGraph: Bool? = nil,
+    package static func backward(_ roots: [Tensor], gradients: [Tensor?], retainGraph: Bool? = nil,
                                 createGraph: Bool = false) throws {
         guard gradients.isEmpty || gradients.count == roots.count else {
             throw TensorError.runtime("got \(roots.count) tensors and \(gradients.count) gradients")
@@ -173,12 +173,12 @@ public enum AutogradEngine {
 
 extension Tensor {
     /// `backward(gradient:retainGraph:)`.
-    public func backward(gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) throws {
+    package func backward(gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) throws {
         try AutogradEngine.backward(self, gradient: gradient, retainGraph: retainGraph, createGraph: createGraph)
     }
 
     /// `retain_grad()`: keep this non-leaf's gradient in `.grad` during backward.
-    public func retainGrad() throws {
+    package func retainGrad() throws {
         guard requiresGrad else {
             throw TensorError.runtime("can't retain_grad on Tensor that has requires_grad=False")
         }

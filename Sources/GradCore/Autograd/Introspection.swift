@@ -1,16 +1,16 @@
 /// What a tensor's graph costs: the numbers the shell shows after every result.
-public struct GraphStats: Equatable, Sendable {
+package struct GraphStats: Equatable, Sendable {
     /// Distinct backward nodes reachable from the tensor's `grad_fn`, AccumulateGrad included.
-    public var nodeCount: Int
+    package var nodeCount: Int
     /// Tensors those nodes keep alive for backward.
-    public var savedTensorCount: Int
+    package var savedTensorCount: Int
     /// Bytes of the distinct storages those saved tensors keep alive.
-    public var savedBytes: Int
+    package var savedBytes: Int
 }
 
 extension Tensor {
     /// Walks the graph iteratively (deep graphs must not overflow the stack).
-    public var graphStats: GraphStats {
+    package var graphStats: GraphStats {
         guard let root = gradFnOrRecorded else { return GraphStats(nodeCount: 0, savedTensorCount: 0, savedBytes: 0) }
         var seen: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
         var storages = Set<ObjectIdentifier>()
@@ -32,7 +32,7 @@ extension Tensor {
 
 extension Tensor {
     /// The distinct storages the graph behind this tensor keeps alive for backward.
-    public var graphSavedStorages: [Storage] {
+    package var graphSavedStorages: [Storage] {
         guard let root = gradFnOrRecorded else { return [] }
         var seen: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
         var storages: [ObjectIdentifier: Storage] = [:]
@@ -49,12 +49,12 @@ extension Tensor {
 
 extension Node {
     /// `next_functions`: one (node, input number) pair per input, nil for inputs needing no grad.
-    public var nextFunctions: [(Node?, Int)] {
+    package var nextFunctions: [(Node?, Int)] {
         nextEdges.map { e in e.map { ($0.node, $0.inputNumber) } ?? (nil, 0) }
     }
 
     /// The saved tensors this node holds right now (empty after they were freed).
-    public var savedTensorsForDisplay: [(tensor: Tensor, version: Int)] {
+    package var savedTensorsForDisplay: [(tensor: Tensor, version: Int)] {
         if savedReleased { return [] }
         return savedTensors.map { ($0.tensor, $0.savedVersion) } + (savedOutput.map { [($0.tensor, $0.savedVersion)] } ?? [])
     }

@@ -1,17 +1,17 @@
 /// A backward node: PyTorch's `grad_fn`. It knows its inputs' nodes (`nextEdges`), the
 /// tensors it saved for backward, and how to turn the gradient of its output into
 /// gradients for its inputs.
-public final class Node {
+package final class Node {
     /// PyTorch's class name for the same node (`MulBackward0`, `AccumulateGrad`, ...).
-    public let name: String
+    package let name: String
     /// One entry per differentiable input; nil where the input needs no grad.
-    public internal(set) var nextEdges: [Edge?]
+    package internal(set) var nextEdges: [Edge?]
     var savedTensors: [SavedTensor]
     var savedOutput: SavedTensor?
     var savedReleased = false
     let backwardRule: BackwardRule?
     /// For AccumulateGrad: the leaf it accumulates into.
-    public internal(set) var variable: Tensor?
+    package internal(set) var variable: Tensor?
     /// Non-leaf tensors produced by this node that asked for `.grad` via `retain_grad()`.
     var retainedGradTensors: [WeakTensor] = []
     /// For CopySlices: the in-place op's own node, run on the view's slice of the
@@ -36,7 +36,7 @@ public final class Node {
         variable = leaf
     }
 
-    public var isAccumulateGrad: Bool { variable != nil }
+    package var isAccumulateGrad: Bool { variable != nil }
 
     /// Releases a long chain of nodes without recursion: nodes (and saved tensors) that only
     /// this node keeps alive are taken apart one by one from a work list.
@@ -64,7 +64,7 @@ public final class Node {
     }
 
     /// How many tensors this node keeps alive for backward (0 once freed).
-    public var savedTensorCount: Int {
+    package var savedTensorCount: Int {
         (savedReleased ? 0 : savedTensors.count + (savedOutput == nil ? 0 : 1)) + (wrapped?.savedTensorCount ?? 0)
     }
 
@@ -93,9 +93,9 @@ public final class Node {
 }
 
 /// An edge to the node that receives the gradient of one input.
-public struct Edge {
-    public let node: Node
-    public let inputNumber: Int
+package struct Edge {
+    package let node: Node
+    package let inputNumber: Int
 }
 
 struct WeakTensor {

@@ -5,7 +5,7 @@
 /// current history (`AsStridedBackward0`), exactly when PyTorch's `grad_fn` getter does.
 
 /// How a view was made: PyTorch's `CreationMeta`.
-public enum ViewCreation: Sendable {
+package enum ViewCreation: Sendable {
     /// In grad mode: in-place changes through it or its base are recorded.
     case normal
     /// Under no_grad / set_grad_enabled(False).
@@ -47,7 +47,7 @@ extension Tensor {
     /// whose memory changed in place since its node was recorded, a new node is built over
     /// the base's current history; a view made under no_grad or inference mode cannot be
     /// rebuilt that way and reading it fails with PyTorch's error.
-    public var gradFn: Node? {
+    package var gradFn: Node? {
         get throws {
             guard let base = viewBase else { return recordedGradFn }
             if recordedGradFn == nil && !base.requiresGrad { return nil }
@@ -62,11 +62,11 @@ extension Tensor {
 
     /// The node for display and memory accounting: `gradFn`, or the recorded node when
     /// reading `gradFn` fails (PyTorch's repr shows `grad_fn=<Invalid>` then).
-    public var gradFnOrRecorded: Node? { (try? gradFn) ?? recordedGradFn }
+    package var gradFnOrRecorded: Node? { (try? gradFn) ?? recordedGradFn }
 
     /// Whether reading `gradFn` fails (a view made under no_grad or inference mode whose
     /// memory changed in place since).
-    public var isGradFnInvalid: Bool {
+    package var isGradFnInvalid: Bool {
         do { _ = try gradFn; return false } catch { return true }
     }
 

@@ -1,8 +1,8 @@
 /// `TensorDataset(x, y, ...)`: rows of several tensors that share their first dimension.
-public final class TensorDataset {
-    public let tensors: [Tensor]
+package final class TensorDataset {
+    package let tensors: [Tensor]
 
-    public init(_ tensors: [Tensor]) throws {
+    package init(_ tensors: [Tensor]) throws {
         guard let first = tensors.first else { throw TensorError.value("TensorDataset needs at least one tensor") }
         for t in tensors where t.shape.first != first.shape.first {
             throw TensorError.runtime("Size mismatch between tensors")
@@ -10,23 +10,23 @@ public final class TensorDataset {
         self.tensors = tensors
     }
 
-    public var count: Int { tensors[0].shape.first ?? 0 }
+    package var count: Int { tensors[0].shape.first ?? 0 }
 
     /// Row `i` of every tensor.
-    public func item(_ i: Int) throws -> [Tensor] {
+    package func item(_ i: Int) throws -> [Tensor] {
         try tensors.map { try $0.select(dim: 0, index: i) }
     }
 }
 
 /// `DataLoader(dataset, batch_size=1, shuffle=False)`: batches of rows, reshuffled from the
 /// default generator at the start of every pass when `shuffle` is on.
-public final class DataLoader {
-    public let dataset: TensorDataset
-    public let batchSize: Int
-    public let shuffle: Bool
-    public let dropLast: Bool
+package final class DataLoader {
+    package let dataset: TensorDataset
+    package let batchSize: Int
+    package let shuffle: Bool
+    package let dropLast: Bool
 
-    public init(_ dataset: TensorDataset, batchSize: Int = 1, shuffle: Bool = false, dropLast: Bool = false) throws {
+    package init(_ dataset: TensorDataset, batchSize: Int = 1, shuffle: Bool = false, dropLast: Bool = false) throws {
         guard batchSize > 0 else {
             throw TensorError.value("batch_size should be a positive integer value, but got batch_size=\(batchSize)")
         }
@@ -36,12 +36,12 @@ public final class DataLoader {
         self.dropLast = dropLast
     }
 
-    public var count: Int {
+    package var count: Int {
         dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
     }
 
     /// One pass over the data: each batch holds one tensor per dataset tensor.
-    public func batches() throws -> [[Tensor]] {
+    package func batches() throws -> [[Tensor]] {
         let n = dataset.count
         let order = shuffle ? try Tensor.randperm(n) : try Tensor.arange(.int(0), .int(Int64(n)))
         var out: [[Tensor]] = []
@@ -58,10 +58,10 @@ public final class DataLoader {
 }
 
 /// Small labelled datasets generated from a seed, for lessons.
-public enum Datasets {
+package enum Datasets {
     /// Gaussian blobs around `centers` random centres in [-10, 10]^features, standard
     /// deviation `std`: (samples float32 [n, features], labels int64 [n]).
-    public static func makeBlobs(samples n: Int, centers: Int, features: Int, std: Double = 1, seed: Int64) throws -> (Tensor, Tensor) {
+    package static func makeBlobs(samples n: Int, centers: Int, features: Int, std: Double = 1, seed: Int64) throws -> (Tensor, Tensor) {
         guard n >= 0 && centers > 0 && features > 0 else {
             throw TensorError.value("make_blobs needs n >= 0, centers > 0 and features > 0")
         }

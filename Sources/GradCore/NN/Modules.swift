@@ -1,45 +1,45 @@
 import Foundation
 
 /// A neural-network layer, as `torch.nn.Module`: parameters, a training flag, `forward`.
-public class Module {
+package class Module {
     /// `model.training`: Dropout looks at it; `eval()` and `train()` set it recursively.
-    public internal(set) var training = true
+    package internal(set) var training = true
 
     /// Direct sub-modules, in order.
-    public var children: [Module] { [] }
+    package var children: [Module] { [] }
 
     /// This module's own parameters (not its children's).
-    public var ownParameters: [(name: String, tensor: Tensor)] { [] }
+    package var ownParameters: [(name: String, tensor: Tensor)] { [] }
 
     /// PyTorch's class name, shown in reprs and errors.
-    public var typeName: String { "Module" }
+    package var typeName: String { "Module" }
 
     /// What appears between the parentheses of the repr: `in_features=2, ...`.
-    public var extraRepr: String { "" }
+    package var extraRepr: String { "" }
 
-    public func forward(_ input: Tensor) throws -> Tensor { input }
+    package func forward(_ input: Tensor) throws -> Tensor { input }
 
     /// All parameters, children's included, depth first.
-    public func parameters() -> [Tensor] {
+    package func parameters() -> [Tensor] {
         ownParameters.map(\.tensor) + children.flatMap { $0.parameters() }
     }
 
-    public func train(_ mode: Bool = true) {
+    package func train(_ mode: Bool = true) {
         let was = training
         StatementJournal.willChange(self) { self.training = was }
         training = mode
         for c in children { c.train(mode) }
     }
 
-    public func eval() { train(false) }
+    package func eval() { train(false) }
 
     /// `model.zero_grad()`: gradients back to None, as PyTorch's default does.
-    public func zeroGrad() {
+    package func zeroGrad() {
         for p in parameters() { p.grad = nil }
     }
 
     /// PyTorch's module repr, children indented on their own lines.
-    public var repr: String {
+    package var repr: String {
         if children.isEmpty { return "\(typeName)(\(extraRepr))" }
         var lines = ["\(typeName)("]
         for (i, c) in children.enumerated() {
@@ -55,13 +55,13 @@ public class Module {
 
 /// `Linear(in, out)`: `y = x @ W.T + b`, initialised as PyTorch does (uniform in
 /// ±1/sqrt(in) for both, written in place, so both start at version 1).
-public final class Linear: Module {
-    public let inFeatures: Int
-    public let outFeatures: Int
-    public let weight: Tensor
-    public let bias: Tensor?
+package final class Linear: Module {
+    package let inFeatures: Int
+    package let outFeatures: Int
+    package let weight: Tensor
+    package let bias: Tensor?
 
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias hasBias: Bool = true) throws {
+    package init(_ inFeatures: Int, _ outFeatures: Int, bias hasBias: Bool = true) throws {
         guard inFeatures >= 0 && outFeatures >= 0 else {
             throw TensorError.runtime("Trying to create tensor with negative dimension \(Swift.min(inFeatures, outFeatures)): [\(outFeatures), \(inFeatures)]")
         }
@@ -77,13 +77,13 @@ public final class Linear: Module {
         }
     }
 
-    override public var typeName: String { "Linear" }
-    override public var extraRepr: String { "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(bias != nil ? "True" : "False")" }
-    override public var ownParameters: [(name: String, tensor: Tensor)] {
+    override package var typeName: String { "Linear" }
+    override package var extraRepr: String { "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(bias != nil ? "True" : "False")" }
+    override package var ownParameters: [(name: String, tensor: Tensor)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 
-    override public func forward(_ input: Tensor) throws -> Tensor {
+    override package func forward(_ input: Tensor) throws -> Tensor {
         guard input.shape.last == inFeatures else {
             let rows = input.rank <= 1 ? 1 : input.shape.dropLast().reduce(1, *)
             throw TensorError.runtime("mat1 and mat2 shapes cannot be multiplied (\(rows)x\(input.shape.last ?? 1) and \(inFeatures)x\(outFeatures))")
@@ -93,19 +93,19 @@ public final class Linear: Module {
 }
 
 /// An activation with no parameters: `ReLU()`, `Sigmoid()`, `Tanh()`.
-public final class Activation: Module {
-    public enum Kind: String, Sendable { case relu = "ReLU", sigmoid = "Sigmoid", tanh = "Tanh" }
-    public let kind: Kind
+package final class Activation: Module {
+    package enum Kind: String, Sendable { case relu = "ReLU", sigmoid = "Sigmoid", tanh = "Tanh" }
+    package let kind: Kind
     /// `ReLU(inplace=True)`: overwrites its input (a version bump on it, and PyTorch's rules
     /// for in-place changes) instead of making a new tensor.
-    public let inplace: Bool
-    public init(_ kind: Kind, inplace: Bool = false) {
+    package let inplace: Bool
+    package init(_ kind: Kind, inplace: Bool = false) {
         self.kind = kind
         self.inplace = kind == .relu && inplace
     }
-    override public var typeName: String { kind.rawValue }
-    override public var extraRepr: String { inplace ? "inplace=True" : "" }
-    override public func forward(_ input: Tensor) throws -> Tensor {
+    override package var typeName: String { kind.rawValue }
+    override package var extraRepr: String { inplace ? "inplace=True" : "" }
+    override package func forward(_ input: Tensor) throws -> Tensor {
         switch kind {
         case .relu: return inplace ? try input.reluInPlace() : try input.relu()
         case .sigmoid: return try input.sigmoid()
@@ -115,37 +115,37 @@ public final class Activation: Module {
 }
 
 /// `Dropout(p)`: active only while `training` is true, which is why `eval()` matters.
-public final class Dropout: Module {
-    public let p: Double
+package final class Dropout: Module {
+    package let p: Double
     /// `Dropout(p, inplace=True)`: zeroes and rescales its input in place while training.
-    public let inplace: Bool
-    public init(p: Double = 0.5, inplace: Bool = false) throws {
+    package let inplace: Bool
+    package init(p: Double = 0.5, inplace: Bool = false) throws {
         guard p >= 0 && p <= 1 else {
             throw TensorError.value("dropout probability has to be between 0 and 1, but got \(p)")
         }
         self.p = p
         self.inplace = inplace
     }
-    override public var typeName: String { "Dropout" }
-    override public var extraRepr: String { "p=\(formatPythonFloat(p)), inplace=\(inplace ? "True" : "False")" }
-    override public func forward(_ input: Tensor) throws -> Tensor {
+    override package var typeName: String { "Dropout" }
+    override package var extraRepr: String { "p=\(formatPythonFloat(p)), inplace=\(inplace ? "True" : "False")" }
+    override package func forward(_ input: Tensor) throws -> Tensor {
         try Tensor.dropout(input, p: p, training: training, inplace: inplace)
     }
 }
 
 /// `Sequential(a, b, ...)`: applies its modules in order.
-public final class Sequential: Module {
-    public let modules: [Module]
-    public init(_ modules: [Module]) { self.modules = modules }
-    override public var typeName: String { "Sequential" }
-    override public var children: [Module] { modules }
-    override public func forward(_ input: Tensor) throws -> Tensor {
+package final class Sequential: Module {
+    package let modules: [Module]
+    package init(_ modules: [Module]) { self.modules = modules }
+    override package var typeName: String { "Sequential" }
+    override package var children: [Module] { modules }
+    override package func forward(_ input: Tensor) throws -> Tensor {
         try modules.reduce(input) { try $1.forward($0) }
     }
 }
 
 /// Python's `repr` of a float: `0.5`, `1.0`, `1e-05`.
-public func formatPythonFloat(_ d: Double) -> String {
+package func formatPythonFloat(_ d: Double) -> String {
     if d.isNaN { return "nan" }
     if d.isInfinite { return d > 0 ? "inf" : "-inf" }
     if d == d.rounded() && Swift.abs(d) < 1e16 {
@@ -166,7 +166,7 @@ public func formatPythonFloat(_ d: Double) -> String {
 
 extension Tensor {
     /// `uniform_(a, b)` from the default generator.
-    public func uniformInPlace(_ low: Double, _ high: Double) throws -> Tensor {
+    package func uniformInPlace(_ low: Double, _ high: Double) throws -> Tensor {
         try modifyInPlace(others: []) { cur in
             let t = try Tensor.zeros(cur.shape, dtype: .float32)
             let p = t.storage.pointer(Float.self)
@@ -176,7 +176,7 @@ extension Tensor {
     }
 
     /// `normal_(mean, std)` from the default generator.
-    public func normalInPlace(mean: Double = 0, std: Double = 1) throws -> Tensor {
+    package func normalInPlace(mean: Double = 0, std: Double = 1) throws -> Tensor {
         try modifyInPlace(others: []) { cur in
             let t = try Tensor.zeros(cur.shape, dtype: .float32)
             let p = t.storage.pointer(Float.self)

@@ -2,9 +2,9 @@ import Foundation
 
 /// Optimizers. Their updates run without recording, one in-place update per parameter
 /// per step, so every `step()` bumps each parameter's version by exactly one.
-public class Optimizer {
-    public let parameters: [Tensor]
-    public let learningRate: Double
+package class Optimizer {
+    package let parameters: [Tensor]
+    package let learningRate: Double
 
     init(parameters: [Tensor], learningRate: Double) throws {
         guard learningRate >= 0 else { throw TensorError.value("Invalid learning rate: \(learningRate)") }
@@ -13,15 +13,15 @@ public class Optimizer {
         self.learningRate = learningRate
     }
 
-    public var typeName: String { "Optimizer" }
-    public var settings: [(String, String)] { [("lr", formatPythonFloat(learningRate))] }
+    package var typeName: String { "Optimizer" }
+    package var settings: [(String, String)] { [("lr", formatPythonFloat(learningRate))] }
 
     /// `opt.zero_grad()`: gradients back to None.
-    public func zeroGrad() {
+    package func zeroGrad() {
         for p in parameters { p.grad = nil }
     }
 
-    public func step() throws {
+    package func step() throws {
         try GradModeState.withGradMode(.noGrad) {
             for (i, p) in parameters.enumerated() {
                 guard let g = p.grad else { continue }
@@ -35,7 +35,7 @@ public class Optimizer {
     func update(for i: Int, parameter: Tensor, gradient: Tensor) throws -> Tensor { gradient }
 
     /// PyTorch's optimizer repr.
-    public var repr: String {
+    package var repr: String {
         var lines = ["\(typeName) (", "Parameter Group 0"]
         for (k, v) in settings { lines.append("    \(k): \(v)") }
         lines.append(")")
@@ -44,20 +44,20 @@ public class Optimizer {
 }
 
 /// `SGD(params, lr, momentum=0, weight_decay=0)`.
-public final class SGD: Optimizer {
-    public let momentum: Double
-    public let weightDecay: Double
+package final class SGD: Optimizer {
+    package let momentum: Double
+    package let weightDecay: Double
     private var buffers: [Int: Tensor] = [:]
 
-    public init(_ parameters: [Tensor], lr: Double, momentum: Double = 0, weightDecay: Double = 0) throws {
+    package init(_ parameters: [Tensor], lr: Double, momentum: Double = 0, weightDecay: Double = 0) throws {
         guard momentum >= 0 else { throw TensorError.value("Invalid momentum value: \(momentum)") }
         self.momentum = momentum
         self.weightDecay = weightDecay
         try super.init(parameters: parameters, learningRate: lr)
     }
 
-    override public var typeName: String { "SGD" }
-    override public var settings: [(String, String)] {
+    override package var typeName: String { "SGD" }
+    override package var settings: [(String, String)] {
         [("dampening", "0"), ("lr", formatPythonFloat(learningRate)), ("momentum", momentum == 0 ? "0" : formatPythonFloat(momentum)),
          ("nesterov", "False"), ("weight_decay", weightDecay == 0 ? "0" : formatPythonFloat(weightDecay))]
     }
@@ -82,19 +82,19 @@ public final class SGD: Optimizer {
 }
 
 /// `Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08)`.
-public final class Adam: Optimizer {
-    public let beta1: Double, beta2: Double, eps: Double
+package final class Adam: Optimizer {
+    package let beta1: Double, beta2: Double, eps: Double
     private var stepCount: [Int: Int] = [:]
     private var firstMoment: [Int: Tensor] = [:]
     private var secondMoment: [Int: Tensor] = [:]
 
-    public init(_ parameters: [Tensor], lr: Double = 0.001, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8) throws {
+    package init(_ parameters: [Tensor], lr: Double = 0.001, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8) throws {
         (beta1, beta2, self.eps) = (betas.0, betas.1, eps)
         try super.init(parameters: parameters, learningRate: lr)
     }
 
-    override public var typeName: String { "Adam" }
-    override public var settings: [(String, String)] {
+    override package var typeName: String { "Adam" }
+    override package var settings: [(String, String)] {
         [("amsgrad", "False"), ("betas", "(\(formatPythonFloat(beta1)), \(formatPythonFloat(beta2)))"),
          ("eps", formatPythonFloat(eps)), ("lr", formatPythonFloat(learningRate)), ("weight_decay", "0")]
     }

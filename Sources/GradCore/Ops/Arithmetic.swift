@@ -5,7 +5,7 @@ import Foundation
 extension Tensor {
     /// A 0-d tensor for a Python number operand (`x * 2`): never an inference tensor and
     /// never requiring grad, so it appears as `(None, 0)` in `next_functions`.
-    public static func wrapping(_ s: Scalar) -> Tensor {
+    package static func wrapping(_ s: Scalar) -> Tensor {
         let storage = try! Storage(dtype: s.dtype, count: 1)
         switch s {
         case .float(let d): storage.pointer(Float.self)[0] = Float(d)
@@ -39,7 +39,7 @@ extension Tensor {
 
     // MARK: add, sub, mul, div
 
-    public func add(_ other: Tensor) throws -> Tensor {
+    package func add(_ other: Tensor) throws -> Tensor {
         let out = try Tensor.arithmetic(self, other, dtype: Tensor.promote(dtype, other.dtype),
                                         float: +, int: (&+), bool: { $0 || $1 })
         let (sa, sb) = (shape, other.shape)
@@ -49,7 +49,7 @@ extension Tensor {
         }
     }
 
-    public func sub(_ other: Tensor) throws -> Tensor {
+    package func sub(_ other: Tensor) throws -> Tensor {
         if dtype == .bool && other.dtype == .bool {
             throw TensorError.runtime("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
         }
@@ -62,7 +62,7 @@ extension Tensor {
     }
 
     /// `scalar - self`, PyTorch's `rsub` (`1 - x` records `RsubBackward1`).
-    public func rsub(_ scalar: Scalar) throws -> Tensor {
+    package func rsub(_ scalar: Scalar) throws -> Tensor {
         let other = Tensor.wrapping(scalar)
         if dtype == .bool && other.dtype == .bool {
             throw TensorError.runtime("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
@@ -75,7 +75,7 @@ extension Tensor {
         }
     }
 
-    public func mul(_ other: Tensor) throws -> Tensor {
+    package func mul(_ other: Tensor) throws -> Tensor {
         let out = try Tensor.arithmetic(self, other, dtype: Tensor.promote(dtype, other.dtype),
                                         float: *, int: (&*), bool: { $0 && $1 })
         guard Recorder.shouldRecord(self, other) else { return Recorder.unrecorded(out, self, other) }
@@ -92,7 +92,7 @@ extension Tensor {
     }
 
     /// True division: the result is always floating point.
-    public func div(_ other: Tensor) throws -> Tensor {
+    package func div(_ other: Tensor) throws -> Tensor {
         let out = try Tensor.arithmetic(self, other, dtype: .float32, float: /, int: { $0 / $1 })
         guard Recorder.shouldRecord(self, other) else { return Recorder.unrecorded(out, self, other) }
         let (sa, sb) = (shape, other.shape)
@@ -111,7 +111,7 @@ extension Tensor {
     }
 
     /// `//`: floor division; integers stay integers and refuse division by zero.
-    public func floorDivide(_ other: Tensor) throws -> Tensor {
+    package func floorDivide(_ other: Tensor) throws -> Tensor {
         let dt = Tensor.promote(dtype, other.dtype)
         if dt != .float32 { try other.checkNoIntegerZero() }
         let out = try Tensor.arithmetic(self, other, dtype: dt == .bool ? .int64 : dt,
@@ -128,7 +128,7 @@ extension Tensor {
     }
 
     /// `%`: Python's remainder, with the sign of the divisor.
-    public func remainder(_ other: Tensor) throws -> Tensor {
+    package func remainder(_ other: Tensor) throws -> Tensor {
         let dt = Tensor.promote(dtype, other.dtype)
         if dt != .float32 { try other.checkNoIntegerZero() }
         let out = try Tensor.arithmetic(self, other, dtype: dt == .bool ? .int64 : dt,
@@ -165,7 +165,7 @@ extension Tensor {
     }
 
     /// `x ** e`, `pow(x, e)`.
-    public func pow(_ exponent: Tensor) throws -> Tensor {
+    package func pow(_ exponent: Tensor) throws -> Tensor {
         let dt = Tensor.promote(dtype, exponent.dtype)
         if dt == .int64 || dt == .bool {
             for e in try exponent.converted(to: .int64).scalars() where e.int64Value < 0 {
@@ -212,12 +212,12 @@ extension Tensor {
 
     // MARK: maximum, minimum, clamp, where
 
-    public func maximum(_ other: Tensor) throws -> Tensor {
+    package func maximum(_ other: Tensor) throws -> Tensor {
         try extremum(other, name: "MaximumBackward0", float: { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) },
                      int: { Swift.max($0, $1) }, bool: { $0 || $1 }, pick: { try $0.gt($1) })
     }
 
-    public func minimum(_ other: Tensor) throws -> Tensor {
+    package func minimum(_ other: Tensor) throws -> Tensor {
         try extremum(other, name: "MinimumBackward0", float: { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) },
                      int: { Swift.min($0, $1) }, bool: { $0 && $1 }, pick: { try $0.lt($1) })
     }
@@ -242,7 +242,7 @@ extension Tensor {
     }
 
     /// `clamp(min:max:)`; gradient passes where the input lies within the bounds, bounds included.
-    public func clamp(min lo: Scalar?, max hi: Scalar?) throws -> Tensor {
+    package func clamp(min lo: Scalar?, max hi: Scalar?) throws -> Tensor {
         guard lo != nil || hi != nil else {
             throw TensorError.runtime("torch.clamp: At least one of 'min' or 'max' must not be None")
         }
@@ -281,7 +281,7 @@ extension Tensor {
     }
 
     /// `where(condition, self, other)`: picks from `self` where true, `other` elsewhere.
-    public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+    package static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
         guard condition.dtype == .bool else {
             throw TensorError.runtime("where expected condition to be a boolean tensor, but got a tensor with dtype \(condition.dtype.scalarTypeName)")
         }
@@ -305,7 +305,7 @@ extension Tensor {
 
     /// `masked_fill(mask, value)`: `value` where `mask` is true. The result keeps this
     /// tensor's dtype, as PyTorch's does; a tensor value gets its own gradient.
-    public func maskedFill(_ mask: Tensor, _ value: Tensor) throws -> Tensor {
+    package func maskedFill(_ mask: Tensor, _ value: Tensor) throws -> Tensor {
         guard mask.dtype == .bool else {
             throw TensorError.runtime("masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype.name)")
         }
@@ -346,27 +346,27 @@ extension Tensor {
         }
     }
 
-    public func eq(_ o: Tensor) throws -> Tensor { try compare(o, float: ==, int: ==, bool: ==) }
-    public func ne(_ o: Tensor) throws -> Tensor { try compare(o, float: !=, int: !=, bool: !=) }
-    public func lt(_ o: Tensor) throws -> Tensor { try compare(o, float: <, int: <, bool: { !$0 && $1 }) }
-    public func le(_ o: Tensor) throws -> Tensor { try compare(o, float: <=, int: <=, bool: { !$0 || $1 }) }
-    public func gt(_ o: Tensor) throws -> Tensor { try compare(o, float: >, int: >, bool: { $0 && !$1 }) }
-    public func ge(_ o: Tensor) throws -> Tensor { try compare(o, float: >=, int: >=, bool: { $0 || !$1 }) }
+    package func eq(_ o: Tensor) throws -> Tensor { try compare(o, float: ==, int: ==, bool: ==) }
+    package func ne(_ o: Tensor) throws -> Tensor { try compare(o, float: !=, int: !=, bool: !=) }
+    package func lt(_ o: Tensor) throws -> Tensor { try compare(o, float: <, int: <, bool: { !$0 && $1 }) }
+    package func le(_ o: Tensor) throws -> Tensor { try compare(o, float: <=, int: <=, bool: { !$0 || $1 }) }
+    package func gt(_ o: Tensor) throws -> Tensor { try compare(o, float: >, int: >, bool: { $0 && !$1 }) }
+    package func ge(_ o: Tensor) throws -> Tensor { try compare(o, float: >=, int: >=, bool: { $0 || !$1 }) }
 
-    public func logicalAnd(_ o: Tensor) throws -> Tensor {
+    package func logicalAnd(_ o: Tensor) throws -> Tensor {
         try Kernel.zip(converted(to: .bool), o.converted(to: .bool), Bool.self, Bool.self, to: .bool) { $0 && $1 }
     }
 
-    public func logicalOr(_ o: Tensor) throws -> Tensor {
+    package func logicalOr(_ o: Tensor) throws -> Tensor {
         try Kernel.zip(converted(to: .bool), o.converted(to: .bool), Bool.self, Bool.self, to: .bool) { $0 || $1 }
     }
 
-    public func logicalNot() throws -> Tensor {
+    package func logicalNot() throws -> Tensor {
         try Kernel.map(converted(to: .bool), Bool.self, to: .bool) { !$0 }
     }
 
     /// Reduces a broadcast gradient back to `target` by summing the expanded axes.
-    public func sumTo(_ target: [Int]) throws -> Tensor {
+    package func sumTo(_ target: [Int]) throws -> Tensor {
         if shape == target { return self }
         var result = self
         let lead = rank - target.count

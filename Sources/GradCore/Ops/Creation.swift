@@ -4,7 +4,7 @@ import Foundation
 extension Tensor {
     /// A tensor from row-major Python numbers; `dtype` nil infers it as PyTorch does
     /// (any float makes float32, else any int makes int64, else bool).
-    public convenience init(scalars: [Scalar], shape: [Int], dtype: DType? = nil, requiresGrad: Bool = false) throws {
+    package convenience init(scalars: [Scalar], shape: [Int], dtype: DType? = nil, requiresGrad: Bool = false) throws {
         let n = try Shape.elementCount(shape)
         guard n == scalars.count else {
             throw TensorError.value("expected \(n) values for shape \(shape), got \(scalars.count)")
@@ -30,28 +30,28 @@ extension Tensor {
         if requiresGrad { try setRequiresGrad(true, message: .constructor) }
     }
 
-    public convenience init(floats: [Float], shape: [Int]) throws {
+    package convenience init(floats: [Float], shape: [Int]) throws {
         try self.init(zeros: shape, dtype: .float32)
         let p = storage.pointer(Float.self)
         for (i, v) in floats.enumerated() where i < numel { p[i] = v }
     }
 
-    public convenience init(int64s: [Int64], shape: [Int]) throws {
+    package convenience init(int64s: [Int64], shape: [Int]) throws {
         try self.init(zeros: shape, dtype: .int64)
         let p = storage.pointer(Int64.self)
         for (i, v) in int64s.enumerated() where i < numel { p[i] = v }
     }
 
-    public static func zeros(_ shape: [Int], dtype: DType = .float32) throws -> Tensor {
+    package static func zeros(_ shape: [Int], dtype: DType = .float32) throws -> Tensor {
         try Tensor(zeros: shape, dtype: dtype)
     }
 
-    public static func ones(_ shape: [Int], dtype: DType = .float32) throws -> Tensor {
+    package static func ones(_ shape: [Int], dtype: DType = .float32) throws -> Tensor {
         try full(shape, .int(1), dtype: dtype)
     }
 
     /// `full(shape, value)`: the dtype follows the value unless given.
-    public static func full(_ shape: [Int], _ value: Scalar, dtype: DType? = nil) throws -> Tensor {
+    package static func full(_ shape: [Int], _ value: Scalar, dtype: DType? = nil) throws -> Tensor {
         let t = try Tensor(zeros: shape, dtype: dtype ?? value.dtype)
         let n = t.numel
         switch t.dtype {
@@ -62,7 +62,7 @@ extension Tensor {
         return t
     }
 
-    public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32) throws -> Tensor {
+    package static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32) throws -> Tensor {
         let cols = m ?? n
         guard n >= 0 && cols >= 0 else { throw TensorError.runtime("n must be greater or equal to 0, got \(Swift.min(n, cols))") }
         let t = try Tensor(zeros: [n, cols], dtype: dtype)
@@ -77,7 +77,7 @@ extension Tensor {
     }
 
     /// `arange(start, end, step)`: int64 when all arguments are integers, else float32.
-    public static func arange(_ start: Scalar, _ end: Scalar, _ step: Scalar = .int(1), dtype: DType? = nil) throws -> Tensor {
+    package static func arange(_ start: Scalar, _ end: Scalar, _ step: Scalar = .int(1), dtype: DType? = nil) throws -> Tensor {
         let isInt = [start, end, step].allSatisfy { if case .float = $0 { return false } else { return true } }
         let (s, e, st) = (start.doubleValue, end.doubleValue, step.doubleValue)
         guard st != 0 else { throw TensorError.runtime("step must be nonzero") }
@@ -103,7 +103,7 @@ extension Tensor {
     }
 
     /// `linspace(start, end, steps)`, computed from both ends as PyTorch does.
-    public static func linspace(_ start: Double, _ end: Double, steps: Int) throws -> Tensor {
+    package static func linspace(_ start: Double, _ end: Double, steps: Int) throws -> Tensor {
         guard steps >= 0 else { throw TensorError.runtime("number of steps must be non-negative") }
         let t = try Tensor(zeros: [steps], dtype: .float32)
         let p = t.storage.pointer(Float.self)
@@ -118,18 +118,18 @@ extension Tensor {
         return t
     }
 
-    public static func zerosLike(_ t: Tensor, dtype: DType? = nil) throws -> Tensor { try zeros(t.shape, dtype: dtype ?? t.dtype) }
-    public static func onesLike(_ t: Tensor, dtype: DType? = nil) throws -> Tensor { try ones(t.shape, dtype: dtype ?? t.dtype) }
-    public static func fullLike(_ t: Tensor, _ v: Scalar, dtype: DType? = nil) throws -> Tensor { try full(t.shape, v, dtype: dtype ?? t.dtype) }
+    package static func zerosLike(_ t: Tensor, dtype: DType? = nil) throws -> Tensor { try zeros(t.shape, dtype: dtype ?? t.dtype) }
+    package static func onesLike(_ t: Tensor, dtype: DType? = nil) throws -> Tensor { try ones(t.shape, dtype: dtype ?? t.dtype) }
+    package static func fullLike(_ t: Tensor, _ v: Scalar, dtype: DType? = nil) throws -> Tensor { try full(t.shape, v, dtype: dtype ?? t.dtype) }
 
     // MARK: requires_grad
 
     /// Which of PyTorch's three wordings of the integer-dtype error applies.
-    public enum RequiresGradSource { case constructor, attribute, method }
+    package enum RequiresGradSource { case constructor, attribute, method }
 
     /// `requires_grad_(b)` / `.requires_grad = b`, with PyTorch's rules for non-leaves,
     /// integer dtypes and inference tensors.
-    public func setRequiresGrad(_ value: Bool, message: RequiresGradSource = .method) throws {
+    package func setRequiresGrad(_ value: Bool, message: RequiresGradSource = .method) throws {
         if try !isLeaf {
             if value && message == .method { return }
             throw TensorError.runtime(value ? AutogradMessage.nonLeafRequiresGradTrue : AutogradMessage.nonLeafRequiresGradFalse)

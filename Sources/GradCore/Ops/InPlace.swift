@@ -96,7 +96,7 @@ extension Tensor {
 
     /// Any out-of-place function turned into an in-place op (`exp_`, `neg_`, ...), with every
     /// rule of `modifyInPlace`.
-    public func applyInPlace(_ compute: (Tensor) throws -> Tensor) throws -> Tensor {
+    package func applyInPlace(_ compute: (Tensor) throws -> Tensor) throws -> Tensor {
         try modifyInPlace(others: [], compute)
     }
 
@@ -111,41 +111,41 @@ extension Tensor {
 
     // MARK: the in-place methods
 
-    public func addInPlace(_ other: Tensor, alpha: Scalar? = nil) throws -> Tensor {
+    package func addInPlace(_ other: Tensor, alpha: Scalar? = nil) throws -> Tensor {
         let a = Float(alpha?.doubleValue ?? 1)
         return try modifyInPlace(others: [other], direct: { Kernel.update($0, with: other) { $0 + a * $1 } }) { cur in
             try cur.add(alpha.map { try other.mul(Tensor.wrapping($0)) } ?? other)
         }
     }
 
-    public func subInPlace(_ other: Tensor, alpha: Scalar? = nil) throws -> Tensor {
+    package func subInPlace(_ other: Tensor, alpha: Scalar? = nil) throws -> Tensor {
         let a = Float(alpha?.doubleValue ?? 1)
         return try modifyInPlace(others: [other], direct: { Kernel.update($0, with: other) { $0 - a * $1 } }) { cur in
             try cur.sub(alpha.map { try other.mul(Tensor.wrapping($0)) } ?? other)
         }
     }
 
-    public func mulInPlace(_ other: Tensor) throws -> Tensor {
+    package func mulInPlace(_ other: Tensor) throws -> Tensor {
         try modifyInPlace(others: [other], direct: { Kernel.update($0, with: other, *) }) { try $0.mul(other) }
     }
 
-    public func divInPlace(_ other: Tensor) throws -> Tensor {
+    package func divInPlace(_ other: Tensor) throws -> Tensor {
         try modifyInPlace(others: [other], direct: { Kernel.update($0, with: other, /) }) { try $0.div(other) }
     }
 
-    public func powInPlace(_ other: Tensor) throws -> Tensor {
+    package func powInPlace(_ other: Tensor) throws -> Tensor {
         try modifyInPlace(others: [other]) { try $0.pow(other) }
     }
 
-    public func clampInPlace(min lo: Scalar?, max hi: Scalar?) throws -> Tensor {
+    package func clampInPlace(min lo: Scalar?, max hi: Scalar?) throws -> Tensor {
         try modifyInPlace(others: []) { try $0.clamp(min: lo, max: hi) }
     }
 
-    public func reluInPlace() throws -> Tensor {
+    package func reluInPlace() throws -> Tensor {
         try modifyInPlace(others: []) { try $0.relu() }
     }
 
-    public func zeroInPlace() throws -> Tensor {
+    package func zeroInPlace() throws -> Tensor {
         try modifyInPlace(others: []) { cur in
             let out = try Tensor.zeros(cur.shape, dtype: cur.dtype)
             guard Recorder.shouldRecord(cur) else { return Recorder.unrecorded(out, cur) }
@@ -155,12 +155,12 @@ extension Tensor {
         }
     }
 
-    public func fillInPlace(_ value: Scalar) throws -> Tensor {
+    package func fillInPlace(_ value: Scalar) throws -> Tensor {
         try fillInPlace(Tensor.wrapping(value))
     }
 
     /// `fill_(v)` with a 0-d tensor value.
-    public func fillInPlace(_ value: Tensor) throws -> Tensor {
+    package func fillInPlace(_ value: Tensor) throws -> Tensor {
         guard value.rank == 0 else {
             throw TensorError.runtime("fill_ only supports 0-dimension value tensor but got tensor with \(value.rank) dimensions.")
         }
@@ -184,7 +184,7 @@ extension Tensor {
     }
 
     /// `copy_(src)`: src is broadcast to this tensor's shape and converted to its dtype.
-    public func copyInPlace(_ src: Tensor) throws -> Tensor {
+    package func copyInPlace(_ src: Tensor) throws -> Tensor {
         let target = try Shape.broadcast(shape, src.shape)
         if target != shape {
             throw TensorError.runtime("output with shape \(shape) doesn't match the broadcast shape \(target)")

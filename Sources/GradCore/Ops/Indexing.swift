@@ -1,5 +1,5 @@
 /// One item of a subscript: `x[0, 1:3, None, ..., mask]`.
-public enum TensorIndex {
+package enum TensorIndex {
     case int(Int)
     case slice(start: Int?, end: Int?, step: Int?)
     case newAxis
@@ -79,7 +79,7 @@ extension Tensor {
     }
 
     /// `x[items]`.
-    public func index(_ items: [TensorIndex]) throws -> Tensor {
+    package func index(_ items: [TensorIndex]) throws -> Tensor {
         let (base, advanced) = try applyBasic(items)
         if advanced.isEmpty { return base }
         let plan = try base.gatherPlan(advanced)
@@ -94,7 +94,7 @@ extension Tensor {
     }
 
     /// `x[items] = value`: a copy into a view for basic items, `index_put_` for advanced ones.
-    public func indexAssign(_ items: [TensorIndex], _ value: Tensor) throws {
+    package func indexAssign(_ items: [TensorIndex], _ value: Tensor) throws {
         let hasAdvanced = items.contains { if case .tensor = $0 { return true } else { return false } }
         if !hasAdvanced {
             let view = try index(items)

@@ -70,7 +70,7 @@ extension Tensor {
     }
 
     /// `mm(a, b)` of two 2-D tensors (`MmBackward0`).
-    public func mm(_ other: Tensor) throws -> Tensor {
+    package func mm(_ other: Tensor) throws -> Tensor {
         guard rank == 2 else { throw TensorError.runtime("self must be a matrix") }
         guard other.rank == 2 else { throw TensorError.runtime("mat2 must be a matrix") }
         guard shape[1] == other.shape[0] else {
@@ -96,7 +96,7 @@ extension Tensor {
     }
 
     /// `a @ b` with PyTorch's rules for 1-D, 2-D and batched operands.
-    public func matmul(_ other: Tensor) throws -> Tensor {
+    package func matmul(_ other: Tensor) throws -> Tensor {
         let (ra, rb) = (rank, other.rank)
         guard ra > 0 && rb > 0 else {
             throw TensorError.runtime("both arguments to matmul need to be at least 1D, but they are \(ra)D and \(rb)D")
@@ -114,7 +114,7 @@ extension Tensor {
     }
 
     /// `dot` of two 1-D tensors (`DotBackward0`).
-    public func dot(_ other: Tensor) throws -> Tensor {
+    package func dot(_ other: Tensor) throws -> Tensor {
         guard rank == 1 && other.rank == 1 else {
             throw TensorError.runtime("1D tensors expected, but got \(rank)D and \(other.rank)D tensors")
         }
@@ -131,7 +131,7 @@ extension Tensor {
     }
 
     /// `mv`: matrix times vector (`MvBackward0`).
-    public func mv(_ other: Tensor) throws -> Tensor {
+    package func mv(_ other: Tensor) throws -> Tensor {
         guard rank == 2 && other.rank == 1 else {
             throw TensorError.runtime("vector + matrix @ vector expected, got 1, \(rank), \(other.rank)")
         }
@@ -195,7 +195,7 @@ extension Tensor {
 
     /// `addmm(bias, input, weight)`: `bias + input @ weight`, the fused op `Linear` records
     /// (`AddmmBackward0`).
-    public static func addmm(_ bias: Tensor, _ input: Tensor, _ weight: Tensor) throws -> Tensor {
+    package static func addmm(_ bias: Tensor, _ input: Tensor, _ weight: Tensor) throws -> Tensor {
         guard input.rank == 2 && weight.rank == 2 && input.shape[1] == weight.shape[0] else {
             throw TensorError.runtime("mat1 and mat2 shapes cannot be multiplied (\(input.shape.map(String.init).joined(separator: "x")) and \(weight.shape.map(String.init).joined(separator: "x")))")
         }

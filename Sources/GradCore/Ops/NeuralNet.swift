@@ -52,7 +52,7 @@ extension Tensor {
         return out
     }
 
-    public func softmax(dim: Int) throws -> Tensor {
+    package func softmax(dim: Int) throws -> Tensor {
         let out = try rowwise(dim: dim) { p, n, s in
             if s == 1 {
                 // A contiguous row: each pass is a flat loop the compiler vectorizes.
@@ -82,7 +82,7 @@ extension Tensor {
         }
     }
 
-    public func logSoftmax(dim: Int) throws -> Tensor {
+    package func logSoftmax(dim: Int) throws -> Tensor {
         let out = try rowwise(dim: dim) { p, n, s in
             if s == 1 {
                 let m = Kernel.max(p, n)
@@ -116,7 +116,7 @@ extension Tensor {
     }
 
     /// Mean squared error, reduced by `mean` (default), `sum` or `none`.
-    public static func mseLoss(_ input: Tensor, _ target: Tensor, reduction: String = "mean") throws -> Tensor {
+    package static func mseLoss(_ input: Tensor, _ target: Tensor, reduction: String = "mean") throws -> Tensor {
         let diff = try GradModeState.withGradMode(.noGrad) { try input.sub(target) }
         let sq = try GradModeState.withGradMode(.noGrad) { try diff.mul(diff) }
         let out: Tensor
@@ -139,7 +139,7 @@ extension Tensor {
     }
 
     /// Negative log likelihood of log-probabilities `input` (N, C) or (C) at class `target`.
-    public static func nllLoss(_ input: Tensor, _ target: Tensor, reduction: String = "mean") throws -> Tensor {
+    package static func nllLoss(_ input: Tensor, _ target: Tensor, reduction: String = "mean") throws -> Tensor {
         guard input.dtype == .float32 else {
             throw TensorError.runtime("\"nll_loss_forward_reduce_cuda_kernel_2d_index\" not implemented for '\(input.dtype.scalarTypeName)'")
         }
@@ -196,12 +196,12 @@ extension Tensor {
     }
 
     /// `cross_entropy(logits, target)` = `nll_loss(log_softmax(logits, 1), target)`.
-    public static func crossEntropy(_ input: Tensor, _ target: Tensor, reduction: String = "mean") throws -> Tensor {
+    package static func crossEntropy(_ input: Tensor, _ target: Tensor, reduction: String = "mean") throws -> Tensor {
         try nllLoss(input.logSoftmax(dim: input.rank == 1 ? 0 : 1), target, reduction: reduction)
     }
 
     /// `linear(x, weight, bias)`: `x @ weight.T + bias`, recorded as `AddmmBackward0` for 2-D input.
-    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
+    package static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
         let wt = try weight.t()
         if input.rank == 2, let bias, input.dtype == .float32, weight.dtype == .float32 {
             return try addmm(bias, input, wt)
@@ -212,7 +212,7 @@ extension Tensor {
 
     /// Dropout: zeroes elements with probability `p` and scales the rest by 1/(1-p).
     /// `inplace`: the input is overwritten (one version bump, PyTorch's in-place rules).
-    public static func dropout(_ input: Tensor, p: Double, training: Bool, inplace: Bool = false) throws -> Tensor {
+    package static func dropout(_ input: Tensor, p: Double, training: Bool, inplace: Bool = false) throws -> Tensor {
         guard p >= 0 && p <= 1 else {
             throw TensorError.value("dropout probability has to be between 0 and 1, but got \(p)")
         }

@@ -126,17 +126,17 @@ extension Tensor {
     private static let tanhOp = OpRegistry.require("tanh"), sigmoidOp = OpRegistry.require("sigmoid")
     private static let reluOp = OpRegistry.require("relu")
 
-    public func neg() throws -> Tensor { try Tensor.negOp.unary(self) }
-    public func exp() throws -> Tensor { try Tensor.expOp.unary(self) }
-    public func log() throws -> Tensor { try Tensor.logOp.unary(self) }
-    public func sqrt() throws -> Tensor { try Tensor.sqrtOp.unary(self) }
-    public func abs() throws -> Tensor { try Tensor.absOp.unary(self) }
-    public func sign() throws -> Tensor { try Tensor.signOp.unary(self) }
-    public func sin() throws -> Tensor { try Tensor.sinOp.unary(self) }
-    public func cos() throws -> Tensor { try Tensor.cosOp.unary(self) }
-    public func tanh() throws -> Tensor { try Tensor.tanhOp.unary(self) }
-    public func sigmoid() throws -> Tensor { try Tensor.sigmoidOp.unary(self) }
-    public func relu() throws -> Tensor { try Tensor.reluOp.unary(self) }
+    package func neg() throws -> Tensor { try Tensor.negOp.unary(self) }
+    package func exp() throws -> Tensor { try Tensor.expOp.unary(self) }
+    package func log() throws -> Tensor { try Tensor.logOp.unary(self) }
+    package func sqrt() throws -> Tensor { try Tensor.sqrtOp.unary(self) }
+    package func abs() throws -> Tensor { try Tensor.absOp.unary(self) }
+    package func sign() throws -> Tensor { try Tensor.signOp.unary(self) }
+    package func sin() throws -> Tensor { try Tensor.sinOp.unary(self) }
+    package func cos() throws -> Tensor { try Tensor.cosOp.unary(self) }
+    package func tanh() throws -> Tensor { try Tensor.tanhOp.unary(self) }
+    package func sigmoid() throws -> Tensor { try Tensor.sigmoidOp.unary(self) }
+    package func relu() throws -> Tensor { try Tensor.reluOp.unary(self) }
 
     /// `f` over the elements as float32 (integer input converted first).
     @inline(__always)
@@ -177,7 +177,7 @@ extension Tensor {
     }
 
     /// A copy with its own memory; gradient passes straight through.
-    public func clone() throws -> Tensor {
+    package func clone() throws -> Tensor {
         let out = try freshCopy()
         guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record("CloneBackward0", inputs: [self], output: out) { _, g in [g] }
@@ -185,7 +185,7 @@ extension Tensor {
 
     /// `to(dtype)`: a converted copy (self when the dtype already matches). Never recorded:
     /// only float tensors require grad, and float to float is the tensor itself.
-    public func to(_ target: DType) throws -> Tensor {
+    package func to(_ target: DType) throws -> Tensor {
         try converted(to: target)
     }
 }

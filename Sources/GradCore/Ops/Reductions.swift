@@ -152,7 +152,7 @@ extension Tensor {
     // MARK: sum, mean, prod
 
     /// `sum()`: all elements (`SumBackward0`).
-    public func sum() throws -> Tensor {
+    package func sum() throws -> Tensor {
         let out = try contiguousFloatTotal().map { try Tensor.filled($0, shape: []) }
             ?? sumValues(Array(0..<rank)).reshapedData([])
         let inputShape = shape
@@ -163,7 +163,7 @@ extension Tensor {
     }
 
     /// `sum(dim, keepdim)` (`SumBackward1`).
-    public func sum(dims: [Int], keepdim: Bool = false) throws -> Tensor {
+    package func sum(dims: [Int], keepdim: Bool = false) throws -> Tensor {
         let ds = try reductionDims(dims)
         let out = try sumValues(ds).reshapedData(reducedShape(ds, keepdim: keepdim))
         let inputShape = shape
@@ -190,7 +190,7 @@ extension Tensor {
         }
     }
 
-    public func mean() throws -> Tensor {
+    package func mean() throws -> Tensor {
         try checkMeanDtype()
         let n = Swift.max(numel, 1)
         let total = try sumValues(Array(0..<rank)).reshapedData([])
@@ -202,7 +202,7 @@ extension Tensor {
         }
     }
 
-    public func mean(dims: [Int], keepdim: Bool = false) throws -> Tensor {
+    package func mean(dims: [Int], keepdim: Bool = false) throws -> Tensor {
         try checkMeanDtype()
         let ds = try reductionDims(dims)
         // A 0-d tensor accepts dim 0 (or -1), which then stands for its one element.
@@ -229,7 +229,7 @@ extension Tensor {
     }
 
     /// `prod()` of all elements (`ProdBackward0`).
-    public func prod() throws -> Tensor {
+    package func prod() throws -> Tensor {
         let flat = try contiguousData().reshapedData([numel])
         let out = try flat.prodValues(dim: 0).reshapedData([])
         let inputShape = shape
@@ -241,7 +241,7 @@ extension Tensor {
     }
 
     /// `prod(dim, keepdim)` (`ProdBackward1`).
-    public func prod(dim: Int, keepdim: Bool = false) throws -> Tensor {
+    package func prod(dim: Int, keepdim: Bool = false) throws -> Tensor {
         let d = try Shape.normalize(dim: dim, rank: rank)
         if rank == 0 { return try prod() }
         var out = try prodValues(dim: d)
@@ -286,8 +286,8 @@ extension Tensor {
     // MARK: max, min, argmax, argmin
 
     /// `max()` over all elements (`MaxBackward1`); the gradient is shared among ties.
-    public func max() throws -> Tensor { try extremumAll(isMax: true) }
-    public func min() throws -> Tensor { try extremumAll(isMax: false) }
+    package func max() throws -> Tensor { try extremumAll(isMax: true) }
+    package func min() throws -> Tensor { try extremumAll(isMax: false) }
 
     private func extremumAll(isMax: Bool) throws -> Tensor {
         guard numel > 0 else {
@@ -305,11 +305,11 @@ extension Tensor {
     }
 
     /// `max(dim, keepdim)`: (values, indices); values record `MaxBackward0`.
-    public func max(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+    package func max(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
         try extremumAlong(dim: dim, keepdim: keepdim, isMax: true)
     }
 
-    public func min(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+    package func min(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
         try extremumAlong(dim: dim, keepdim: keepdim, isMax: false)
     }
 
@@ -332,11 +332,11 @@ extension Tensor {
     }
 
     /// `argmax(dim=None, keepdim=False)`.
-    public func argmax(dim: Int? = nil, keepdim: Bool = false) throws -> Tensor {
+    package func argmax(dim: Int? = nil, keepdim: Bool = false) throws -> Tensor {
         try argExtremum(dim: dim, keepdim: keepdim, isMax: true)
     }
 
-    public func argmin(dim: Int? = nil, keepdim: Bool = false) throws -> Tensor {
+    package func argmin(dim: Int? = nil, keepdim: Bool = false) throws -> Tensor {
         try argExtremum(dim: dim, keepdim: keepdim, isMax: false)
     }
 

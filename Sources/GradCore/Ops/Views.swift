@@ -78,7 +78,7 @@ extension Tensor {
         return viewD == -1 ? newStrides : nil
     }
 
-    public func view(_ requested: [Int]) throws -> Tensor {
+    package func view(_ requested: [Int]) throws -> Tensor {
         let newShape = try inferShape(requested)
         guard let st = viewStrides(newShape) else {
             throw TensorError.runtime("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
@@ -90,7 +90,7 @@ extension Tensor {
     }
 
     /// A view when the memory allows it, otherwise a copy.
-    public func reshape(_ requested: [Int]) throws -> Tensor {
+    package func reshape(_ requested: [Int]) throws -> Tensor {
         let newShape = try inferShape(requested)
         if viewStrides(newShape) != nil { return try view(newShape) }
         let copy = try freshCopy().reshapedData(newShape)
@@ -101,7 +101,7 @@ extension Tensor {
         }
     }
 
-    public func flatten(startDim: Int = 0, endDim: Int = -1) throws -> Tensor {
+    package func flatten(startDim: Int = 0, endDim: Int = -1) throws -> Tensor {
         if rank == 0 { return try reshape([1]) }
         let s = try Shape.normalize(dim: startDim, rank: rank), e = try Shape.normalize(dim: endDim, rank: rank)
         if s > e { throw TensorError.runtime("flatten() has invalid args: start_dim cannot come after end_dim") }
@@ -110,7 +110,7 @@ extension Tensor {
         return try reshape(Array(shape[..<s]) + [middle] + Array(shape[(e + 1)...]))
     }
 
-    public func transpose(_ d0: Int, _ d1: Int) throws -> Tensor {
+    package func transpose(_ d0: Int, _ d1: Int) throws -> Tensor {
         try transposed(d0, d1, name: "TransposeBackward0")
     }
 
@@ -128,7 +128,7 @@ extension Tensor {
 
     /// `narrow(dim, start, length)`: `length` elements from `start` along `dim`, a view
     /// recorded as the slice it is (`SliceBackward0`), with PyTorch's checks.
-    public func narrow(dim: Int, start: Int, length: Int) throws -> Tensor {
+    package func narrow(dim: Int, start: Int, length: Int) throws -> Tensor {
         guard rank > 0 else { throw TensorError.runtime("narrow() cannot be applied to a 0-dim tensor.") }
         let d = try Shape.normalize(dim: dim, rank: rank)
         let size = shape[d]
@@ -146,7 +146,7 @@ extension Tensor {
     /// `transpose_(d0, d1)`: swaps two dimensions of this tensor itself, an in-place change
     /// of its geometry: PyTorch's in-place rules apply, its version goes up by one and a
     /// non-leaf records `TransposeBackward1`.
-    public func transposeInPlace(_ d0: Int, _ d1: Int, nodeName: String = "TransposeBackward1") throws -> Tensor {
+    package func transposeInPlace(_ d0: Int, _ d1: Int, nodeName: String = "TransposeBackward1") throws -> Tensor {
         let a = try Shape.normalize(dim: d0, rank: rank), b = try Shape.normalize(dim: d1, rank: rank)
         let mode = GradModeState.current
         let recording = mode.isRecording && requiresGrad && !isInference
@@ -176,7 +176,7 @@ extension Tensor {
     }
 
     /// `t()`: transpose of a tensor of at most two dimensions.
-    public func t() throws -> Tensor {
+    package func t() throws -> Tensor {
         guard rank <= 2 else {
             throw TensorError.runtime("t() expects a tensor with <= 2 dimensions, but self is \(rank)D")
         }
@@ -187,7 +187,7 @@ extension Tensor {
                             name: "TBackward0") { _, g in [try g.t()] }
     }
 
-    public func permute(_ dims: [Int]) throws -> Tensor {
+    package func permute(_ dims: [Int]) throws -> Tensor {
         guard dims.count == rank else {
             throw TensorError.runtime("permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = \(rank) is not equal to len(dims) = \(dims.count)")
         }
@@ -199,7 +199,7 @@ extension Tensor {
                             name: "PermuteBackward0") { _, g in [try g.permute(inverse)] }
     }
 
-    public func unsqueeze(_ dim: Int) throws -> Tensor {
+    package func unsqueeze(_ dim: Int) throws -> Tensor {
         let d = try Shape.normalize(dim: dim, rank: rank + 1)
         var sh = shape, st = strides
         let newStride = d < rank ? strides[d] * shape[d] : 1
@@ -211,7 +211,7 @@ extension Tensor {
     }
 
     /// `squeeze()`: drops every size-1 dim (`SqueezeBackward0`).
-    public func squeeze() throws -> Tensor {
+    package func squeeze() throws -> Tensor {
         let keep = shape.indices.filter { shape[$0] != 1 }
         let inputShape = shape
         return try makeView(shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset,
@@ -219,7 +219,7 @@ extension Tensor {
     }
 
     /// `squeeze(dim)`: drops `dim` if its size is 1 (`SqueezeBackward1`).
-    public func squeeze(dim: Int) throws -> Tensor {
+    package func squeeze(dim: Int) throws -> Tensor {
         try squeeze(dim: dim, name: "SqueezeBackward1")
     }
 
@@ -238,7 +238,7 @@ extension Tensor {
     }
 
     /// Broadcasts to `target` without copying (stride 0 on new or size-1 axes).
-    public func expand(_ target: [Int]) throws -> Tensor {
+    package func expand(_ target: [Int]) throws -> Tensor {
         guard target.count >= rank else {
             throw TensorError.runtime("expand(\(dtype.legacyTypeName){\(shape)}, size=\(target)): the number of sizes provided (\(target.count)) must be greater or equal to the number of dimensions in the tensor (\(rank))")
         }
@@ -257,7 +257,7 @@ extension Tensor {
     }
 
     /// `x[i]` along `dim` (`SelectBackward0`).
-    public func select(dim: Int, index: Int) throws -> Tensor {
+    package func select(dim: Int, index: Int) throws -> Tensor {
         guard rank > 0 else {
             throw TensorError.index("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
         }
@@ -277,7 +277,7 @@ extension Tensor {
     }
 
     /// `x[start:end:step]` along `dim`, with Python's clamping (`SliceBackward0`).
-    public func slice(dim: Int, start: Int?, end: Int?, step: Int = 1) throws -> Tensor {
+    package func slice(dim: Int, start: Int?, end: Int?, step: Int = 1) throws -> Tensor {
         guard rank > 0 else { throw TensorError.index("slice() cannot be applied to a 0-dim tensor.") }
         guard step > 0 else { throw TensorError.value("step must be greater than zero") }
         let d = try Shape.normalize(dim: dim, rank: rank)
@@ -310,7 +310,7 @@ extension Tensor {
     }
 
     /// `detach()`: the same memory and version counter, no history, not requiring grad.
-    public func detach() throws -> Tensor {
+    package func detach() throws -> Tensor {
         let t = Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
                        requiresGrad: false, isInference: isInference, versionCounter: versionCounterOverride)
         t.isDetached = true
@@ -320,7 +320,7 @@ extension Tensor {
     /// `x.data`: the same memory with no history and a version counter of its own, so
     /// changing it in place is invisible to autograd (the pre-`no_grad` idiom
     /// `w.data -= lr * w.grad` does not break a later backward, and is not checked either).
-    public func dataAlias() -> Tensor {
+    package func dataAlias() -> Tensor {
         let t = Tensor(storage: storage, shape: shape, strides: strides, offset: offset,
                        requiresGrad: false, isInference: isInference, versionCounter: VersionCounter())
         t.isDetached = true
@@ -329,7 +329,7 @@ extension Tensor {
 
     /// `x.data = t`: this tensor now uses `t`'s memory, at `t`'s shape, keeping its own
     /// autograd metadata and version counter (no bump). Views taken before keep the old memory.
-    public func setData(_ t: Tensor) throws {
+    package func setData(_ t: Tensor) throws {
         if requiresGrad && !t.dtype.isFloatingPoint {
             throw TensorError.runtime("data set to a tensor that requires gradients must be floating point or complex dtype")
         }
@@ -343,7 +343,7 @@ extension Tensor {
     }
 
     /// `detach_()`: cuts this tensor from its graph in place.
-    public func detachInPlace() throws -> Tensor {
+    package func detachInPlace() throws -> Tensor {
         if viewBase != nil && requiresGrad {
             throw TensorError.runtime("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         }
@@ -355,14 +355,14 @@ extension Tensor {
     }
 
     /// A contiguous tensor with the same values: self when already contiguous.
-    public func contiguous() throws -> Tensor {
+    package func contiguous() throws -> Tensor {
         if isContiguous { return self }
         return try clone()
     }
 
     // MARK: cat and stack
 
-    public static func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
+    package static func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
         guard let first = tensors.first else { throw TensorError.runtime("torch.cat(): expected a non-empty list of Tensors") }
         let parts = tensors.filter { !($0.rank == 1 && $0.numel == 0) }
         guard let ref = parts.first else { return try first.clone() }
@@ -405,7 +405,7 @@ extension Tensor {
         }
     }
 
-    public static func stack(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
+    package static func stack(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
         guard let first = tensors.first else { throw TensorError.runtime("stack expects a non-empty TensorList") }
         for (i, t) in tensors.enumerated() where t.shape != first.shape {
             throw TensorError.runtime("stack expects each tensor to be equal size, but got \(first.shape) at entry 0 and \(t.shape) at entry \(i)")

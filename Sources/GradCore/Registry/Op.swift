@@ -2,24 +2,24 @@
 /// the node it records and what that node saves, and the code that runs it. The language's
 /// method and function bindings, completion, `:help` and the op list in docs/language.md
 /// are all generated from these entries, so an op is added in one place.
-public struct Op: Sendable {
+package struct Op: Sendable {
     /// How the op is spelled in the shell.
-    public struct Forms: OptionSet, Sendable {
-        public let rawValue: Int
-        public init(rawValue: Int) { self.rawValue = rawValue }
+    package struct Forms: OptionSet, Sendable {
+        package let rawValue: Int
+        package init(rawValue: Int) { self.rawValue = rawValue }
         /// `x.name(...)`
-        public static let method = Forms(rawValue: 1)
+        package static let method = Forms(rawValue: 1)
         /// `name(x, ...)`, `torch.name(x, ...)`, `F.name(x, ...)`
-        public static let function = Forms(rawValue: 2)
+        package static let function = Forms(rawValue: 2)
         /// `x.name_(...)`: the same op writing its result into `x`.
-        public static let inPlace = Forms(rawValue: 4)
-        public static let methodAndFunction: Forms = [.method, .function]
+        package static let inPlace = Forms(rawValue: 4)
+        package static let methodAndFunction: Forms = [.method, .function]
     }
 
     /// What the recorded node keeps for backward, as `:help` and the graph explain it.
-    public enum Saved: Sendable, Equatable {
+    package enum Saved: Sendable, Equatable {
         case nothing, input, output, inputs
-        public var phrase: String? {
+        package var phrase: String? {
             switch self {
             case .nothing: return nil
             case .input: return "saves its input"
@@ -30,7 +30,7 @@ public struct Op: Sendable {
     }
 
     /// The dtype of the result for integer and bool input.
-    public enum DTypeRule: Sendable, Equatable {
+    package enum DTypeRule: Sendable, Equatable {
         /// Integer and bool input give float32 (`exp`, `sin`, ...), as in PyTorch.
         case floatResult
         /// The result has the input's dtype (`neg`, `abs`, views).
@@ -46,7 +46,7 @@ public struct Op: Sendable {
     }
 
     /// Input values for which the op is smooth, for the gradient checks of the registry test.
-    public enum Domain: Sendable, Equatable {
+    package enum Domain: Sendable, Equatable {
         /// Any value away from 0 (kinks at 0 are skipped).
         case real
         /// Values in (0.2, 1.5): logarithms and roots.
@@ -57,28 +57,28 @@ public struct Op: Sendable {
         case none
     }
 
-    public let name: String
+    package let name: String
     /// Other names of the same op (`clip` for `clamp`).
-    public let aliases: [String]
-    public let forms: Forms
+    package let aliases: [String]
+    package let forms: Forms
     /// Parameters after the tensor the op is applied to.
-    public let parameters: [OpParameter]
+    package let parameters: [OpParameter]
     /// One line for `:help`, without the signature.
-    public let help: String
+    package let help: String
     /// PyTorch's name for the node the op records (nil: it never records one).
-    public let node: String?
-    public let saves: Saved
-    public let dtypeRule: DTypeRule
-    public let domain: Domain
+    package let node: String?
+    package let saves: Saved
+    package let dtypeRule: DTypeRule
+    package let domain: Domain
     /// Arguments after the tensor that the registry test calls the op with, in every
     /// spelling and every memory layout.
-    public let example: [Example]
+    package let example: [Example]
     /// The shape of the input the registry test applies the op to.
-    public let exampleShape: [Int]
+    package let exampleShape: [Int]
     let run: @Sendable (Tensor, OpArguments) throws -> OpResult
     let runInPlace: (@Sendable (Tensor, OpArguments) throws -> Tensor)?
 
-    public init(_ name: String, aliases: [String] = [], forms: Forms = .methodAndFunction,
+    package init(_ name: String, aliases: [String] = [], forms: Forms = .methodAndFunction,
                 parameters: [OpParameter] = [], help: String, node: String?, saves: Saved = .nothing,
                 dtypeRule: DTypeRule, domain: Domain = .real, example: [Example] = [], exampleShape: [Int] = [2, 3],
                 inPlace: (@Sendable (Tensor, OpArguments) throws -> Tensor)? = nil,
@@ -99,26 +99,26 @@ public struct Op: Sendable {
     }
 
     /// Every name the op answers to.
-    public var names: [String] { [name] + aliases }
+    package var names: [String] { [name] + aliases }
 
     /// The in-place spelling (`exp_`), when there is one.
-    public var inPlaceName: String? { forms.contains(.inPlace) ? name + "_" : nil }
+    package var inPlaceName: String? { forms.contains(.inPlace) ? name + "_" : nil }
 
     /// Runs the op on `tensor` with arguments already converted to the parameters' kinds.
-    public func callAsFunction(_ tensor: Tensor, _ arguments: OpArguments) throws -> OpResult {
+    package func callAsFunction(_ tensor: Tensor, _ arguments: OpArguments) throws -> OpResult {
         try run(tensor, arguments)
     }
 
     /// Runs the in-place form.
-    public func inPlace(_ tensor: Tensor, _ arguments: OpArguments) throws -> Tensor {
+    package func inPlace(_ tensor: Tensor, _ arguments: OpArguments) throws -> Tensor {
         guard let runInPlace else { throw TensorError.runtime("\(name) has no in-place form") }
         return try runInPlace(tensor, arguments)
     }
 
     /// The code that runs the op, for callers that keep it apart from the entry.
-    public var call: @Sendable (Tensor, OpArguments) throws -> OpResult { run }
+    package var call: @Sendable (Tensor, OpArguments) throws -> OpResult { run }
     /// The code of the in-place form, when there is one.
-    public var callInPlace: (@Sendable (Tensor, OpArguments) throws -> Tensor)? { runInPlace }
+    package var callInPlace: (@Sendable (Tensor, OpArguments) throws -> Tensor)? { runInPlace }
 
     /// The op of one tensor and no arguments, for the core's own use (`x.exp()`).
     func unary(_ tensor: Tensor) throws -> Tensor {
@@ -126,7 +126,7 @@ public struct Op: Sendable {
     }
 
     /// `x.exp()`, `x.clamp(min=None, max=None)`, `where(condition, ...)`: how `:help` shows the call.
-    public var signature: String {
+    package var signature: String {
         let params = parameters.map(\.signatureText).joined(separator: ", ")
         if forms.contains(.method) { return "x.\(name)(\(params))" }
         return "\(name)(" + (["input"] + (params.isEmpty ? [] : [params])).joined(separator: ", ") + ")"
@@ -134,7 +134,7 @@ public struct Op: Sendable {
 }
 
 /// An argument in an op's example call.
-public enum Example: Sendable, Equatable {
+package enum Example: Sendable, Equatable {
     /// A tensor shaped like the input (`other`).
     case other
     /// `other.t()`
@@ -150,7 +150,7 @@ public enum Example: Sendable, Equatable {
     case dtype(DType)
 
     /// How the argument is typed in the shell.
-    public var text: String {
+    package var text: String {
         switch self {
         case .other: return "other"
         case .otherTransposed: return "other.t()"
@@ -166,12 +166,12 @@ public enum Example: Sendable, Equatable {
 
 extension Op {
     /// The example's arguments as typed after the input: `"other, alpha=2"`.
-    public var exampleText: String { example.map(\.text).joined(separator: ", ") }
+    package var exampleText: String { example.map(\.text).joined(separator: ", ") }
 }
 
 /// One parameter of an op: its name, what it accepts, and its default.
-public struct OpParameter: Sendable {
-    public enum Kind: Sendable, Equatable {
+package struct OpParameter: Sendable {
+    package enum Kind: Sendable, Equatable {
         /// A tensor; a Python number becomes a wrapped number tensor, as PyTorch does.
         case tensor
         /// A number (a one-element tensor is read as its number).
@@ -192,17 +192,17 @@ public struct OpParameter: Sendable {
         case shape
     }
 
-    public let name: String
-    public let kind: Kind
-    public let isRequired: Bool
+    package let name: String
+    package let kind: Kind
+    package let isRequired: Bool
     /// The default as Python shows it (`None`, `False`, `1`), for signatures.
-    public let defaultText: String
+    package let defaultText: String
 
-    public static func required(_ name: String, _ kind: Kind) -> OpParameter {
+    package static func required(_ name: String, _ kind: Kind) -> OpParameter {
         OpParameter(name: name, kind: kind, isRequired: true, defaultText: "")
     }
 
-    public static func optional(_ name: String, _ kind: Kind, default text: String = "None") -> OpParameter {
+    package static func optional(_ name: String, _ kind: Kind, default text: String = "None") -> OpParameter {
         OpParameter(name: name, kind: kind, isRequired: false, defaultText: text)
     }
 
@@ -210,7 +210,7 @@ public struct OpParameter: Sendable {
 }
 
 /// An argument converted to its parameter's kind (`.none` when left out or given as None).
-public enum OpArgument {
+package enum OpArgument {
     case none
     case tensor(Tensor)
     case scalar(Scalar)
@@ -222,10 +222,10 @@ public enum OpArgument {
 }
 
 /// The arguments of one call, in the order of the op's parameters.
-public struct OpArguments {
-    public var values: [OpArgument]
+package struct OpArguments {
+    package var values: [OpArgument]
 
-    public init(_ values: [OpArgument]) {
+    package init(_ values: [OpArgument]) {
         self.values = values
     }
 
@@ -298,7 +298,7 @@ public struct OpArguments {
 }
 
 /// What an op gives back.
-public enum OpResult {
+package enum OpResult {
     case tensor(Tensor)
     case tensors([Tensor])
     case bool(Bool)

@@ -1,11 +1,11 @@
 /// Every op the shell offers, by every name it answers to. The entries are the single
 /// source of the language's tensor methods and functions, of completion, of `:help` and of
 /// the op list in docs/language.md.
-public enum OpRegistry {
-    public static let all: [Op] = Op.pointwiseOps + Op.tensorOps
+package enum OpRegistry {
+    package static let all: [Op] = Op.pointwiseOps + Op.tensorOps
 
     /// Each op under its name and its aliases.
-    public static let byName: [String: Op] = {
+    package static let byName: [String: Op] = {
         var table: [String: Op] = [:]
         for op in all {
             for n in op.names {
@@ -25,7 +25,7 @@ public enum OpRegistry {
 
     /// `:help NAME` for an op: its call, what it does, its node and what it saves, and its
     /// other spellings.
-    public static func helpText(_ name: String) -> String? {
+    package static func helpText(_ name: String) -> String? {
         let bare = name.hasSuffix("_") ? String(name.dropLast()) : name
         guard let op = byName[name] ?? byName[bare].flatMap({ $0.inPlaceName != nil ? $0 : nil }) else { return nil }
         var lines = ["\(op.signature): \(op.help)"]
@@ -51,7 +51,7 @@ public enum OpRegistry {
 extension OpRegistry {
     /// The op list of docs/language.md, in Markdown: one row per op with its call, what it
     /// does, its node and what that saves, and its other spellings.
-    public static func markdownReference() -> String {
+    package static func markdownReference() -> String {
         var rows = ["| call | what it does | records | also |", "| --- | --- | --- | --- |"]
         for op in all.sorted(by: { $0.name < $1.name }) {
             var also: [String] = op.aliases.map { "`x.\($0)`" }

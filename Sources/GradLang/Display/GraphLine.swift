@@ -1,10 +1,10 @@
 import GradCore
 
 /// The line shown under every displayed tensor: whether it carries a graph, and if not, why.
-public enum GraphLine {
+package enum GraphLine {
     /// `variables`: the session's variables; with them the line also says how much of the
     /// saved memory only the graph keeps alive (the rest is held by named tensors anyway).
-    public static func describe(_ t: Tensor, variables: Scope? = nil) -> String {
+    package static func describe(_ t: Tensor, variables: Scope? = nil) -> String {
         if t.isGradFnInvalid {
             let mode = t.viewCreation == .inference ? "inference mode" : GradModeKind.noGrad.rawValue
             return "graph: unusable (grad_fn=<Invalid>): a view made under \(mode) whose memory was changed in place since; autograd refuses to use it"
@@ -70,7 +70,7 @@ public enum GraphLine {
 
     /// Bytes of the storages the graph saved that no variable holds: what freeing the
     /// graph would give back.
-    public static func graphOnlyBytes(_ t: Tensor, variables: Scope) -> Int {
+    package static func graphOnlyBytes(_ t: Tensor, variables: Scope) -> Int {
         let held = variables.heldStorages
         return t.graphSavedStorages.filter { !held.contains(ObjectIdentifier($0)) }.reduce(0) { $0 + $1.byteCount }
     }

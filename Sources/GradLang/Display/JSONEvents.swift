@@ -2,8 +2,8 @@ import Foundation
 import GradCore
 
 /// The `--json` events of LANGUAGE.md section 7, one JSON object per line.
-public enum JSONEvents {
-    public static func line(for event: SessionEvent) -> String? {
+package enum JSONEvents {
+    package static func line(for event: SessionEvent) -> String? {
         switch event {
         case .result(let line, let target, let value):
             return "{\"line\": \(line), \"target\": \(target.map(string) ?? "null"), \"value\": \(encode(value))}"
@@ -16,7 +16,7 @@ public enum JSONEvents {
         }
     }
 
-    public static func encode(_ v: Value) -> String {
+    package static func encode(_ v: Value) -> String {
         switch v {
         case .none: return "{\"type\": \"none\"}"
         case .bool(let b): return "{\"type\": \"bool\", \"value\": \(b)}"

@@ -2,13 +2,13 @@ import Foundation
 import GradCore
 
 /// How values print: Python's `str`/`repr` for plain values and PyTorch's `repr` for tensors.
-public enum Repr {
-    public static func str(_ v: Value) -> String {
+package enum Repr {
+    package static func str(_ v: Value) -> String {
         if case .str(let s) = v { return s }
         return repr(v)
     }
 
-    public static func repr(_ v: Value) -> String {
+    package static func repr(_ v: Value) -> String {
         switch v {
         case .none: return "None"
         case .bool(let b): return b ? "True" : "False"
@@ -72,7 +72,7 @@ public enum Repr {
 
     /// Python's `repr(float)`: the shortest digits that round-trip, in positional notation
     /// for exponents from -4 to 15 and scientific otherwise.
-    public static func pythonFloat(_ d: Double) -> String {
+    package static func pythonFloat(_ d: Double) -> String {
         if d.isNaN { return "nan" }
         if d.isInfinite { return d > 0 ? "inf" : "-inf" }
         if d == 0 { return d.sign == .minus ? "-0.0" : "0.0" }
@@ -122,13 +122,13 @@ public enum Repr {
 /// PyTorch's tensor `repr` (`torch/_tensor_str.py`): four-digit precision, integer mode,
 /// scientific mode, 80-column wrapping, summarisation past 1,000 elements, and the
 /// `requires_grad=True` / `grad_fn=<...>` suffixes.
-public enum TensorRepr {
+package enum TensorRepr {
     static let precision = 4
     static let threshold = 1000
     static let edgeItems = 3
     static let lineWidth = 80
 
-    public static func repr(_ t: Tensor) -> String {
+    package static func repr(_ t: Tensor) -> String {
         let prefix = "tensor("
         let indent = prefix.count
         var suffixes: [String] = []

@@ -2,7 +2,7 @@ import GradCore
 
 /// The arguments of a call, taken apart the way Python binds them, with Python's
 /// TypeErrors for missing, surplus and unknown arguments.
-public struct CallArguments {
+package struct CallArguments {
     var positional: [Value]
     var keywords: [(String, Value)]
     /// The function's name in messages: `len()`, `tensor()`.

@@ -3,7 +3,7 @@ import Synchronization
 import GradCore
 
 /// What running code produces, in order: displayed results, printed text, errors.
-public enum SessionEvent {
+package enum SessionEvent {
     /// A displayed result; `target` is the assigned name, nil for an expression statement.
     case result(line: Int, target: String?, value: Value)
     case printed(line: Int, text: String)
@@ -23,13 +23,13 @@ private func threadAttributes(_ thread: pthread_t, _ attributes: UnsafeMutablePo
 /// and waits for it: the body runs while the caller waits, so nothing is shared between two
 /// running threads. The closure reaches the new thread through pthread_create's C context
 /// pointer.
-public enum LargeStack {
+package enum LargeStack {
     private final class Work {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    public static func run(bytes: Int = 512 << 20, _ body: @escaping () -> Void) {
+    package static func run(bytes: Int = 512 << 20, _ body: @escaping () -> Void) {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
@@ -78,18 +78,18 @@ enum StackGuard {
 
 /// Set from a signal handler or a timer; the interpreter stops at the next statement,
 /// loop iteration or call with a KeyboardInterrupt.
-public enum Interruption {
+package enum Interruption {
     /// Lock-free, so a signal handler may set it.
     private static let flag = Atomic<Bool>(false)
-    public static func request() { flag.store(true, ordering: .relaxed) }
-    public static func clear() { flag.store(false, ordering: .relaxed) }
-    public static var isRequested: Bool { flag.load(ordering: .relaxed) }
+    package static func request() { flag.store(true, ordering: .relaxed) }
+    package static func clear() { flag.store(false, ordering: .relaxed) }
+    package static var isRequested: Bool { flag.load(ordering: .relaxed) }
 }
 
 /// The tree-walking evaluator. It never prints: displayed results, prints and errors go
 /// to `emit`, and the shell renders them.
-public final class Interpreter {
-    public let globals = Scope(parent: nil)
+package final class Interpreter {
+    package let globals = Scope(parent: nil)
     var emit: (SessionEvent) -> Void = { _ in }
     /// The line of the statement whose result would be displayed: where events are reported.
     var displayLine = 1
@@ -97,18 +97,18 @@ public final class Interpreter {
     /// Nesting of container comparisons (`==` on lists that contain themselves).
     var comparisonDepth = 0
     /// Nested calls allowed before a RecursionError (lower under the fuzzer's small stack).
-    public var maxCallDepth = 1000
+    package var maxCallDepth = 1000
     /// The line of the statement being executed, at any depth: where new tensors are made.
-    public private(set) var currentLine = 1 {
+    package private(set) var currentLine = 1 {
         didSet { GradModeState.line = currentLine }
     }
 
-    public init() {}
+    package init() {}
 
     /// Forgets every variable (`:reset`), and frees what functions kept alive: a function
     /// refers to the scope it was defined in, which refers back to the function, so those
     /// scopes are emptied too.
-    public func reset() {
+    package func reset() {
         var scopes: [Scope] = [globals]
         var seen = Set<ObjectIdentifier>()
         var index = 0
@@ -132,7 +132,7 @@ public final class Interpreter {
 
     /// Runs `body` and then puts back everything it changed: variables, tensor memory,
     /// gradients, optimizer state and the random generator (`:time`, `:compare`).
-    public func leavingNoTrace<R>(_ body: () throws -> R) rethrows -> R {
+    package func leavingNoTrace<R>(_ body: () throws -> R) rethrows -> R {
         let bindings = globals.variables
         let generator = DefaultGenerator.shared
         StatementJournal.begin()
@@ -145,14 +145,14 @@ public final class Interpreter {
     }
 
     /// Evaluates one expression in the global scope, displaying nothing.
-    public func evaluate(_ expr: Expr) throws -> Value {
+    package func evaluate(_ expr: Expr) throws -> Value {
         try evaluate(expr, in: globals)
     }
 
     // MARK: statements
 
     /// Runs top-level statements; each failing statement reports an error and the rest run.
-    public func run(_ program: [Stmt], emit: @escaping (SessionEvent) -> Void) {
+    package func run(_ program: [Stmt], emit: @escaping (SessionEvent) -> Void) {
         self.emit = emit
         defer { self.emit = { _ in } }
         for stmt in program {
@@ -220,7 +220,7 @@ public final class Interpreter {
     }
 
     /// `--timeout`: the longest a top-level statement may run, in seconds (nil: no limit).
-    public var statementTimeLimit: Double?
+    package var statementTimeLimit: Double?
     private var deadline: UInt64 = .max
 
     func checkInterrupt() throws {
@@ -573,7 +573,7 @@ public final class Interpreter {
         return (positional, keywords)
     }
 
-    public func call(_ fn: Value, _ positional: [Value], _ keywords: [(String, Value)] = []) throws -> Value {
+    package func call(_ fn: Value, _ positional: [Value], _ keywords: [(String, Value)] = []) throws -> Value {
         try checkInterrupt()
         switch fn {
         case .function(let f):

@@ -2,7 +2,7 @@ import GradCore
 
 /// A runtime value of the gradsh language: Python-like scalars and containers, tensors, and
 /// the objects of PyTorch's API (modules, optimizers, loaders, grad_fn nodes, dtypes).
-public enum Value {
+package enum Value {
     case none
     case bool(Bool)
     case int(Int64)
@@ -33,7 +33,7 @@ public enum Value {
     case gradModeObject(GradModeChange, restoring: Bool?)
 
     /// Python's type name, used in error messages.
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .none: return "NoneType"
         case .bool: return "bool"
@@ -81,9 +81,9 @@ public enum Value {
 }
 
 /// A mutable Python list, shared by every name bound to it.
-public final class ListStorage {
-    public var items: [Value]
-    public init(_ items: [Value]) { self.items = items }
+package final class ListStorage {
+    package var items: [Value]
+    package init(_ items: [Value]) { self.items = items }
 
     /// Called before every change to the items, so a failed statement can put them back.
     func willMutate() {
@@ -94,7 +94,7 @@ public final class ListStorage {
 }
 
 /// What a bound method is bound to.
-public enum Receiver {
+package enum Receiver {
     case tensor(Tensor)
     case list(ListStorage)
     case module(Module)
@@ -105,8 +105,8 @@ public enum Receiver {
 
 /// A function defined with `def`: its parameters, body, the scope it closes over, and the
 /// grad modes its decorators apply around every call.
-public final class Function {
-    public let definition: FunctionDef
+package final class Function {
+    package let definition: FunctionDef
     let defaults: [Value?]
     let closure: Scope
     let modes: [GradModeChange]
@@ -118,18 +118,18 @@ public final class Function {
         self.modes = modes
     }
 
-    public var name: String { definition.name }
+    package var name: String { definition.name }
 }
 
 /// A built-in function: its Python name and implementation.
-public struct Builtin: Sendable {
-    public let name: String
+package struct Builtin: Sendable {
+    package let name: String
     let call: @Sendable (inout CallArguments, Interpreter) throws -> Value
 }
 
 /// Variables of one function call (or the session's globals), with a link to the scope the
 /// function was defined in: blocks make no scope, as in Python.
-public final class Scope {
+package final class Scope {
     var variables: [String: Value] = [:]
     let parent: Scope?
 
@@ -147,13 +147,13 @@ public final class Scope {
     }
 
     /// Names bound in this scope, sorted, for `:vars` and completion.
-    public var names: [String] { variables.keys.sorted() }
+    package var names: [String] { variables.keys.sorted() }
 
-    public func value(of name: String) -> Value? { variables[name] }
+    package func value(of name: String) -> Value? { variables[name] }
 
     /// The storages of every tensor reachable from these variables: in lists and tuples,
     /// module parameters, optimizer parameters, and `.grad`s.
-    public var heldStorages: Set<ObjectIdentifier> {
+    package var heldStorages: Set<ObjectIdentifier> {
         var held = Set<ObjectIdentifier>()
         func hold(_ t: Tensor) {
             held.insert(ObjectIdentifier(t.storage))
@@ -177,5 +177,5 @@ public final class Scope {
     }
 
     /// Every binding, sorted by name.
-    public var bindings: [(name: String, value: Value)] { variables.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    package var bindings: [(name: String, value: Value)] { variables.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
 }

@@ -2,8 +2,8 @@ import GradCore
 
 /// The syntax tree. Node names end in their role: `BinaryExpr`-style cases of `Expr.Kind`,
 /// statements as `Stmt.Kind`. Every node carries the location of its first token.
-public final class Expr {
-    public indirect enum Kind {
+package final class Expr {
+    package indirect enum Kind {
         case intLiteral(Int64)
         case floatLiteral(Double)
         case stringLiteral(String)
@@ -26,8 +26,8 @@ public final class Expr {
         case conditional(Expr, Expr, Expr)
     }
 
-    public let kind: Kind
-    public let location: SourceLocation
+    package let kind: Kind
+    package let location: SourceLocation
     /// For a number literal, the 0-d tensor that stands for it next to a tensor operand,
     /// made once (such tensors are never changed, so one can serve every evaluation).
     lazy var constantTensor: Tensor? = {
@@ -50,12 +50,12 @@ public final class Expr {
     }
 }
 
-public struct Argument {
-    public var label: String?
-    public var value: Expr
+package struct Argument {
+    package var label: String?
+    package var value: Expr
 }
 
-public enum IndexItem {
+package enum IndexItem {
     case expr(Expr)
     case slice(Expr?, Expr?, Expr?)
     case ellipsis
@@ -63,24 +63,24 @@ public enum IndexItem {
 
 /// The head of a mode block or a decorator: which mode, and its argument when it takes one
 /// (`inference(False)`, `set_grad_enabled(b)`).
-public struct ModeHead {
-    public let kind: GradModeKind
-    public let argument: Expr?
+package struct ModeHead {
+    package let kind: GradModeKind
+    package let argument: Expr?
 
     /// The spelling a learner would recognise in messages and prompts.
-    public var displayName: String { kind.rawValue }
+    package var displayName: String { kind.rawValue }
 }
 
 /// What an assignment may write to.
-public indirect enum Target {
+package indirect enum Target {
     case name(String, SourceLocation)
     case `subscript`(Expr, [IndexItem], SourceLocation)
     case attribute(Expr, String, SourceLocation)
     case tuple([Target], SourceLocation)
 }
 
-public final class Stmt {
-    public enum Kind {
+package final class Stmt {
+    package enum Kind {
         case expression(Expr)
         case assign([Target], Expr)
         case augmentedAssign(Target, op: String, Expr)
@@ -93,8 +93,8 @@ public final class Stmt {
         case colonCommand(String)
     }
 
-    public let kind: Kind
-    public let location: SourceLocation
+    package let kind: Kind
+    package let location: SourceLocation
 
     init(_ kind: Kind, _ location: SourceLocation) {
         self.kind = kind
@@ -102,12 +102,12 @@ public final class Stmt {
     }
 }
 
-public final class FunctionDef {
-    public let name: String
-    public let parameters: [(name: String, defaultValue: Expr?)]
-    public let decorators: [ModeHead]
-    public let body: [Stmt]
-    public let location: SourceLocation
+package final class FunctionDef {
+    package let name: String
+    package let parameters: [(name: String, defaultValue: Expr?)]
+    package let decorators: [ModeHead]
+    package let body: [Stmt]
+    package let location: SourceLocation
 
     init(name: String, parameters: [(name: String, defaultValue: Expr?)], decorators: [ModeHead], body: [Stmt], location: SourceLocation) {
         self.name = name

@@ -1,8 +1,8 @@
 /// Turns source text into tokens. Newlines inside `(` `)` and `[` `]` are not statement ends;
 /// `<` and `>` are plain operators here: the parser decides which ones open and close blocks.
-public struct Lexer {
+package struct Lexer {
     /// The result of lexing: tokens, or what went wrong.
-    public enum Outcome {
+    package enum Outcome {
         case tokens([Token])
         /// An open bracket or string at the end: more lines are coming.
         case incomplete(Unfinished)
@@ -21,7 +21,7 @@ public struct Lexer {
         "+", "-", "*", "/", "%", "@", "<", ">", "=", "(", ")", "[", "]", "{", "}", ",", ".", ":", ";", "~", "&", "|", "^", "!",
     ]
 
-    public init(_ source: String, firstLine: Int = 1) {
+    package init(_ source: String, firstLine: Int = 1) {
         chars = Array(source)
         line = firstLine
     }
@@ -38,7 +38,7 @@ public struct Lexer {
         pos += 1
     }
 
-    public mutating func tokenize() -> Outcome {
+    package mutating func tokenize() -> Outcome {
         var tokens: [Token] = []
         while pos < chars.count {
             let c = chars[pos]

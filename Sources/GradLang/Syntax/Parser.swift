@@ -5,9 +5,9 @@ import GradCore
 /// Blocks are `< ... >`. A `<` right after a block head opens a block; inside a block a `>`
 /// closes the innermost one when the token after it cannot start an operand, and is
 /// greater-than otherwise. In `for`/`if` heads the first top-level `<` opens the block.
-public struct Parser {
+package struct Parser {
     /// What parsing a chunk of input gives.
-    public enum Outcome {
+    package enum Outcome {
         case program([Stmt])
         /// An open block, bracket, string or a pending decorator: more lines are coming.
         case incomplete(Unfinished)
@@ -15,7 +15,7 @@ public struct Parser {
     }
 
     /// Parses `source` whose first line is line `firstLine` of the user's input.
-    public static func parse(_ source: String, firstLine: Int = 1) -> Outcome {
+    package static func parse(_ source: String, firstLine: Int = 1) -> Outcome {
         var lexer = Lexer(source, firstLine: firstLine)
         switch lexer.tokenize() {
         case .incomplete(let unfinished): return .incomplete(unfinished)
@@ -35,7 +35,7 @@ public struct Parser {
     }
 
     /// Whether `source` is a complete chunk (it may still contain a syntax error).
-    public static func isComplete(_ source: String) -> Bool {
+    package static func isComplete(_ source: String) -> Bool {
         if case .incomplete = parse(source) { return false }
         return true
     }
@@ -57,7 +57,7 @@ public struct Parser {
     /// For an incomplete chunk, the head of the innermost block still open (`no_grad`,
     /// `def f(...)`, `for ... in ...`), for the continuation prompt; nil when the chunk is
     /// complete or only a bracket or string is open.
-    public static func innermostOpenBlock(_ source: String) -> String? {
+    package static func innermostOpenBlock(_ source: String) -> String? {
         var lexer = Lexer(source)
         guard case .tokens(let tokens) = lexer.tokenize() else { return nil }
         var parser = Parser(tokens: tokens)

@@ -1,58 +1,58 @@
 /// A position in the user's input: 1-based line and column.
-public struct SourceLocation: Equatable, Comparable, Sendable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
+package struct SourceLocation: Equatable, Comparable, Sendable, CustomStringConvertible {
+    package var line: Int
+    package var column: Int
 
-    public init(line: Int, column: Int) {
+    package init(line: Int, column: Int) {
         self.line = line
         self.column = column
     }
 
-    public static func < (a: SourceLocation, b: SourceLocation) -> Bool {
+    package static func < (a: SourceLocation, b: SourceLocation) -> Bool {
         (a.line, a.column) < (b.line, b.column)
     }
 
-    public var description: String { "\(line):\(column)" }
+    package var description: String { "\(line):\(column)" }
 }
 
 /// An error a user sees: the Python exception type PyTorch would raise, a message, where it
 /// happened, and an optional hint. Rendering (colour, carets) is the shell's business.
-public struct GradError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct GradError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `SyntaxError`, `RuntimeError`, `TypeError`, ...
-    public var type: String
-    public var message: String
+    package var type: String
+    package var message: String
     /// The innermost location: where the offending expression is.
-    public var location: SourceLocation?
+    package var location: SourceLocation?
     /// A second line of help, shown as `hint:` after the error.
-    public var hint: String?
+    package var hint: String?
     /// What the shell did about the failure (changes it undid), shown as `note:`.
-    public var note: String?
+    package var note: String?
 
-    public init(_ type: String, _ message: String, at location: SourceLocation? = nil, hint: String? = nil) {
+    package init(_ type: String, _ message: String, at location: SourceLocation? = nil, hint: String? = nil) {
         self.type = type
         self.message = message
         self.location = location
         self.hint = hint
     }
 
-    public static func syntax(_ message: String, at location: SourceLocation, hint: String? = nil) -> GradError {
+    package static func syntax(_ message: String, at location: SourceLocation, hint: String? = nil) -> GradError {
         GradError("SyntaxError", message, at: location, hint: hint)
     }
 
-    public static func type(_ message: String) -> GradError { GradError("TypeError", message) }
-    public static func value(_ message: String) -> GradError { GradError("ValueError", message) }
-    public static func name(_ name: String) -> GradError { GradError("NameError", "name '\(name)' is not defined") }
-    public static func attribute(_ typeName: String, _ attr: String) -> GradError {
+    package static func type(_ message: String) -> GradError { GradError("TypeError", message) }
+    package static func value(_ message: String) -> GradError { GradError("ValueError", message) }
+    package static func name(_ name: String) -> GradError { GradError("NameError", "name '\(name)' is not defined") }
+    package static func attribute(_ typeName: String, _ attr: String) -> GradError {
         GradError("AttributeError", "'\(typeName)' object has no attribute '\(attr)'")
     }
-    public static func index(_ message: String) -> GradError { GradError("IndexError", message) }
-    public static func runtime(_ message: String) -> GradError { GradError("RuntimeError", message) }
-    public static func zeroDivision(_ message: String) -> GradError { GradError("ZeroDivisionError", message) }
+    package static func index(_ message: String) -> GradError { GradError("IndexError", message) }
+    package static func runtime(_ message: String) -> GradError { GradError("RuntimeError", message) }
+    package static func zeroDivision(_ message: String) -> GradError { GradError("ZeroDivisionError", message) }
 
-    public var description: String { "\(type): \(message)" }
+    package var description: String { "\(type): \(message)" }
 
     /// The same error, located at `loc` unless it already has a location.
-    public func located(_ loc: SourceLocation) -> GradError {
+    package func located(_ loc: SourceLocation) -> GradError {
         var e = self
         if e.location == nil { e.location = loc }
         return e
@@ -61,7 +61,7 @@ public struct GradError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// What was still open when a chunk of input ended: the reason it is incomplete, with the
 /// place it was opened, for the continuation prompt and for the error at end of input.
-public enum Unfinished: Equatable {
+package enum Unfinished: Equatable {
     /// A block whose `<` came but whose `>` did not.
     case block(head: String, at: SourceLocation)
     /// A block head (`no_grad`, `def f(x)`) whose `<` has not come.
@@ -70,14 +70,14 @@ public enum Unfinished: Equatable {
     case string(at: SourceLocation)
     case decorator(at: SourceLocation)
 
-    public var location: SourceLocation {
+    package var location: SourceLocation {
         switch self {
         case .block(_, let at), .blockBody(_, let at), .bracket(_, let at), .string(let at), .decorator(let at): return at
         }
     }
 
     /// Why the input cannot end here.
-    public var message: String {
+    package var message: String {
         switch self {
         case .block(let head, _):
             return head.isEmpty ? "a block opened with '<' was never closed with '>'"

@@ -1,8 +1,8 @@
 import GradCore
 
 /// A lexical token with the location of its first character.
-public struct Token: Equatable, Sendable {
-    public enum Kind: Equatable, Sendable {
+package struct Token: Equatable, Sendable {
+    package enum Kind: Equatable, Sendable {
         case name(String)
         case keyword(String)
         case int(Int64)
@@ -14,10 +14,10 @@ public struct Token: Equatable, Sendable {
         case end
     }
 
-    public var kind: Kind
-    public var location: SourceLocation
+    package var kind: Kind
+    package var location: SourceLocation
 
-    public static let keywords: Set<String> = Set([
+    package static let keywords: Set<String> = Set([
         "def", "return", "for", "in", "if", "else", "and", "or", "not", "True", "False", "None",
     ] + GradModeKind.keywords)
 

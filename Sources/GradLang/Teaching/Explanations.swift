@@ -2,10 +2,10 @@ import GradCore
 
 /// Plain-words explanations: `:why NAME`, and the `hint:` after every autograd error, which
 /// names the cause and the fix and points at the line where the tensor at fault was made.
-public enum Why {
+package enum Why {
     /// Why `name` does or does not carry a graph, where it came from, and what autograd
     /// will refuse to do with it later.
-    public static func explain(_ name: String, _ t: Tensor) -> String {
+    package static func explain(_ name: String, _ t: Tensor) -> String {
         let made = "\(name) was made \(t.site.place)"
         var lines: [String] = []
         if t.isGradFnInvalid {

@@ -3,12 +3,12 @@ import Foundation
 
 /// libedit's readline-compatible API: arrow keys, Ctrl-R search, TAB completion and history
 /// kept in a file, written after every entry so a crash loses nothing.
-public final class EditLineReader: LineReader {
+package final class EditLineReader: LineReader {
     private let historyPath: String
     private var lastEntry: String?
 
     /// `complete(lineUpToCursor)` returns candidates for the word before the cursor.
-    public init(historyPath: String, complete: @escaping (String) -> [String]) {
+    package init(historyPath: String, complete: @escaping (String) -> [String]) {
         self.historyPath = historyPath
         setlocale(LC_ALL, "")
         if String(cString: setlocale(LC_CTYPE, nil)) == "C" { setlocale(LC_CTYPE, "C.UTF-8") }
@@ -58,7 +58,7 @@ public final class EditLineReader: LineReader {
         return Unicode.Scalar(scalar) == nil ? 0xFFFD : Int32(scalar)
     }
 
-    public func read(prompt: String) -> ReadResult {
+    package func read(prompt: String) -> ReadResult {
         Signals.clearInterrupt()
         errno = 0
         guard let raw = readline(prompt) else {
@@ -78,7 +78,7 @@ public final class EditLineReader: LineReader {
         return .line(String(cString: raw))
     }
 
-    public func addHistory(_ entry: String) {
+    package func addHistory(_ entry: String) {
         guard !entry.trimmingCharacters(in: .whitespaces).isEmpty, entry != lastEntry else { return }
         lastEntry = entry
         add_history(entry)

@@ -92,8 +92,7 @@ package enum Completion {
         "tensor": ["dtype", "requires_grad"], "zeros": ["dtype", "requires_grad"], "ones": ["dtype", "requires_grad"],
         "rand": ["dtype", "requires_grad"], "randn": ["dtype", "requires_grad"], "full": ["dtype", "requires_grad"],
         "arange": ["dtype", "requires_grad"], "cat": ["dim"], "stack": ["dim"], "grad": ["retain_graph", "create_graph", "allow_unused", "grad_outputs"],
-        "SGD": ["lr", "momentum", "weight_decay"], "Adam": ["lr", "betas", "eps"], "DataLoader": ["batch_size", "shuffle", "drop_last"],
-        "Linear": ["bias"], "Dropout": ["p"], "mse_loss": ["reduction"], "cross_entropy": ["reduction"], "nll_loss": ["reduction"],
+        "DataLoader": ["batch_size", "shuffle", "drop_last"], "mse_loss": ["reduction"], "cross_entropy": ["reduction"], "nll_loss": ["reduction"],
         "make_blobs": ["n_samples", "centers", "n_features", "seed", "cluster_std"], "print": ["sep", "end"], "randint": ["size", "dtype"],
         "linspace": ["steps", "dtype"], "eye": ["dtype"], "round": ["ndigits"], "dropout": ["p", "training"],
     ]
@@ -103,12 +102,12 @@ package enum Completion {
         switch value {
         case .tensor: return Array(Methods.tensorAttributeNames) + Array(Methods.tensorMethodNames)
         case .module(let m):
-            var names = ["training", "parameters", "named_parameters", "children", "eval", "train", "zero_grad", "forward", "requires_grad_"]
+            var names = ["training"] + ModuleRegistry.moduleMethods.map(\.name)
             names += m.ownParameters.map(\.name)
             if m is Linear { names += ["in_features", "out_features", "bias"] }
             if m is Dropout { names.append("p") }
             return names
-        case .optimizer: return ["step", "zero_grad", "param_groups"]
+        case .optimizer: return ModuleRegistry.optimizerMethods.map(\.name) + ["param_groups"]
         case .node: return ["next_functions", "name"]
         case .list: return ["append", "pop", "extend", "index", "count", "insert", "reverse", "clear", "copy"]
         case .str: return ["upper", "lower", "strip", "split", "join", "format", "startswith", "endswith", "replace"]

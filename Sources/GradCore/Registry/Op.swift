@@ -190,6 +190,13 @@ package struct OpParameter: Sendable {
         /// Sizes given one by one (`reshape(2, 3)`) or as one tuple; takes every positional
         /// argument, so it is an op's only parameter.
         case shape
+        /// Modules given one by one (`Sequential(a, b)`); takes every positional argument.
+        case modules
+        /// Tensors: a list or tuple of them (`model.parameters()`), or one tensor.
+        case tensors
+        /// A tuple of numbers (`betas=(0.9, 0.999)`).
+        case numbers
+        case string
     }
 
     package let name: String
@@ -219,6 +226,10 @@ package enum OpArgument {
     case bool(Bool)
     case double(Double)
     case dtype(DType)
+    case modules([Module])
+    case tensors([Tensor])
+    case doubles([Double])
+    case string(String)
 }
 
 /// The arguments of one call, in the order of the op's parameters.
@@ -295,6 +306,21 @@ package struct OpArguments {
         if case .dtype(let d) = value(i) { return d }
         return nil
     }
+
+    func modules(_ i: Int) -> [Module] {
+        if case .modules(let ms) = value(i) { return ms }
+        return []
+    }
+
+    func tensors(_ i: Int) -> [Tensor] {
+        if case .tensors(let ts) = value(i) { return ts }
+        return []
+    }
+
+    func doubles(_ i: Int) -> [Double]? {
+        if case .doubles(let ds) = value(i) { return ds }
+        return nil
+    }
 }
 
 /// What an op gives back.
@@ -306,6 +332,12 @@ package enum OpResult {
     case ints([Int])
     case scalar(Scalar)
     case nothing
+    case module(Module)
+    case optimizer(Optimizer)
+    /// A Python list (`model.parameters()`), where `.tensors` is a tuple.
+    case tensorList([Tensor])
+    case modules([Module])
+    case namedTensors([(String, Tensor)])
 
     func tensor() throws -> Tensor {
         guard case .tensor(let t) = self else { throw TensorError.runtime("the op did not give a tensor") }

@@ -368,31 +368,7 @@ enum Builtins {
     // MARK: neural nets, optimizers, data
 
     private static func registerNeuralNets(_ add: (String, @escaping Body) -> Void) {
-        add("Linear") { args, _ in
-            let b = try args.bind(["in_features", "out_features", "bias"], required: 2)
-            return .module(try Linear(try b[0]!.asInt("in_features"), try b[1]!.asInt("out_features"), bias: try b[2]?.asBool("bias") ?? true))
-        }
-        add("ReLU") { args, _ in
-            let b = try args.bind(["inplace"])
-            return .module(Activation(.relu, inplace: try b[0]?.asBool("inplace") ?? false))
-        }
-        for (name, kind) in [("Sigmoid", Activation.Kind.sigmoid), ("Tanh", .tanh)] {
-            add(name) { args, _ in
-                try args.expectCount(0)
-                return .module(Activation(kind))
-            }
-        }
-        add("Dropout") { args, _ in
-            let b = try args.bind(["p", "inplace"])
-            return .module(try Dropout(p: try b[0]?.asDouble("p") ?? 0.5, inplace: try b[1]?.asBool("inplace") ?? false))
-        }
-        add("Sequential") { args, _ in
-            try args.rejectKeywords()
-            return .module(Sequential(try args.positional.map { v in
-                guard case .module(let m) = v else { throw GradError.type("\(v.typeName) is not a Module subclass") }
-                return m
-            }))
-        }
+        OpBindings.registerConstructors(add)
         add("linear") { args, _ in
             let b = try args.bind(["input", "weight", "bias"], required: 2)
             let bias = b[2].flatMap { $0.isNone ? nil : $0 }
@@ -416,22 +392,6 @@ enum Builtins {
             let b = try args.bind(["input", "p", "training", "inplace"], required: 1)
             return .tensor(try Tensor.dropout(try tensorArg(b[0], "input"), p: try b[1]?.asDouble("p") ?? 0.5,
                                               training: try b[2]?.asBool("training") ?? true, inplace: try b[3]?.asBool("inplace") ?? false))
-        }
-        add("SGD") { args, _ in
-            let b = try args.bind(["params", "lr", "momentum", "dampening", "weight_decay"], required: 1)
-            guard let lr = b[1] else { throw GradError.type("SGD.__init__() missing 1 required argument: 'lr'") }
-            return .optimizer(try SGD(try parameterList(b[0]!), lr: try lr.asDouble("lr"), momentum: try b[2]?.asDouble("momentum") ?? 0,
-                                      weightDecay: try b[4]?.asDouble("weight_decay") ?? 0))
-        }
-        add("Adam") { args, _ in
-            let b = try args.bind(["params", "lr", "betas", "eps"], required: 1)
-            var betas = (0.9, 0.999)
-            if let bv = b[2] {
-                let items = try bv.asSequence("betas")
-                guard items.count == 2 else { throw GradError.value("betas must be a pair") }
-                betas = (try items[0].asDouble("betas"), try items[1].asDouble("betas"))
-            }
-            return .optimizer(try Adam(try parameterList(b[0]!), lr: try b[1]?.asDouble("lr") ?? 0.001, betas: betas, eps: try b[3]?.asDouble("eps") ?? 1e-8))
         }
         add("TensorDataset") { args, _ in
             try args.rejectKeywords()

@@ -160,7 +160,7 @@ extension Interpreter {
         case .namespace(let ns): return try Builtins.namespaceMember(ns, name)
         case .module(let m): return try Methods.moduleAttribute(m, name)
         case .optimizer(let o):
-            if ["step", "zero_grad"].contains(name) { return .boundMethod(receiver: .optimizer(o), name: name) }
+            if ModuleRegistry.optimizerMethodsByName[name] != nil { return .boundMethod(receiver: .optimizer(o), name: name) }
             if name == "param_groups" { return .list(ListStorage([.opaque(typeName: "dict", repr: o.repr)])) }
         case .node(let n):
             switch name {

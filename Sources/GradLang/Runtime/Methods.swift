@@ -15,9 +15,8 @@ enum Methods {
         case .tensor(let t): return try callTensorMethod(t, name, &args, interp)
         case .module(let m): return try callModuleMethod(m, name, &args, interp)
         case .optimizer(let o):
-            try args.expectCount(0)
-            if name == "step" { try o.step() } else { o.zeroGrad() }
-            return .none
+            guard let result = try OpBindings.callOptimizerMethod(o, name, args) else { throw GradError.attribute(o.typeName, name) }
+            return result
         case .node(let n):
             // name(): PyTorch's C++ name, qualified for the nodes its autograd defines by hand.
             try args.expectCount(0)
@@ -114,9 +113,8 @@ enum Methods {
         if name == "training" { return .bool(m.training) }
         if let p = m.ownParameters.first(where: { $0.name == name }) { return .tensor(p.tensor) }
         if name == "bias", let l = m as? Linear, l.bias == nil { return .none }
+        if ModuleRegistry.moduleMethodsByName[name] != nil { return .boundMethod(receiver: .module(m), name: name) }
         switch name {
-        case "parameters", "eval", "train", "zero_grad", "forward", "named_parameters", "children", "modules", "requires_grad_":
-            return .boundMethod(receiver: .module(m), name: name)
         case "in_features": if let l = m as? Linear { return .int(Int64(l.inFeatures)) }
         case "out_features": if let l = m as? Linear { return .int(Int64(l.outFeatures)) }
         case "p": if let d = m as? Dropout { return .float(d.p) }
@@ -126,40 +124,8 @@ enum Methods {
     }
 
     static func callModuleMethod(_ m: Module, _ name: String, _ args: inout CallArguments, _ interp: Interpreter) throws -> Value {
-        switch name {
-        case "parameters":
-            _ = try args.bind(["recurse"])
-            return .list(ListStorage(m.parameters().map { .tensor($0) }))
-        case "named_parameters":
-            try args.expectCount(0)
-            return .list(ListStorage(namedParameters(m, prefix: "").map { .tuple([.str($0.0), .tensor($0.1)]) }))
-        case "children":
-            try args.expectCount(0)
-            return .list(ListStorage(m.children.map { .module($0) }))
-        case "eval":
-            try args.expectCount(0)
-            m.eval()
-            return .module(m)
-        case "train":
-            let b = try args.bind(["mode"])
-            m.train(try b[0]?.asBool("mode") ?? true)
-            return .module(m)
-        case "zero_grad":
-            _ = try args.bind(["set_to_none"])
-            m.zeroGrad()
-            return .none
-        case "requires_grad_":
-            let b = try args.bind(["requires_grad"])
-            for p in m.parameters() { try p.setRequiresGrad(try b[0]?.asBool("requires_grad") ?? true) }
-            return .module(m)
-        default:
-            return try interp.call(.module(m), args.positional, args.keywords)
-        }
-    }
-
-    static func namedParameters(_ m: Module, prefix: String) -> [(String, Tensor)] {
-        m.ownParameters.map { (prefix + $0.name, $0.tensor) }
-            + m.children.enumerated().flatMap { namedParameters($0.element, prefix: "\(prefix)\($0.offset).") }
+        guard let result = try OpBindings.callModuleMethod(m, name, args) else { throw GradError.attribute(m.typeName, name) }
+        return result
     }
 
     // MARK: lists and strings

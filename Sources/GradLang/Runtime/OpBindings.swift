@@ -18,6 +18,13 @@ enum OpBindings {
             }
             return OpArguments([])
         }
+        if params.count == 1, params[0].kind == .modules {
+            try args.rejectKeywords()
+            return OpArguments([.modules(try args.positional.map { v in
+                guard case .module(let m) = v else { throw GradError.type("\(v.typeName) is not a Module subclass") }
+                return m
+            })])
+        }
         if params.count == 1, params[0].kind == .shape {
             if let (k, v) = args.keywords.first {
                 guard k == params[0].name, args.keywords.count == 1, args.positional.isEmpty else {
@@ -64,6 +71,12 @@ enum OpBindings {
             guard let s = v.scalar else { throw GradError.type("\(p.name) must be a number, not \(v.typeName)") }
             return .scalar(s)
         case .shape: return .ints(try v.asShape(p.name))
+        case .modules:
+            guard case .module(let m) = v else { throw GradError.type("\(v.typeName) is not a Module subclass") }
+            return .modules([m])
+        case .tensors: return .tensors(try Builtins.parameterList(v))
+        case .numbers: return .doubles(try v.asSequence(p.name).map { try $0.asDouble(p.name) })
+        case .string: return .string(try v.asString(p.name))
         }
     }
 
@@ -76,6 +89,11 @@ enum OpBindings {
         case .ints(let ns): return .tuple(ns.map { .int(Int64($0)) })
         case .scalar(let s): return Methods.pythonValue(s)
         case .nothing: return .none
+        case .module(let m): return .module(m)
+        case .optimizer(let o): return .optimizer(o)
+        case .tensorList(let ts): return .list(ListStorage(ts.map { .tensor($0) }))
+        case .modules(let ms): return .list(ListStorage(ms.map { .module($0) }))
+        case .namedTensors(let pairs): return .list(ListStorage(pairs.map { .tuple([.str($0.0), .tensor($0.1)]) }))
         }
     }
 
@@ -103,9 +121,31 @@ enum OpBindings {
         }
     }
 
-    /// The parameter names of the op spelled `name`, for completion.
+    /// The keyword-argument names of the op, layer or optimizer spelled `name`, for completion.
     static func parameterNames(_ name: String) -> [String]? {
         let op = OpRegistry.byName[name] ?? (name.hasSuffix("_") ? OpRegistry.byName[String(name.dropLast())] : nil)
-        return op.map { $0.parameters.filter { $0.kind != .shape }.map(\.name) }
+        let params = op?.parameters ?? ModuleRegistry.constructorsByName[name]?.parameters
+        return params.map { $0.filter { $0.kind != .shape && $0.kind != .modules }.map(\.name) }
+    }
+
+    /// The registry's layers and optimizers as builtins: `Linear(2, 3)`, `SGD(params, lr=0.1)`.
+    static func registerConstructors(_ add: (String, @escaping Builtins.Body) -> Void) {
+        for constructor in ModuleRegistry.layers + ModuleRegistry.optimizers {
+            let params = constructor.parameters
+            add(constructor.name) { args, _ in
+                value(try constructor(try arguments(args, params, name: constructor.name)))
+            }
+        }
+    }
+
+    /// `model.name(...)` and `optimizer.name(...)`, from the registry.
+    static func callModuleMethod(_ m: Module, _ name: String, _ args: CallArguments) throws -> Value? {
+        guard let method = ModuleRegistry.moduleMethodsByName[name] else { return nil }
+        return value(try method(m, try arguments(args, method.parameters, name: name)))
+    }
+
+    static func callOptimizerMethod(_ o: Optimizer, _ name: String, _ args: CallArguments) throws -> Value? {
+        guard let method = ModuleRegistry.optimizerMethodsByName[name] else { return nil }
+        return value(try method(o, try arguments(args, method.parameters, name: name)))
     }
 }

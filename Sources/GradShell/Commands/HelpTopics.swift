@@ -137,14 +137,6 @@ enum HelpTopics {
         "nll_loss": "nll_loss(log_probs, labels, reduction='mean'): negative log likelihood",
         "dropout": "dropout(x, p=0.5, training=True): zeroes elements with probability p, scales the rest",
         "linear": "linear(x, weight, bias=None): x @ weight.T + bias",
-        "Linear": "Linear(in_features, out_features, bias=True): a layer y = x @ W.T + b, PyTorch's initialisation",
-        "ReLU": "ReLU(): the relu layer",
-        "Sigmoid": "Sigmoid(): the sigmoid layer",
-        "Tanh": "Tanh(): the tanh layer",
-        "Dropout": "Dropout(p=0.5): dropout while model.training; nothing after model.eval()",
-        "Sequential": "Sequential(*layers): applies layers in order; model[i] is a layer",
-        "SGD": "SGD(params, lr, momentum=0, weight_decay=0): step() updates parameters in place without recording",
-        "Adam": "Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08): step() updates parameters in place",
         "TensorDataset": "TensorDataset(*tensors): rows of tensors that share their first dimension",
         "DataLoader": "DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False): batches for for-loops",
         "make_blobs": "make_blobs(n_samples=100, centers=3, n_features=2, seed=0, cluster_std=1.0): (X, y) gaussian blobs",
@@ -195,6 +187,7 @@ enum HelpTopics {
         if let kind = GradModeKind(name: bare), let m = modes[kind.rawValue] { return m }
         if let c = concepts[bare] { return c }
         if let op = OpRegistry.helpText(bare) { return [builtins[bare], op].compactMap { $0 }.joined(separator: "\n") }
+        if let layer = ModuleRegistry.helpText(bare) { return layer }
         if let b = builtins[bare] { return b }
         let command = bare.hasPrefix(":") ? bare : ":" + bare
         if let c = commands.first(where: { $0.0.split(separator: " ")[0] == command }) { return "\(c.0): \(c.1)" }

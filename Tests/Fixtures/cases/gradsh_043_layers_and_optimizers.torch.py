@@ -1,0 +1,12 @@
+# title: layers and optimizers from the module registry: modules(), children(), named_parameters, SGD's default lr, train/eval
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Dropout(0.5)); show(2, 'net', net)
+show(3, None, len(list(net.modules())))
+show(4, None, len(list(net.children())))
+show(5, None, list(net.named_parameters())[1][0])
+show(6, None, len([torch.optim.SGD(net.parameters())]))
+show(7, None, net.eval().training)
+show(8, None, net[2].training)
+show(9, None, net.train().training)
+show(10, None, net.requires_grad_(False))
+show(11, None, net[0].weight.requires_grad)

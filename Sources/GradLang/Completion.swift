@@ -109,8 +109,8 @@ package enum Completion {
             return names
         case .optimizer: return ModuleRegistry.optimizerMethods.map(\.name) + ["param_groups"]
         case .node: return ["next_functions", "name"]
-        case .list: return ["append", "pop", "extend", "index", "count", "insert", "reverse", "clear", "copy"]
-        case .str: return ["upper", "lower", "strip", "split", "join", "format", "startswith", "endswith", "replace"]
+        case .list: return Methods.listMethodNames
+        case .str: return Methods.stringMethodNames
         case .loader: return ["dataset", "batch_size"]
         case .dataset: return ["tensors"]
         case .namespace: return Builtins.allNames + ["float32", "float", "long", "int64", "bool", "nn", "functional", "optim", "autograd"]

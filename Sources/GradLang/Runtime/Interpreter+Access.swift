@@ -172,11 +172,11 @@ extension Interpreter {
             default: break
             }
         case .list(let l):
-            if ["append", "pop", "extend", "index", "count", "insert", "reverse", "clear", "copy"].contains(name) {
+            if Methods.listMethodNames.contains(name) {
                 return .boundMethod(receiver: .list(l), name: name)
             }
         case .str(let s):
-            if ["upper", "lower", "strip", "split", "join", "format", "startswith", "endswith", "replace"].contains(name) {
+            if Methods.stringMethodNames.contains(name) {
                 return .boundMethod(receiver: .str(s), name: name)
             }
         case .dtype(let d):

@@ -130,6 +130,10 @@ enum Methods {
 
     // MARK: lists and strings
 
+    /// The methods of lists and strings gradsh has, for attribute lookup and completion.
+    static let listMethodNames = ["append", "pop", "extend", "index", "count", "insert", "reverse", "clear", "copy"]
+    static let stringMethodNames = ["upper", "lower", "strip", "split", "join", "format", "startswith", "endswith", "replace"]
+
     static func callListMethod(_ l: ListStorage, _ name: String, _ args: inout CallArguments, _ interp: Interpreter) throws -> Value {
         switch name {
         case "append":
@@ -172,7 +176,8 @@ enum Methods {
             return .int(Int64(first))
         case "reverse": try args.expectCount(0); l.willMutate(); l.items.reverse(); return .none
         case "clear": try args.expectCount(0); l.willMutate(); l.items.removeAll(); return .none
-        default: try args.expectCount(0); return .list(ListStorage(l.items))
+        case "copy": try args.expectCount(0); return .list(ListStorage(l.items))
+        default: throw GradError.attribute("list", name)
         }
     }
 
@@ -206,8 +211,8 @@ enum Methods {
                 throw GradError("MemoryError", "the replaced string would be longer than gradsh allows (\(Interpreter.maxSequenceLength))")
             }
             return .str(s.replacingOccurrences(of: old, with: new))
-        default:
-            // format: positional {} placeholders.
+        case "format":
+            // positional {} placeholders.
             var out = ""
             var i = 0
             var chars = Array(s)[...]
@@ -222,6 +227,8 @@ enum Methods {
                 }
             }
             return .str(out)
+        default:
+            throw GradError.attribute("str", name)
         }
     }
 }

@@ -89,12 +89,10 @@ package enum Completion {
 
     /// Keyword arguments of the builtins that are not registry ops.
     static let keywordArguments: [String: [String]] = [
-        "tensor": ["dtype", "requires_grad"], "zeros": ["dtype", "requires_grad"], "ones": ["dtype", "requires_grad"],
-        "rand": ["dtype", "requires_grad"], "randn": ["dtype", "requires_grad"], "full": ["dtype", "requires_grad"],
-        "arange": ["dtype", "requires_grad"], "cat": ["dim"], "stack": ["dim"], "grad": ["retain_graph", "create_graph", "allow_unused", "grad_outputs"],
+        "tensor": ["dtype", "requires_grad"], "cat": ["dim"], "stack": ["dim"], "grad": ["retain_graph", "create_graph", "allow_unused", "grad_outputs"],
         "DataLoader": ["batch_size", "shuffle", "drop_last"], "mse_loss": ["reduction"], "cross_entropy": ["reduction"], "nll_loss": ["reduction"],
         "make_blobs": ["n_samples", "centers", "n_features", "seed", "cluster_std"], "print": ["sep", "end"], "randint": ["size", "dtype"],
-        "linspace": ["steps", "dtype"], "eye": ["dtype"], "round": ["ndigits"], "dropout": ["p", "training"],
+        "round": ["ndigits"], "dropout": ["p", "training"],
     ]
 
     /// Attribute and method names of a value, by its actual type.

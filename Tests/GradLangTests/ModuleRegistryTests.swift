@@ -12,6 +12,41 @@ final class ModuleRegistryTests: XCTestCase {
         "SGD": "SGD(net.parameters(), lr=0.1, momentum=0.9)", "Adam": "Adam(net.parameters(), betas=(0.8, 0.9))",
     ]
 
+    /// How each tensor factory is called in this test, and what it must make.
+    static let factoryExamples: [String: (String, String)] = [
+        "zeros": ("zeros(2, 3, dtype=torch.int64)", "tensor([[0, 0, 0],\n        [0, 0, 0]])"),
+        "ones": ("ones((2,), requires_grad=True)", "tensor([1., 1.], requires_grad=True)"),
+        "rand": ("rand(size=(2,)).shape", "(2,)"), "randn": ("randn(()).dim()", "0"),
+        "full": ("full((2,), 7)", "tensor([7, 7])"), "eye": ("eye(2, m=1)", "tensor([[1.],\n        [0.]])"),
+        "arange": ("arange(3)", "tensor([0, 1, 2])"), "linspace": ("linspace(0, 1, steps=3)", "tensor([0.0000, 0.5000, 1.0000])"),
+        "zeros_like": ("zeros_like(ones(2))", "tensor([0., 0.])"), "ones_like": ("ones_like(zeros(2), dtype=torch.bool)", "tensor([True, True])"),
+        "empty_like": ("empty_like(ones(1)).shape", "(1,)"), "rand_like": ("rand_like(ones(3)).shape", "(3,)"),
+        "randn_like": ("randn_like(ones(3)).shape", "(3,)"), "full_like": ("full_like(ones(2), 5)", "tensor([5., 5.])"),
+        "randperm": ("len(randperm(3))", "3"), "manual_seed": ("manual_seed(1)", ""),
+    ]
+
+    func testEveryFactoryIsReachableAndDescribed() {
+        XCTAssertEqual(Set(Self.factoryExamples.keys), Set(OpRegistry.factoriesByName.keys))
+        for factory in OpRegistry.factories {
+            XCTAssertFalse(factory.help.isEmpty, factory.name)
+            XCTAssertNotNil(OpRegistry.helpText(factory.name))
+            guard let (call, expected) = Self.factoryExamples[factory.name] else { continue }
+            var shown: [String] = []
+            Session().run(source: call) { event in
+                switch event {
+                case .result(_, _, let v): shown.append(Repr.repr(v))
+                case .error(_, let e): shown.append(e.description)
+                default: break
+                }
+            }
+            XCTAssertEqual(shown.joined(), expected, call)
+            for p in OpBindings.parameterNames(factory.name) ?? [] {
+                XCTAssertTrue(Completion.candidates(for: "torch.\(factory.name)(\(p.prefix(2))", in: Session()).contains(p + "="),
+                              "\(factory.name)(\(p)=")
+            }
+        }
+    }
+
     func testEveryConstructorAndMethodIsReachableAndDescribed() throws {
         let session = Session()
         var errors: [String] = []

@@ -9,7 +9,8 @@ final class OpSpellingTests: XCTestCase {
     func testEverySpellingOfEveryOpRuns() {
         var calls = 0
         for op in OpRegistry.all {
-            let shape = op.exampleShape.map(String.init).joined(separator: ", ")
+            // As a tuple: `()` for a 0-d input, since randn() without a size is an error.
+            let shape = "(" + op.exampleShape.map(String.init).joined(separator: ", ") + (op.exampleShape.count == 1 ? ",)" : ")")
             let args = op.exampleText.isEmpty ? "" : ", " + op.exampleText
             // Ops that write into their input get a fresh copy, so the leaf x stays usable.
             let receiver = op.name.hasSuffix("_") ? "x.clone()" : "x"

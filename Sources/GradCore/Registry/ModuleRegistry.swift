@@ -3,17 +3,7 @@
 /// `SGD(params, lr=0.1)`), method calls (`model.eval()`, `opt.step()`), completion and
 /// `:help` come from here.
 package enum ModuleRegistry {
-    /// A constructor: `Linear(in_features, out_features, bias=True)`.
-    package struct Constructor: Sendable {
-        package let name: String
-        package let parameters: [OpParameter]
-        package let help: String
-        let make: @Sendable (OpArguments) throws -> OpResult
-
-        package func callAsFunction(_ arguments: OpArguments) throws -> OpResult { try make(arguments) }
-
-        package var signature: String { "\(name)(" + parameters.map(\.signatureText).joined(separator: ", ") + ")" }
-    }
+    package typealias Constructor = Factory
 
     /// A method of a module or an optimizer: `model.train(mode=True)`.
     package struct Method<Object>: Sendable {

@@ -26,6 +26,7 @@ package enum OpRegistry {
     /// `:help NAME` for an op: its call, what it does, its node and what it saves, and its
     /// other spellings.
     package static func helpText(_ name: String) -> String? {
+        if let factory = factoriesByName[name] { return "\(factory.signature): \(factory.help)" }
         let bare = name.hasSuffix("_") ? String(name.dropLast()) : name
         guard let op = byName[name] ?? byName[bare].flatMap({ $0.inPlaceName != nil ? $0 : nil }) else { return nil }
         var lines = ["\(op.signature): \(op.help)"]

@@ -162,55 +162,13 @@ enum Builtins {
     // MARK: creation
 
     private static func registerCreation(_ add: (String, @escaping Body) -> Void) {
+        OpBindings.register(OpRegistry.factories, add)
         add("tensor") { args, _ in
             if args.positional.isEmpty && !args.keywords.contains(where: { $0.0 == "data" }) {
                 throw GradError.type("tensor() missing 1 required positional arguments: \"data\"")
             }
             let b = try args.bind(["data", "dtype", "device", "requires_grad"], required: 1)
             return try finish(try tensorFromData(b[0]!, dtype: try dtypeArgument(b[1])), requiresGrad: b[3])
-        }
-        for (name, value) in [("zeros", Scalar.int(0)), ("ones", Scalar.int(1))] {
-            add(name) { args, _ in
-                let dtype = try dtypeArgument(args.takeKeyword("dtype"))
-                let rg = args.takeKeyword("requires_grad")
-                _ = args.takeKeyword("device")
-                try args.rejectKeywords()
-                return try finish(try Tensor.full(try sizes(args), value, dtype: dtype ?? .float32), requiresGrad: rg)
-            }
-        }
-        for name in ["rand", "randn"] {
-            add(name) { args, _ in
-                let dtype = try dtypeArgument(args.takeKeyword("dtype"))
-                let rg = args.takeKeyword("requires_grad")
-                try args.rejectKeywords()
-                if let dtype, dtype != .float32 {
-                    throw GradError.runtime("\"\(name == "rand" ? "check_uniform_bounds" : "normal_kernel_cpu")\" not implemented for '\(dtype.scalarTypeName)'")
-                }
-                let shape = try sizes(args)
-                return try finish(name == "rand" ? try Tensor.rand(shape) : try Tensor.randn(shape), requiresGrad: rg)
-            }
-        }
-        add("full") { args, _ in
-            let b = try args.bind(["size", "fill_value", "dtype", "requires_grad", "device"], required: 2)
-            guard let v = try scalarArg(b[1], "fill_value") else { throw GradError.type("full() needs a fill_value") }
-            return try finish(try Tensor.full(try b[0]!.asShape("size"), v, dtype: try dtypeArgument(b[2])), requiresGrad: b[3])
-        }
-        add("eye") { args, _ in
-            let b = try args.bind(["n", "m", "dtype", "requires_grad"], required: 1)
-            return try finish(try Tensor.eye(try b[0]!.asInt("n"), try optionalInt(b[1], "m"), dtype: try dtypeArgument(b[2]) ?? .float32), requiresGrad: b[3])
-        }
-        add("arange") { args, _ in
-            let b = try args.bind(["start", "end", "step", "dtype", "requires_grad"], required: 1)
-            guard var start = try scalarArg(b[0], "start") else { throw GradError.type("arange() needs an end") }
-            var end = try scalarArg(b[1], "end")
-            if end == nil { end = start; start = .int(0) }
-            let step = try scalarArg(b[2], "step") ?? .int(1)
-            return try finish(try Tensor.arange(start, end!, step, dtype: try dtypeArgument(b[3])), requiresGrad: b[4])
-        }
-        add("linspace") { args, _ in
-            let b = try args.bind(["start", "end", "steps", "dtype", "requires_grad"], required: 3)
-            let t = try Tensor.linspace(try b[0]!.asDouble("start"), try b[1]!.asDouble("end"), steps: try b[2]!.asInt("steps"))
-            return try finish(try t.to(try dtypeArgument(b[3]) ?? .float32), requiresGrad: b[4])
         }
         add("randint") { args, _ in
             let dtype = try dtypeArgument(args.takeKeyword("dtype"))
@@ -226,38 +184,6 @@ enum Builtins {
             let high = Int64(try positional[positional.count - 2].asInt("high"))
             let t = try Tensor.randint(low, high, try positional.last!.asShape("size"))
             return .tensor(try t.to(dtype ?? .int64))
-        }
-        for (name, kind) in [("zeros_like", 0), ("ones_like", 1), ("rand_like", 2), ("randn_like", 3), ("empty_like", 0)] {
-            add(name) { args, _ in
-                let b = try args.bind(["input", "dtype", "requires_grad"], required: 1)
-                let x = try tensorArg(b[0], "input")
-                let dtype = try dtypeArgument(b[1]) ?? x.dtype
-                let t: Tensor
-                switch kind {
-                case 0: t = try Tensor.zeros(x.shape, dtype: dtype)
-                case 1: t = try Tensor.ones(x.shape, dtype: dtype)
-                case 2: t = try Tensor.rand(x.shape).to(dtype)
-                default: t = try Tensor.randn(x.shape).to(dtype)
-                }
-                return try finish(t, requiresGrad: b[2])
-            }
-        }
-        add("full_like") { args, _ in
-            let b = try args.bind(["input", "fill_value", "dtype", "requires_grad"], required: 2)
-            let x = try tensorArg(b[0], "input")
-            guard let fill = try scalarArg(b[1], "fill_value") else {
-                throw GradError.type("full_like(): argument 'fill_value' (position 2) must be Number, not NoneType")
-            }
-            return try finish(try Tensor.full(x.shape, fill, dtype: try dtypeArgument(b[2]) ?? x.dtype), requiresGrad: b[3])
-        }
-        add("manual_seed") { args, _ in
-            let b = try args.bind(["seed"], required: 1)
-            DefaultGenerator.seed(Int64(try b[0]!.asInt("seed")))
-            return .none
-        }
-        add("randperm") { args, _ in
-            let b = try args.bind(["n"], required: 1)
-            return .tensor(try Tensor.randperm(try b[0]!.asInt("n")))
         }
         add("make_blobs") { args, _ in
             let b = try args.bind(["n_samples", "centers", "n_features", "seed", "cluster_std"], required: 0)
@@ -368,7 +294,7 @@ enum Builtins {
     // MARK: neural nets, optimizers, data
 
     private static func registerNeuralNets(_ add: (String, @escaping Body) -> Void) {
-        OpBindings.registerConstructors(add)
+        OpBindings.register(ModuleRegistry.layers + ModuleRegistry.optimizers, add)
         add("linear") { args, _ in
             let b = try args.bind(["input", "weight", "bias"], required: 2)
             let bias = b[2].flatMap { $0.isNone ? nil : $0 }

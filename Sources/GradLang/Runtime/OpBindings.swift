@@ -25,21 +25,30 @@ enum OpBindings {
                 return m
             })])
         }
-        if params.count == 1, params[0].kind == .shape {
-            if let (k, v) = args.keywords.first {
-                guard k == params[0].name, args.keywords.count == 1, args.positional.isEmpty else {
+        if let first = params.first, first.kind == .shape {
+            // Sizes take every positional argument; the other parameters are keywords.
+            var values = [OpArgument](repeating: .none, count: params.count)
+            for (k, v) in args.keywords {
+                guard let i = params.firstIndex(where: { $0.name == k }) else {
                     throw GradError.type("\(name)() got an unexpected keyword argument '\(k)'")
                 }
-                return OpArguments([.ints(try v.asShape(k))])
-            }
-            if args.positional.isEmpty {
-                throw GradError.type("\(name)() missing 1 required positional argument: '\(params[0].name)'")
+                if i == 0 && !args.positional.isEmpty {
+                    throw GradError.type("\(name)() got multiple values for argument '\(k)'")
+                }
+                values[i] = v.isNone && i > 0 ? .none : try argument(v, params[i])
             }
             if args.positional.count == 1, case .dtype = args.positional[0] {
                 throw GradError.runtime("\(name)(dtype) is not supported in gradsh")
             }
-            if args.positional.count == 1 { return OpArguments([.ints(try args.positional[0].asShape(params[0].name))]) }
-            return OpArguments([.ints(try args.positional.map { try $0.asInt(params[0].name) })])
+            if args.positional.count == 1 {
+                values[0] = .ints(try args.positional[0].asShape(first.name))
+            } else if !args.positional.isEmpty {
+                values[0] = .ints(try args.positional.map { try $0.asInt(first.name) })
+            } else if case .none = values[0] {
+                // PyTorch's wording for its factories.
+                throw GradError.type("\(name)() missing 1 required positional arguments: \"\(first.name)\"")
+            }
+            return OpArguments(values)
         }
         let required = params.prefix { $0.isRequired }.count
         let bound = try args.bind(params.map(\.name), required: required)
@@ -124,16 +133,16 @@ enum OpBindings {
     /// The keyword-argument names of the op, layer or optimizer spelled `name`, for completion.
     static func parameterNames(_ name: String) -> [String]? {
         let op = OpRegistry.byName[name] ?? (name.hasSuffix("_") ? OpRegistry.byName[String(name.dropLast())] : nil)
-        let params = op?.parameters ?? ModuleRegistry.constructorsByName[name]?.parameters
+        let params = op?.parameters ?? ModuleRegistry.constructorsByName[name]?.parameters ?? OpRegistry.factoriesByName[name]?.parameters
         return params.map { $0.filter { $0.kind != .shape && $0.kind != .modules }.map(\.name) }
     }
 
-    /// The registry's layers and optimizers as builtins: `Linear(2, 3)`, `SGD(params, lr=0.1)`.
-    static func registerConstructors(_ add: (String, @escaping Builtins.Body) -> Void) {
-        for constructor in ModuleRegistry.layers + ModuleRegistry.optimizers {
-            let params = constructor.parameters
-            add(constructor.name) { args, _ in
-                value(try constructor(try arguments(args, params, name: constructor.name)))
+    /// The registry's factories as builtins: `zeros(2, 3)`, `Linear(2, 3)`, `SGD(params, lr=0.1)`.
+    static func register(_ factories: [Factory], _ add: (String, @escaping Builtins.Body) -> Void) {
+        for factory in factories {
+            let params = factory.parameters
+            add(factory.name) { args, _ in
+                value(try factory(try arguments(args, params, name: factory.name)))
             }
         }
     }

@@ -89,10 +89,10 @@ package enum Completion {
 
     /// Keyword arguments of the builtins that are not registry ops.
     static let keywordArguments: [String: [String]] = [
-        "tensor": ["dtype", "requires_grad"], "cat": ["dim"], "stack": ["dim"], "grad": ["retain_graph", "create_graph", "allow_unused", "grad_outputs"],
-        "DataLoader": ["batch_size", "shuffle", "drop_last"], "mse_loss": ["reduction"], "cross_entropy": ["reduction"], "nll_loss": ["reduction"],
+        "tensor": ["dtype", "requires_grad"], "grad": ["retain_graph", "create_graph", "allow_unused", "grad_outputs"],
+        "DataLoader": ["batch_size", "shuffle", "drop_last"],
         "make_blobs": ["n_samples", "centers", "n_features", "seed", "cluster_std"], "print": ["sep", "end"], "randint": ["size", "dtype"],
-        "round": ["ndigits"], "dropout": ["p", "training"],
+        "round": ["ndigits"],
     ]
 
     /// Attribute and method names of a value, by its actual type.

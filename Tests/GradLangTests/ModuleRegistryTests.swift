@@ -23,6 +23,14 @@ final class ModuleRegistryTests: XCTestCase {
         "empty_like": ("empty_like(ones(1)).shape", "(1,)"), "rand_like": ("rand_like(ones(3)).shape", "(3,)"),
         "randn_like": ("randn_like(ones(3)).shape", "(3,)"), "full_like": ("full_like(ones(2), 5)", "tensor([5., 5.])"),
         "randperm": ("len(randperm(3))", "3"), "manual_seed": ("manual_seed(1)", ""),
+        "where": ("where(tensor([True, False]), ones(2), zeros(2))", "tensor([1., 0.])"),
+        "cat": ("cat([ones(1), zeros(1)], dim=0)", "tensor([1., 0.])"), "concat": ("concat((ones(1), ones(1)))", "tensor([1., 1.])"),
+        "stack": ("stack([ones(1), zeros(1)], dim=1)", "tensor([[1., 0.]])"),
+        "linear": ("F.linear(ones(1, 2), ones(1, 2), bias=ones(1))", "tensor([[3.]])"),
+        "mse_loss": ("F.mse_loss(ones(2), zeros(2), reduction='sum')", "tensor(2.)"),
+        "cross_entropy": ("F.cross_entropy(zeros(1, 2), tensor([1]))", "tensor(0.6931)"),
+        "nll_loss": ("F.nll_loss(tensor([[-1.0, -2.0]]), tensor([1]))", "tensor(2.)"),
+        "dropout": ("F.dropout(ones(2), p=0.5, training=False)", "tensor([1., 1.])"),
     ]
 
     func testEveryFactoryIsReachableAndDescribed() {

@@ -114,5 +114,47 @@ extension OpRegistry {
         },
     ]
 
-    package static let factoriesByName = Dictionary(uniqueKeysWithValues: factories.map { ($0.name, $0) })
+    package static let factoriesByName = Dictionary(uniqueKeysWithValues: (factories + functions).map { ($0.name, $0) })
+}
+
+extension OpRegistry {
+    /// Functions of several tensors, called as `torch.cat(...)`, `F.mse_loss(...)`, ...
+    package static let functions: [Factory] = {
+        let reduction = OpParameter.optional("reduction", .string, default: "'mean'")
+        func loss(_ name: String, help: String, _ f: @escaping @Sendable (Tensor, Tensor, String) throws -> Tensor) -> Factory {
+            Factory(name: name, parameters: [.required("input", .tensor), .required("target", .tensor), reduction], help: help) { a in
+                .tensor(try f(try a.tensor(0), try a.tensor(1), a.string(2) ?? "mean"))
+            }
+        }
+        let joined = { (name: String, help: String, f: @escaping @Sendable ([Tensor], Int) throws -> Tensor) in
+            Factory(name: name, parameters: [.required("tensors", .tensors), .optional("dim", .int, default: "0")], help: help) { a in
+                .tensor(try f(a.tensors(0), a.int(1, default: 0)))
+            }
+        }
+        return [
+            Factory(name: "where", parameters: [.required("condition", .tensor), .required("input", .tensor), .required("other", .tensor)],
+                    help: "input where condition is True, other elsewhere (WhereBackward0)") { a in
+                .tensor(try Tensor.where(try a.tensor(0), try a.tensor(1), try a.tensor(2)))
+            },
+            joined("cat", "joins tensors along an existing dim (CatBackward0)") { try Tensor.cat($0, dim: $1) },
+            joined("concat", "the same as cat") { try Tensor.cat($0, dim: $1) },
+            joined("stack", "joins equal-shaped tensors along a new dim (StackBackward0)") { try Tensor.stack($0, dim: $1) },
+            Factory(name: "linear", parameters: [.required("input", .tensor), .required("weight", .tensor), .optional("bias", .tensor)],
+                    help: "input @ weight.T + bias") { a in
+                .tensor(try Tensor.linear(try a.tensor(0), weight: try a.tensor(1), bias: try a.optionalTensor(2)))
+            },
+            loss("mse_loss", help: "mean squared error") { input, target, reduction in
+                if input.shape != target.shape { _ = try Shape.broadcast(input.shape, target.shape) }
+                return try Tensor.mseLoss(input, target, reduction: reduction)
+            },
+            loss("cross_entropy", help: "nll_loss(log_softmax(logits, 1), labels)") { try Tensor.crossEntropy($0, $1, reduction: $2) },
+            loss("nll_loss", help: "negative log likelihood of log-probabilities") { try Tensor.nllLoss($0, $1, reduction: $2) },
+            Factory(name: "dropout", parameters: [.required("input", .tensor), .optional("p", .double, default: "0.5"),
+                                                  .optional("training", .bool, default: "True"), .optional("inplace", .bool, default: "False")],
+                    help: "zeroes elements with probability p and scales the rest by 1/(1-p), when training") { a in
+                .tensor(try Tensor.dropout(try a.tensor(0), p: a.double(1) ?? 0.5, training: a.bool(2, default: true),
+                                           inplace: a.bool(3, default: false)))
+            },
+        ]
+    }()
 }

@@ -317,6 +317,11 @@ package struct OpArguments {
         return []
     }
 
+    func string(_ i: Int) -> String? {
+        if case .string(let s) = value(i) { return s }
+        return nil
+    }
+
     func doubles(_ i: Int) -> [Double]? {
         if case .doubles(let ds) = value(i) { return ds }
         return nil

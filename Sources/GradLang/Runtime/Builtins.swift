@@ -227,22 +227,6 @@ enum Builtins {
             default: throw GradError.type("bad operand type for abs(): '\(args.positional[0].typeName)'")
             }
         }
-        add("where") { args, _ in
-            let b = try args.bind(["condition", "input", "other"], required: 3)
-            let c = try tensorArg(b[0], "condition")
-            return .tensor(try Tensor.where(c, try b[1]!.asTensor("input"), try b[2]!.asTensor("other")))
-        }
-        add("cat") { args, _ in
-            let b = try args.bind(["tensors", "dim"], required: 1)
-            let ts = try b[0]!.asSequence("tensors").map { try $0.asTensor("tensors") }
-            return .tensor(try Tensor.cat(ts, dim: try optionalInt(b[1], "dim") ?? 0))
-        }
-        add("concat") { args, interp in try table["cat"]!.call(&args, interp) }
-        add("stack") { args, _ in
-            let b = try args.bind(["tensors", "dim"], required: 1)
-            let ts = try b[0]!.asSequence("tensors").map { try $0.asTensor("tensors") }
-            return .tensor(try Tensor.stack(ts, dim: try optionalInt(b[1], "dim") ?? 0))
-        }
         for name in ["sum", "max", "min"] {
             add(name) { args, interp in
                 if name == "sum", let first = args.positional.first, !(first.isTensor) {
@@ -294,31 +278,7 @@ enum Builtins {
     // MARK: neural nets, optimizers, data
 
     private static func registerNeuralNets(_ add: (String, @escaping Body) -> Void) {
-        OpBindings.register(ModuleRegistry.layers + ModuleRegistry.optimizers, add)
-        add("linear") { args, _ in
-            let b = try args.bind(["input", "weight", "bias"], required: 2)
-            let bias = b[2].flatMap { $0.isNone ? nil : $0 }
-            return .tensor(try Tensor.linear(try tensorArg(b[0], "input"), weight: try tensorArg(b[1], "weight"), bias: try bias.map { try $0.asTensor("bias") }))
-        }
-        for name in ["mse_loss", "cross_entropy", "nll_loss"] {
-            add(name) { args, _ in
-                let b = try args.bind(["input", "target", "reduction"], required: 2)
-                let input = try tensorArg(b[0], "input"), target = try tensorArg(b[1], "target")
-                let reduction = try b[2]?.asString("reduction") ?? "mean"
-                switch name {
-                case "mse_loss":
-                    if input.shape != target.shape { _ = try Shape.broadcast(input.shape, target.shape) }
-                    return .tensor(try Tensor.mseLoss(input, target, reduction: reduction))
-                case "cross_entropy": return .tensor(try Tensor.crossEntropy(input, target, reduction: reduction))
-                default: return .tensor(try Tensor.nllLoss(input, target, reduction: reduction))
-                }
-            }
-        }
-        add("dropout") { args, _ in
-            let b = try args.bind(["input", "p", "training", "inplace"], required: 1)
-            return .tensor(try Tensor.dropout(try tensorArg(b[0], "input"), p: try b[1]?.asDouble("p") ?? 0.5,
-                                              training: try b[2]?.asBool("training") ?? true, inplace: try b[3]?.asBool("inplace") ?? false))
-        }
+        OpBindings.register(ModuleRegistry.layers + ModuleRegistry.optimizers + OpRegistry.functions, add)
         add("TensorDataset") { args, _ in
             try args.rejectKeywords()
             return .dataset(try TensorDataset(try args.positional.map { try $0.asTensor("tensors") }))

@@ -83,7 +83,9 @@ enum OpBindings {
         case .modules:
             guard case .module(let m) = v else { throw GradError.type("\(v.typeName) is not a Module subclass") }
             return .modules([m])
-        case .tensors: return .tensors(try Builtins.parameterList(v))
+        case .tensors:
+            if p.name == "params" { return .tensors(try Builtins.parameterList(v)) }
+            return .tensors(try v.asSequence(p.name).map { try $0.asTensor(p.name) })
         case .numbers: return .doubles(try v.asSequence(p.name).map { try $0.asDouble(p.name) })
         case .string: return .string(try v.asString(p.name))
         }

@@ -62,6 +62,14 @@ extension OpRegistry {
             let help = op.help.replacingOccurrences(of: "|", with: "\\|")
             rows.append("| `\(op.signature)` | \(help) | \(node) | \(also.joined(separator: " ")) |")
         }
-        return rows.joined(separator: "\n") + "\n"
+        var text = rows.joined(separator: "\n") + "\n"
+        // Factories, functions of several tensors, layers and optimizers: made from
+        // arguments alone, each also under torch., nn., F. and optim.
+        text += "\n| call | what it does |\n| --- | --- |\n"
+        let makers = factories + functions + ModuleRegistry.layers + ModuleRegistry.optimizers
+        for f in makers.sorted(by: { $0.name < $1.name }) {
+            text += "| `\(f.signature)` | \(f.help.replacingOccurrences(of: "|", with: "\\|")) |\n"
+        }
+        return text
     }
 }

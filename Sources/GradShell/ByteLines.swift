@@ -12,8 +12,13 @@ struct ByteLines {
 
     private let fd: Int32
     private var buffer: [UInt8] = []
+    /// Where the unread part of `buffer` starts: lines are taken by moving it, not by
+    /// removing bytes from the front, so reading is linear in the input's size.
+    private var readIndex = 0
     private var consumed = 0
     private var atEnd = false
+    /// Why reading stopped early (a directory given as input, an I/O error), if it did.
+    private(set) var readFailure: String?
 
     init(fileDescriptor: Int32) {
         fd = fileDescriptor
@@ -27,29 +32,40 @@ struct ByteLines {
     }
 
     mutating func next() -> Line? {
+        var searchFrom = readIndex
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                var bytes = Array(buffer[..<newline])
-                buffer.removeSubrange(...newline)
-                let start = consumed
-                consumed += bytes.count + 1
-                if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-                return decode(bytes, start: start)
+            if let newline = buffer[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) {
+                return take(upTo: newline, skipping: 1)
             }
+            searchFrom = buffer.count
             if atEnd {
-                guard !buffer.isEmpty else { return nil }
-                var bytes = buffer
-                buffer = []
-                let start = consumed
-                consumed += bytes.count
-                if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-                return decode(bytes, start: start)
+                guard readIndex < buffer.count else { return nil }
+                return take(upTo: buffer.count, skipping: 0)
+            }
+            // Drop what was read before appending, so the buffer holds about one chunk.
+            if readIndex > 0 {
+                buffer.removeSubrange(..<readIndex)
+                searchFrom -= readIndex
+                readIndex = 0
             }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, 65536) }
             if n < 0 && errno == EINTR { continue }
+            if n < 0 { readFailure = String(cString: strerror(errno)) }
             if n <= 0 { atEnd = true } else { buffer += chunk[..<n] }
         }
+    }
+
+    /// The line from the read position to `end`, moving past it and `skipping` more bytes.
+    private mutating func take(upTo end: Int, skipping: Int) -> Line {
+        var bytes = Array(buffer[readIndex..<end])
+        let start = consumed
+        consumed += bytes.count + skipping
+        readIndex = end + skipping
+        // A UTF-8 byte order mark at the very start is not part of the program, as in Python.
+        if start == 0 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        return decode(bytes, start: start)
     }
 
     private func decode(_ bytes: [UInt8], start: Int) -> Line {

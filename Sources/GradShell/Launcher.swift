@@ -29,6 +29,10 @@ package enum Launcher {
         keepFreedTensorMemory()
         var status: Int32 = 0
         onLargeStack { status = runHere(options) }
+        if let failure = Renderer.outputFailureMessage {
+            Renderer.standardError("gradsh: cannot write to standard output: \(failure)\n")
+            return 1
+        }
         return status
     }
 
@@ -108,11 +112,17 @@ package enum Launcher {
             // A pipe is read as it arrives, so each chunk runs as soon as it is complete.
             let runner = ScriptRunner(session: session, renderer: renderer("<stdin>"), bail: options.bail)
             var lines = ByteLines(fileDescriptor: STDIN_FILENO)
-            return status(runner.run(bytes: &lines))
+            let errors = runner.run(bytes: &lines)
+            if let failure = lines.readFailure {
+                Renderer.standardError("gradsh: cannot read standard input: \(failure)\n")
+                return 2
+            }
+            return status(errors)
         }
 
         let runner = ScriptRunner(session: session, renderer: renderer(sourceName), bail: options.bail)
-        if (options.step || options.echo), let text = String(data: input, encoding: .utf8) {
+        if (options.step || options.echo), var text = String(data: input, encoding: .utf8) {
+            if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
             if options.step {
                 StepRunner(runner: runner, prompt: { InteractiveShell.modePrompt(color: useColor) },
                            next: { readLine(strippingNewline: true) }).run(text)

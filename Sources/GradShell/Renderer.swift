@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GradCore
 import GradLang
 
@@ -41,6 +42,16 @@ package final class Renderer {
 
     package static func standardError(_ s: String) { writeAll(STDERR_FILENO, s) }
 
+    /// The errno of the first write to standard output that failed (0: none), so a run
+    /// whose results were lost (a full disk, a closed pipe) ends with a message and status 1.
+    private static let outputFailure = Atomic<Int32>(0)
+
+    /// Why standard output could not be written, if it could not.
+    package static var outputFailureMessage: String? {
+        let code = outputFailure.load(ordering: .relaxed)
+        return code == 0 ? nil : String(cString: strerror(code))
+    }
+
     /// Plain write(2), unbuffered, so output and errors interleave in order.
     static func writeAll(_ fd: Int32, _ s: String) {
         var bytes = Array(s.utf8)
@@ -49,12 +60,11 @@ package final class Renderer {
             let n = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
+                if fd == STDOUT_FILENO { _ = outputFailure.compareExchange(expected: 0, desired: errno, ordering: .relaxed) }
                 return
             }
             offset += n
         }
-        _ = bytes.count
-        bytes.removeAll()
     }
 
     /// Narrative text (comments shown in step mode and with --echo).

@@ -79,4 +79,52 @@ final class RobustnessTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: unreadable) }
         XCTAssertEqual(try Gradsh.run([unreadable.path]).status, 2, "a folder is not a script")
     }
+
+    /// A UTF-8 byte order mark at the start of a file or of piped input is not part of the
+    /// program, as in Python.
+    func testByteOrderMarkIsIgnored() throws {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let piped = try Gradsh.run(["--quiet"], inputData: Data(bom + Array("x = 2\nprint(x)\n".utf8)))
+        XCTAssertEqual(piped.stdout, "2\n")
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-bom-\(UUID().uuidString).grad")
+        try Data(bom + Array("print(3)\n".utf8)).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let fromFile = try Gradsh.run(["--quiet", file.path])
+        XCTAssertEqual(fromFile.stdout, "3\n")
+        XCTAssertEqual(fromFile.status, 0, fromFile.stderr)
+    }
+
+    /// Input that cannot be read (a directory on standard input) and output that cannot be
+    /// written (a full disk) end the run with a message and a failing status, never silently.
+    func testUnreadableInputAndUnwritableOutputAreReported() throws {
+        func run(stdin: String?, stdout: String?) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = Gradsh.binary
+            process.arguments = []
+            let err = Pipe()
+            process.standardError = err
+            if let stdin {
+                let fd = open(stdin, O_RDONLY)
+                XCTAssertGreaterThanOrEqual(fd, 0)
+                process.standardInput = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+            } else {
+                let input = Pipe()
+                process.standardInput = input
+                try input.fileHandleForWriting.write(contentsOf: Data("x = 1\nprint(x)\n".utf8))
+                try input.fileHandleForWriting.close()
+            }
+            if let stdout { process.standardOutput = FileHandle(forWritingAtPath: stdout) }
+            try process.run()
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, message)
+        }
+        let (readStatus, readMessage) = try run(stdin: NSTemporaryDirectory(), stdout: "/dev/null")
+        XCTAssertEqual(readStatus, 2)
+        XCTAssertEqual(readMessage, "gradsh: cannot read standard input: Is a directory\n")
+        let (writeStatus, writeMessage) = try run(stdin: nil, stdout: "/dev/full")
+        XCTAssertEqual(writeStatus, 1)
+        XCTAssertEqual(writeMessage, "gradsh: cannot write to standard output: No space left on device\n")
+    }
 }

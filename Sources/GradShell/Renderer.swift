@@ -125,13 +125,28 @@ package final class Renderer {
         let line = loc?.line ?? 0
         var text = "\(sourceName):\(line):\(loc?.column ?? 1): " + paint("error:", "1;31") + " \(e.type): \(e.message)\n"
         if let loc, let source = session.sourceLine(loc.line) {
-            let shown = source.replacingOccurrences(of: "\t", with: " ")
+            let (shown, caret) = Renderer.window(source.replacingOccurrences(of: "\t", with: " "), column: loc.column)
             text += "  \(shown)\n"
-            text += "  " + String(repeating: " ", count: Swift.max(0, loc.column - 1)) + paint("^", "1;32") + "\n"
+            text += "  " + String(repeating: " ", count: caret) + paint("^", "1;32") + "\n"
         }
         if let hint = e.hint { text += paint("hint:", "1;36") + " \(hint)\n" }
         if let note = e.note { text += paint("note:", "1;36") + " \(note)\n" }
         return text
+    }
+}
+
+extension Renderer {
+    /// The part of a long source line around `column` (at most `width` characters, cut
+    /// ends marked with `...`) and the caret's offset in it: a 200,000-character line is
+    /// shown as the stretch where the error is.
+    static func window(_ line: String, column: Int, width: Int = 100) -> (String, Int) {
+        let chars = Array(line)
+        let at = Swift.max(0, column - 1)
+        guard chars.count > width else { return (line, at) }
+        let start = Swift.max(0, Swift.min(at - width / 2, chars.count - width))
+        let end = Swift.min(chars.count, start + width)
+        let head = start > 0 ? "..." : "", tail = end < chars.count ? "..." : ""
+        return (head + String(chars[start..<end]) + tail, at - start + head.count)
     }
 }
 

@@ -127,4 +127,16 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(writeStatus, 1)
         XCTAssertEqual(writeMessage, "gradsh: cannot write to standard output: No space left on device\n")
     }
+
+    /// A million-term chain (`1+1+...+1`) used to overflow the stack; now it is a located
+    /// SyntaxError that shows only the stretch of the 2 MB line around the error, and the
+    /// session goes on.
+    func testVeryLongOperatorChainIsRefused() throws {
+        let chain = "x = 1" + String(repeating: "+1", count: 1_000_000)
+        let result = try Gradsh.run(["--quiet"], input: chain + "\nprint(\"alive\")\ny = 1" + String(repeating: "+1", count: 50_000) + "\nprint(y)\n")
+        XCTAssertEqual(result.stdout, "alive\n50001\n")
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("<stdin>:1:200004: error: SyntaxError: expression too long: more than 100000 operands"), result.stderr.prefix(300) + "")
+        XCTAssertLessThan(result.stderr.count, 600, "the long line is shown as a window around the error")
+    }
 }

@@ -72,6 +72,9 @@ package struct Parser {
     }
 
     static let maxNesting = 150
+    /// Operands one chain of left-associative operators may have (`1 + 1 + ... + 1`): each
+    /// adds a level to the expression tree, which evaluation and freeing walk recursively.
+    static let maxChain = 100_000
 
     private var tokens: [Token]
     private var index = 0
@@ -124,6 +127,15 @@ package struct Parser {
             return .syntax("invalid syntax: expected \(expected), found \(t.display)", at: t.location)
         }
         return .syntax("invalid syntax: unexpected \(t.display)", at: t.location)
+    }
+
+    /// Counts one more operand in a chain of operators, refusing one past `maxChain`.
+    private func chained(_ count: inout Int) throws {
+        count += 1
+        if count >= Parser.maxChain {
+            throw GradError.syntax("expression too long: more than \(Parser.maxChain) operands in one chain of operators", at: current.location,
+                                   hint: "split it into several statements, or use sum() over a list")
+        }
     }
 
     private mutating func nest<T>(_ body: (inout Parser) throws -> T) throws -> T {
@@ -566,7 +578,9 @@ package struct Parser {
 
     private mutating func parseOr() throws -> Expr {
         var left = try parseAnd()
+        var count = 0
         while current.isKeyword("or") {
+            try chained(&count)
             let loc = advance().location
             left = Expr(.logicalOr(left, try parseAnd()), loc)
         }
@@ -575,7 +589,9 @@ package struct Parser {
 
     private mutating func parseAnd() throws -> Expr {
         var left = try parseNot()
+        var count = 0
         while current.isKeyword("and") {
+            try chained(&count)
             let loc = advance().location
             left = Expr(.logicalAnd(left, try parseNot()), loc)
         }
@@ -607,7 +623,9 @@ package struct Parser {
         let first = try parseBitOr()
         var operands = [first]
         var ops: [String] = []
+        var count = 0
         while let op = comparisonOperator() {
+            try chained(&count)
             _ = advance()
             if op == "not in" || op == "is not" { _ = advance() }
             ops.append(op)
@@ -618,7 +636,9 @@ package struct Parser {
 
     private mutating func parseBitOr() throws -> Expr {
         var left = try parseBitXor()
+        var count = 0
         while current.isOp("|") {
+            try chained(&count)
             let loc = advance().location
             left = Expr(.binary(op: "|", left, try parseBitXor()), loc)
         }
@@ -627,7 +647,9 @@ package struct Parser {
 
     private mutating func parseBitXor() throws -> Expr {
         var left = try parseBitAnd()
+        var count = 0
         while current.isOp("^") {
+            try chained(&count)
             let loc = advance().location
             left = Expr(.binary(op: "^", left, try parseBitAnd()), loc)
         }
@@ -636,7 +658,9 @@ package struct Parser {
 
     private mutating func parseBitAnd() throws -> Expr {
         var left = try parseArith()
+        var count = 0
         while current.isOp("&") {
+            try chained(&count)
             let loc = advance().location
             left = Expr(.binary(op: "&", left, try parseArith()), loc)
         }
@@ -645,7 +669,9 @@ package struct Parser {
 
     private mutating func parseArith() throws -> Expr {
         var left = try parseTerm()
+        var count = 0
         while current.isOp("+") || current.isOp("-") {
+            try chained(&count)
             let t = advance()
             try rejectDoubledOperator()
             left = Expr(.binary(op: Parser.spelling(t), left, try parseTerm()), t.location)
@@ -655,7 +681,9 @@ package struct Parser {
 
     private mutating func parseTerm() throws -> Expr {
         var left = try parseFactor()
+        var count = 0
         while let op = ["*", "/", "//", "%", "@"].first(where: { current.isOp($0) }) {
+            try chained(&count)
             let t = advance()
             try rejectDoubledOperator()
             left = Expr(.binary(op: op, left, try parseFactor()), t.location)
@@ -690,7 +718,9 @@ package struct Parser {
 
     private mutating func parsePostfix() throws -> Expr {
         var e = try parsePrimary()
+        var count = 0
         while true {
+            try chained(&count)
             if current.isOp("(") {
                 let loc = advance().location
                 e = Expr(.call(e, try parseArguments()), loc)

@@ -121,6 +121,7 @@ package enum Launcher {
         }
 
         let runner = ScriptRunner(session: session, renderer: renderer(sourceName), bail: options.bail)
+        if let file = options.file { runner.runsFile(file) }
         if (options.step || options.echo), var text = String(data: input, encoding: .utf8) {
             if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
             if options.step {

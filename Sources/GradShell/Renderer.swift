@@ -31,10 +31,13 @@ package final class Renderer {
     }
 
     /// A renderer for a file run inside this one (`:load`): same output, its own file name,
-    /// errors counted here too.
+    /// errors counted here too, and in every renderer above (a file loaded by a loaded file).
     package func child(sourceName: String) -> Renderer {
         let r = Renderer(format: format, quiet: quiet, color: color, sourceName: sourceName, out: out, err: err)
-        r.onError = { [weak self] in self?.errorCount += 1 }
+        r.onError = { [weak self] in
+            self?.errorCount += 1
+            self?.onError()
+        }
         return r
     }
 

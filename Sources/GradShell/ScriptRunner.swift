@@ -11,6 +11,19 @@ package final class ScriptRunner {
     let commands: ShellCommands
     private(set) var quitRequested = false
     private var stopped = false
+    /// The files being run by `:load` around this runner, outermost first (resolved paths):
+    /// a file that loads itself, directly or through others, is refused instead of
+    /// recursing until the stack runs out.
+    private var loading: [String] = []
+
+    /// This runner runs `path` itself (the file given on the command line).
+    func runsFile(_ path: String) {
+        loading = [Self.resolved(path)]
+    }
+
+    private static func resolved(_ path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+    }
 
     package init(session: Session, renderer: Renderer, bail: Bool) {
         self.session = session
@@ -93,11 +106,21 @@ package final class ScriptRunner {
 
     /// `:load FILE`: runs a file in the same interpreter, its lines numbered on their own.
     func load(_ path: String, line: Int) {
+        let resolved = Self.resolved(path)
+        if loading.contains(resolved) {
+            let chain = (loading + [resolved]).map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " -> ")
+            renderer.render(.error(line: line, GradError("CommandError", "'\(path)' is already being loaded (\(chain))",
+                                                         at: SourceLocation(line: line, column: 1),
+                                                         hint: "a file cannot :load itself, directly or through the files it loads")), session: session)
+            if bail { stopped = true }
+            return
+        }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             renderer.render(.error(line: line, GradError("CommandError", "cannot read '\(path)'", at: SourceLocation(line: line, column: 1))), session: session)
             return
         }
         let child = ScriptRunner(session: Session(interpreter: session.interpreter), renderer: renderer.child(sourceName: path), bail: bail)
+        child.loading = loading + [resolved]
         child.run(text: text)
         if child.quitRequested { quitRequested = true; stopped = true }
     }

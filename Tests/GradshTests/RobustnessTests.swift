@@ -139,4 +139,25 @@ final class RobustnessTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("<stdin>:1:200004: error: SyntaxError: expression too long: more than 100000 operands"), result.stderr.prefix(300) + "")
         XCTAssertLessThan(result.stderr.count, 600, "the long line is shown as a window around the error")
     }
+
+    /// A file that `:load`s itself, directly or through another, is refused with the chain
+    /// of files (it used to recurse until the stack overflowed), the session goes on, and
+    /// an error two loads deep still fails the run.
+    func testLoadCyclesAreRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-load-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = dir.appendingPathComponent("a.grad"), b = dir.appendingPathComponent("b.grad"), me = dir.appendingPathComponent("self.grad")
+        try "print(\"in a\")\n:load \(b.path)\n".write(to: a, atomically: true, encoding: .utf8)
+        try ":load \(a.path)\n".write(to: b, atomically: true, encoding: .utf8)
+        try ":load \(me.path)\nprint(\"after\")\n".write(to: me, atomically: true, encoding: .utf8)
+        let itself = try Gradsh.run(["--quiet", me.path])
+        XCTAssertEqual(itself.stdout, "after\n")
+        XCTAssertEqual(itself.status, 1)
+        XCTAssertTrue(itself.stderr.contains("is already being loaded (self.grad -> self.grad)"), itself.stderr)
+        let cycle = try Gradsh.run(["--quiet"], input: ":load \(a.path)\nprint(\"done\")\n")
+        XCTAssertEqual(cycle.stdout, "in a\ndone\n")
+        XCTAssertEqual(cycle.status, 1, "the error inside b.grad, loaded by a.grad, fails the run")
+        XCTAssertTrue(cycle.stderr.contains("(a.grad -> b.grad -> a.grad)"), cycle.stderr)
+    }
 }

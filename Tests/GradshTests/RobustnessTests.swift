@@ -160,4 +160,11 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(cycle.status, 1, "the error inside b.grad, loaded by a.grad, fails the run")
         XCTAssertTrue(cycle.stderr.contains("(a.grad -> b.grad -> a.grad)"), cycle.stderr)
     }
+
+    /// Freeing a list nested four million deep used to recurse until the stack overflowed.
+    func testFreeingADeeplyNestedListDoesNotRecurse() throws {
+        let result = try Gradsh.run(["--quiet"], input: "l = []\nfor i in range(4000000) < l = [l] >\nl = 0\nprint(\"alive\")\n")
+        XCTAssertEqual(result.stdout, "alive\n", result.stderr)
+        XCTAssertEqual(result.status, 0)
+    }
 }

@@ -85,6 +85,24 @@ package final class ListStorage {
     package var items: [Value]
     package init(_ items: [Value]) { self.items = items }
 
+    /// Frees a deeply nested list (`l = [l]` a million times) without recursion: lists that
+    /// only this one keeps alive are taken apart one by one from a work list, as the
+    /// autograd graph's nodes are.
+    deinit {
+        guard items.contains(where: { if case .list = $0 { return true } else { return false } }) else { return }
+        var pending: [ListStorage] = []
+        ListStorage.detach(&items, into: &pending)
+        while var list = pending.popLast() {
+            if isKnownUniquelyReferenced(&list) { ListStorage.detach(&list.items, into: &pending) }
+        }
+    }
+
+    private static func detach(_ items: inout [Value], into pending: inout [ListStorage]) {
+        // Only lists go on the work list; other values are freed with the array.
+        for case .list(let l) in items { pending.append(l) }
+        items = []
+    }
+
     /// Called before every change to the items, so a failed statement can put them back.
     func willMutate() {
         guard StatementJournal.isActive else { return }

@@ -38,23 +38,25 @@ package enum StatementJournal {
 
     /// A statement begins.
     package static func begin() {
-        state.levels.append(Level(start: state.clock))
+        let s = state
+        s.levels.append(Level(start: s.clock))
     }
 
     /// The statement completed: what it saved becomes the enclosing statement's record of
     /// anything that statement had not saved yet (its value then is the same).
     package static func commit() {
-        guard let child = state.levels.popLast() else { return }
-        guard !child.isEmpty, !state.levels.isEmpty else { return }
-        let i = state.levels.count - 1
-        for (k, v) in child.memory where state.levels[i].memory[k] == nil && v.storage.birth <= state.levels[i].start {
-            state.levels[i].memory[k] = v
+        let s = state
+        guard let child = s.levels.popLast() else { return }
+        guard !child.isEmpty, !s.levels.isEmpty else { return }
+        let i = s.levels.count - 1
+        for (k, v) in child.memory where s.levels[i].memory[k] == nil && v.storage.birth <= s.levels[i].start {
+            s.levels[i].memory[k] = v
         }
-        for (k, v) in child.tensors where state.levels[i].tensors[k] == nil && v.tensor.birth <= state.levels[i].start {
-            state.levels[i].tensors[k] = v
+        for (k, v) in child.tensors where s.levels[i].tensors[k] == nil && v.tensor.birth <= s.levels[i].start {
+            s.levels[i].tensors[k] = v
         }
-        for (k, v) in child.versions where state.levels[i].versions[k] == nil { state.levels[i].versions[k] = v }
-        for (k, v) in child.others where state.levels[i].others[k] == nil { state.levels[i].others[k] = v }
+        for (k, v) in child.versions where s.levels[i].versions[k] == nil { s.levels[i].versions[k] = v }
+        for (k, v) in child.others where s.levels[i].others[k] == nil { s.levels[i].others[k] = v }
     }
 
     /// The statement failed: everything it changed is put back. Returns the tensors whose
@@ -82,23 +84,25 @@ package enum StatementJournal {
     }
 
     private static func recordWrite(_ tensor: Tensor) {
-        let i = state.levels.count - 1
+        let s = state
+        let i = s.levels.count - 1
         let vid = ObjectIdentifier(tensor.versionCounter)
-        if state.levels[i].versions[vid] == nil { state.levels[i].versions[vid] = (tensor.versionCounter, tensor.versionCounter.value) }
+        if s.levels[i].versions[vid] == nil { s.levels[i].versions[vid] = (tensor.versionCounter, tensor.versionCounter.value) }
         let storage = tensor.storage
         let id = ObjectIdentifier(storage)
-        if state.levels[i].memory[id] == nil {
-            state.levels[i].memory[id] = MemorySnapshot(storage)
+        if s.levels[i].memory[id] == nil {
+            s.levels[i].memory[id] = MemorySnapshot(storage)
         }
-        state.levels[i].memory[id]!.writers.append(tensor)
+        s.levels[i].memory[id]!.writers.append(tensor)
     }
 
     /// Before `tensor`'s version goes up without its memory being written (`transpose_`).
     static func willBumpVersion(_ tensor: Tensor) {
-        guard tensor.storage.birth <= state.innermostStart else { return }
-        let i = state.levels.count - 1
+        let s = state
+        guard tensor.storage.birth <= s.innermostStart else { return }
+        let i = s.levels.count - 1
         let vid = ObjectIdentifier(tensor.versionCounter)
-        if state.levels[i].versions[vid] == nil { state.levels[i].versions[vid] = (tensor.versionCounter, tensor.versionCounter.value) }
+        if s.levels[i].versions[vid] == nil { s.levels[i].versions[vid] = (tensor.versionCounter, tensor.versionCounter.value) }
     }
 
     /// Before `tensor`'s autograd metadata (or the memory it points at, for `.data =`) changes.
@@ -109,18 +113,20 @@ package enum StatementJournal {
     }
 
     private static func recordChange(_ tensor: Tensor) {
-        let i = state.levels.count - 1
+        let s = state
+        let i = s.levels.count - 1
         let id = ObjectIdentifier(tensor)
-        if state.levels[i].tensors[id] == nil { state.levels[i].tensors[id] = TensorSnapshot(tensor) }
+        if s.levels[i].tensors[id] == nil { s.levels[i].tensors[id] = TensorSnapshot(tensor) }
     }
 
     /// Before some other state changes (optimizer buffers, a module's training flag):
     /// `undo` puts back the value `owner` has now. Only the first call per statement counts.
     package static func willChange(_ owner: AnyObject, undo: @escaping () -> Void) {
-        guard !state.levels.isEmpty else { return }
-        let i = state.levels.count - 1
+        let s = state
+        guard !s.levels.isEmpty else { return }
+        let i = s.levels.count - 1
         let id = ObjectIdentifier(owner)
-        if state.levels[i].others[id] == nil { state.levels[i].others[id] = undo }
+        if s.levels[i].others[id] == nil { s.levels[i].others[id] = undo }
     }
 }
 

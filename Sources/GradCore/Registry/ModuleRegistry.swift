@@ -3,7 +3,6 @@
 /// `SGD(params, lr=0.1)`), method calls (`model.eval()`, `opt.step()`), completion and
 /// `:help` come from here.
 package enum ModuleRegistry {
-    package typealias Constructor = Factory
 
     /// A method of a module or an optimizer: `model.train(mode=True)`.
     package struct Method<Object>: Sendable {
@@ -17,36 +16,36 @@ package enum ModuleRegistry {
         }
     }
 
-    package static let layers: [Constructor] = [
-        Constructor(name: "Linear", parameters: [.required("in_features", .int), .required("out_features", .int),
+    package static let layers: [Factory] = [
+        Factory(name: "Linear", parameters: [.required("in_features", .int), .required("out_features", .int),
                                                  .optional("bias", .bool, default: "True")],
                     help: "a layer y = x @ W.T + b, initialised as PyTorch does") { a in
             .module(try Linear(a.int(0, default: 0), a.int(1, default: 0), bias: a.bool(2, default: true)))
         },
-        Constructor(name: "ReLU", parameters: [.optional("inplace", .bool, default: "False")], help: "the relu layer") { a in
+        Factory(name: "ReLU", parameters: [.optional("inplace", .bool, default: "False")], help: "the relu layer") { a in
             .module(Activation(.relu, inplace: a.bool(0, default: false)))
         },
-        Constructor(name: "Sigmoid", parameters: [], help: "the sigmoid layer") { _ in .module(Activation(.sigmoid)) },
-        Constructor(name: "Tanh", parameters: [], help: "the tanh layer") { _ in .module(Activation(.tanh)) },
-        Constructor(name: "Dropout", parameters: [.optional("p", .double, default: "0.5"), .optional("inplace", .bool, default: "False")],
+        Factory(name: "Sigmoid", parameters: [], help: "the sigmoid layer") { _ in .module(Activation(.sigmoid)) },
+        Factory(name: "Tanh", parameters: [], help: "the tanh layer") { _ in .module(Activation(.tanh)) },
+        Factory(name: "Dropout", parameters: [.optional("p", .double, default: "0.5"), .optional("inplace", .bool, default: "False")],
                     help: "zeroes elements with probability p while model.training; nothing after model.eval()") { a in
             .module(try Dropout(p: a.double(0) ?? 0.5, inplace: a.bool(1, default: false)))
         },
-        Constructor(name: "Sequential", parameters: [.required("modules", .modules)],
+        Factory(name: "Sequential", parameters: [.required("modules", .modules)],
                     help: "applies its layers in order; model[i] is a layer") { a in
             .module(Sequential(a.modules(0)))
         },
     ]
 
-    package static let optimizers: [Constructor] = [
-        Constructor(name: "SGD", parameters: [.required("params", .tensors), .optional("lr", .double, default: "0.001"),
+    package static let optimizers: [Factory] = [
+        Factory(name: "SGD", parameters: [.required("params", .tensors), .optional("lr", .double, default: "0.001"),
                                               .optional("momentum", .double, default: "0"),
                                               .optional("dampening", .double, default: "0"),
                                               .optional("weight_decay", .double, default: "0")],
                     help: "step() updates parameters in place without recording") { a in
             .optimizer(try SGD(a.tensors(0), lr: a.double(1) ?? 0.001, momentum: a.double(2) ?? 0, weightDecay: a.double(4) ?? 0))
         },
-        Constructor(name: "Adam", parameters: [.required("params", .tensors), .optional("lr", .double, default: "0.001"),
+        Factory(name: "Adam", parameters: [.required("params", .tensors), .optional("lr", .double, default: "0.001"),
                                                .optional("betas", .numbers, default: "(0.9, 0.999)"),
                                                .optional("eps", .double, default: "1e-08")],
                     help: "step() updates parameters in place without recording") { a in
@@ -104,7 +103,7 @@ package enum ModuleRegistry {
         },
     ]
 
-    package static let constructorsByName: [String: Constructor] = Dictionary(
+    package static let constructorsByName: [String: Factory] = Dictionary(
         uniqueKeysWithValues: (layers + optimizers).map { ($0.name, $0) })
     package static let moduleMethodsByName = Dictionary(uniqueKeysWithValues: moduleMethods.map { ($0.name, $0) })
     package static let optimizerMethodsByName = Dictionary(uniqueKeysWithValues: optimizerMethods.map { ($0.name, $0) })

@@ -75,8 +75,9 @@ package struct Op: Sendable {
     package let example: [Example]
     /// The shape of the input the registry test applies the op to.
     package let exampleShape: [Int]
-    let run: @Sendable (Tensor, OpArguments) throws -> OpResult
-    let runInPlace: (@Sendable (Tensor, OpArguments) throws -> Tensor)?
+    /// The code that runs the op, and that of its in-place form when there is one.
+    package let call: @Sendable (Tensor, OpArguments) throws -> OpResult
+    package let callInPlace: (@Sendable (Tensor, OpArguments) throws -> Tensor)?
 
     package init(_ name: String, aliases: [String] = [], forms: Forms = .methodAndFunction,
                 parameters: [OpParameter] = [], help: String, node: String?, saves: Saved = .nothing,
@@ -94,8 +95,8 @@ package struct Op: Sendable {
         self.domain = domain
         self.example = example
         self.exampleShape = exampleShape
-        self.run = run
-        self.runInPlace = inPlace
+        self.call = run
+        self.callInPlace = inPlace
     }
 
     /// Every name the op answers to.
@@ -106,23 +107,18 @@ package struct Op: Sendable {
 
     /// Runs the op on `tensor` with arguments already converted to the parameters' kinds.
     package func callAsFunction(_ tensor: Tensor, _ arguments: OpArguments) throws -> OpResult {
-        try run(tensor, arguments)
+        try call(tensor, arguments)
     }
 
     /// Runs the in-place form.
     package func inPlace(_ tensor: Tensor, _ arguments: OpArguments) throws -> Tensor {
-        guard let runInPlace else { throw TensorError.runtime("\(name) has no in-place form") }
-        return try runInPlace(tensor, arguments)
+        guard let callInPlace else { throw TensorError.runtime("\(name) has no in-place form") }
+        return try callInPlace(tensor, arguments)
     }
-
-    /// The code that runs the op, for callers that keep it apart from the entry.
-    package var call: @Sendable (Tensor, OpArguments) throws -> OpResult { run }
-    /// The code of the in-place form, when there is one.
-    package var callInPlace: (@Sendable (Tensor, OpArguments) throws -> Tensor)? { runInPlace }
 
     /// The op of one tensor and no arguments, for the core's own use (`x.exp()`).
     func unary(_ tensor: Tensor) throws -> Tensor {
-        try run(tensor, OpArguments([])).tensor()
+        try call(tensor, OpArguments([])).tensor()
     }
 
     /// `x.exp()`, `x.clamp(min=None, max=None)`, `where(condition, ...)`: how `:help` shows the call.

@@ -142,11 +142,6 @@ enum Builtins {
         }
     }
 
-    static func tensorArg(_ v: Value?, _ what: String) throws -> Tensor {
-        guard let v else { throw GradError.type("missing argument '\(what)'") }
-        return try v.asTensor(what)
-    }
-
     static func optionalInt(_ v: Value?, _ what: String) throws -> Int? {
         guard let v, !v.isNone else { return nil }
         return try v.asInt(what)

@@ -4,10 +4,6 @@ import GradCore
 /// parameter's kind (with Python's TypeErrors), results turned back into values.
 enum OpBindings {
     /// Binds `args` to `op`'s parameters. `name` is the spelling used, for messages.
-    static func arguments(_ args: CallArguments, for op: Op, name: String) throws -> OpArguments {
-        try arguments(args, op.parameters, name: name)
-    }
-
     static func arguments(_ args: CallArguments, _ params: [OpParameter], name: String) throws -> OpArguments {
         // The common call with nothing after the tensor (`x.sum()`) allocates nothing.
         if args.count == 0, params.first.map({ !$0.isRequired }) ?? true { return OpArguments([]) }

@@ -33,9 +33,11 @@ let package = Package(
         .executableTarget(
             name: "gradsh",
             dependencies: ["GradShell", "GradLang", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "gradsh-fuzz", dependencies: ["GradCore", "GradLang", "CFuzzerDriver"]),
+        // Adversarial programs built from the shell's tables, for the fuzzer and the tests.
+        .target(name: "GradFuzzing", dependencies: ["GradCore", "GradLang"]),
+        .executableTarget(name: "gradsh-fuzz", dependencies: ["GradCore", "GradLang", "GradFuzzing", "CFuzzerDriver"]),
         .testTarget(name: "GradCoreTests", dependencies: ["GradCore"]),
-        .testTarget(name: "GradLangTests", dependencies: ["GradCore", "GradLang"]),
+        .testTarget(name: "GradLangTests", dependencies: ["GradCore", "GradLang", "GradFuzzing"]),
         .testTarget(
             name: "GradshTests", dependencies: [],
             exclude: []),

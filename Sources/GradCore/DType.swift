@@ -90,6 +90,25 @@ package enum Scalar: Sendable, Equatable {
         }
     }
 
+    /// The value as stored in a tensor of `dtype`, refused as PyTorch refuses it (its
+    /// checked_convert) when it does not fit: NaN or past 2**63 for int64, finite but past
+    /// float32's range for float32.
+    package func checked(for dtype: DType) throws -> Scalar {
+        guard case .float(let d) = self else { return self }
+        switch dtype {
+        case .int64:
+            guard d.isFinite, d >= -9223372036854775808.0, d < 9223372036854775808.0 else {
+                throw TensorError.runtime("value cannot be converted to type int64_t without overflow")
+            }
+        case .float32:
+            if d.isFinite && abs(d) > Double(Float.greatestFiniteMagnitude) {
+                throw TensorError.runtime("value cannot be converted to type float without overflow")
+            }
+        case .bool: break
+        }
+        return self
+    }
+
     package var boolValue: Bool {
         switch self {
         case .bool(let b): return b

@@ -19,16 +19,17 @@ package final class Storage: VersionCounter {
     package static var liveCount: Int { MemoryStats.liveCount }
 
     /// Allocates memory for `count` elements, zero-filled unless the caller will write
-    /// every element, refusing sizes over the limit with an error instead of letting the
-    /// allocator crash the session.
+    /// every element, refusing sizes past the session's memory budget with an error
+    /// instead of letting the allocator crash the session.
     package init(dtype: DType, count: Int, zeroed: Bool = true) throws {
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.itemSize)
-        if overflow || count < 0 || bytes > AllocationLimit.maxBytes {
-            throw TensorError.runtime(AllocationLimit.message(elements: count, dtype: dtype))
+        if count < 0 {
+            throw TensorError.runtime("cannot allocate a tensor with a negative number of elements (\(count))")
         }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.itemSize)
+        try MemoryBudget.reserve(bytes, overflow: overflow, MemoryBudget.message(elements: count, dtype: dtype))
         let size = max(bytes, 1)
         guard let p = zeroed ? calloc(size, 1) : Storage.allocateUninitialized(size) else {
-            throw TensorError.runtime(AllocationLimit.message(elements: count, dtype: dtype))
+            throw TensorError(.memory, "\(MemoryBudget.message(elements: count, dtype: dtype)) (\(formatBytes(bytes))) could not be allocated: the system is out of memory")
         }
         self.dtype = dtype
         self.count = count
@@ -75,23 +76,58 @@ package class VersionCounter {
     init() {}
 }
 
-/// The configurable ceiling on a single tensor's size.
-package enum AllocationLimit {
-    /// Defaults to 4 GiB: far beyond any lesson, well below what would take the machine down.
-    package static var maxBytes: Int {
-        get { limit.load(ordering: .relaxed) }
-        set { limit.store(newValue, ordering: .relaxed) }
+/// The session's memory budget (`--max-memory`): the storage of every live tensor, plus
+/// the one being made, must fit in it, and so must each host-side array proportional to a
+/// tensor (element lists, index tables). Past it an allocation is a MemoryError, never an
+/// abort by the allocator or the kernel's OOM killer.
+package enum MemoryBudget {
+    package static var bytes: Int {
+        get { budget.load(ordering: .relaxed) }
+        set { budget.store(newValue, ordering: .relaxed) }
     }
-    private static let limit = Atomic<Int>(4 << 30)
+    private static let budget = Atomic<Int>(defaultBytes)
+
+    /// Half of physical memory (a session must leave room for everything else), and at
+    /// most 80% of the address-space limit when one is set (`ulimit -v`).
+    package static let defaultBytes: Int = {
+        var limit = Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
+        var rl = rlimit()
+        #if os(Linux)
+        let resource = Int32(RLIMIT_AS.rawValue)
+        #else
+        let resource = RLIMIT_AS
+        #endif
+        if getrlimit(resource, &rl) == 0, rl.rlim_cur != rlim_t.max {
+            limit = Swift.min(limit, Int(clamping: rl.rlim_cur / 10 * 8))
+        }
+        return Swift.max(limit, 64 << 20)
+    }()
+
+    /// Throws a MemoryError when `bytes` more would take the session past its budget.
+    static func reserve(_ bytes: Int, overflow: Bool = false, _ what: @autoclosure () -> String) throws {
+        let live = MemoryStats.liveBytes
+        let (total, o) = live.addingReportingOverflow(bytes)
+        if overflow || o || total > self.bytes {
+            let size = overflow ? "more than \(Int.max) bytes" : formatBytes(bytes)
+            throw TensorError(.memory, "\(what()) (\(size)) would take the session past its memory budget: \(formatBytes(live)) in use of \(formatBytes(self.bytes)) (--max-memory)")
+        }
+    }
+
+    /// Refuses `bytes` of strings, lists or other values of the language (`what` names them)
+    /// when they would take the session past its budget.
+    package static func checkHostBytes(_ bytes: Int, _ what: String) throws {
+        try reserve(bytes, "\(what)")
+    }
+
+    /// Refuses a host-side array of `count` items (element lists, index tables) that would
+    /// not fit, so a huge view fails with an error instead of an abort.
+    package static func checkHostArray<T>(count: Int, of _: T.Type) throws {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        try reserve(bytes, overflow: overflow || count < 0, "a list of \(count) elements")
+    }
 
     static func message(elements: Int, dtype: DType) -> String {
-        let gib = Double(maxBytes) / Double(1 << 30)
-        if elements < 0 {
-            return "cannot allocate a tensor with a negative number of elements (\(elements))"
-        }
-        let (bytes, overflow) = elements.multipliedReportingOverflow(by: dtype.itemSize)
-        let size = overflow ? "more than \(Int.max) bytes" : formatBytes(bytes)
-        return "refusing to allocate a tensor of \(elements) \(dtype.name) elements (\(size)): the limit is \(String(format: "%.1f", gib)) GiB"
+        "a tensor of \(elements) \(dtype.name) elements"
     }
 }
 

@@ -130,8 +130,11 @@ package final class Tensor {
         StridedWalk.forEach(shape: shape, strides: strides, offset: offset, body)
     }
 
-    /// All elements in row-major order as Python numbers.
-    package func scalars() -> [Scalar] {
+    /// All elements in row-major order as Python numbers; refused, like a tensor, when the
+    /// list would be larger than the allocation limit (a view of 10**12 elements is cheap,
+    /// its list is not).
+    package func scalars() throws -> [Scalar] {
+        try MemoryBudget.checkHostArray(count: numel, of: Scalar.self)
         var out: [Scalar] = []
         out.reserveCapacity(numel)
         switch dtype {
@@ -149,10 +152,10 @@ package final class Tensor {
     }
 
     /// All elements as Doubles in row-major order (for tests and gradient checks).
-    package func doubles() -> [Double] { scalars().map(\.doubleValue) }
+    package func doubles() throws -> [Double] { try scalars().map(\.doubleValue) }
 
     /// The elements as Floats in row-major order.
-    package func floats() -> [Float] { scalars().map { Float($0.doubleValue) } }
+    package func floats() throws -> [Float] { try scalars().map { Float($0.doubleValue) } }
 
     /// `item()`: the one element as a Python number.
     package func item() throws -> Scalar {

@@ -8,6 +8,7 @@ package struct TensorError: Error, Equatable, CustomStringConvertible, Sendable 
         case value = "ValueError"
         case notImplemented = "NotImplementedError"
         case zeroDivision = "ZeroDivisionError"
+        case memory = "MemoryError"
     }
 
     package let kind: Kind

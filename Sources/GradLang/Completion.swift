@@ -84,7 +84,12 @@ package enum Completion {
             return f.definition.parameters.map(\.name)
         }
         let name = callee.split(separator: ".").last.map(String.init) ?? callee
-        return keywordArguments[name] ?? OpBindings.parameterNames(name)
+        return keywordNames(of: name)
+    }
+
+    /// The keyword arguments a builtin or method named `name` takes (nil when unknown).
+    package static func keywordNames(of name: String) -> [String]? {
+        keywordArguments[name] ?? OpBindings.parameterNames(name)
     }
 
     /// Keyword arguments of the builtins that are not registry ops.

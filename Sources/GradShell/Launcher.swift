@@ -17,6 +17,8 @@ package enum Launcher {
         package var echo = false
         /// Seconds a top-level statement may run before it is interrupted.
         package var timeout: Double?
+        /// `--max-memory`: the session's memory budget in bytes (nil: the default).
+        package var maxMemory: Int?
 
         package init(file: String?, code: String?, json: Bool, quiet: Bool, bail: Bool, noColor: Bool) {
             (self.file, self.code, self.json, self.quiet, self.bail, self.noColor) = (file, code, json, quiet, bail, noColor)
@@ -27,6 +29,7 @@ package enum Launcher {
     /// 2 for an unreadable file.
     package static func run(_ options: Options) -> Int32 {
         keepFreedTensorMemory()
+        if let budget = options.maxMemory { MemoryBudget.bytes = budget }
         var status: Int32 = 0
         onLargeStack { status = runHere(options) }
         if let failure = Renderer.outputFailureMessage {
@@ -140,5 +143,27 @@ package enum Launcher {
     static var historyPath: String {
         if let p = ProcessInfo.processInfo.environment["GRADSH_HISTORY"], !p.isEmpty { return p }
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".gradsh_history").path
+    }
+}
+
+/// A size typed on the command line: `512M`, `2G`, `1.5GiB`, `64k` or plain bytes, in
+/// powers of 1024 as memory is counted.
+package enum MemorySize {
+    package static func bytes(_ text: String) -> Int? {
+        var digits = text.trimmingCharacters(in: .whitespaces)
+        var unit = 1.0
+        for suffix in ["ib", "b"] where digits.lowercased().hasSuffix(suffix) && digits.count > suffix.count {
+            digits = String(digits.dropLast(suffix.count))
+            break
+        }
+        let scales: [Character: Double] = ["k": 0x1p10, "m": 0x1p20, "g": 0x1p30, "t": 0x1p40]
+        if let last = digits.lowercased().last, let scale = scales[last] {
+            unit = scale
+            digits = String(digits.dropLast())
+        }
+        guard let value = Double(digits), value.isFinite, value > 0 else { return nil }
+        let bytes = value * unit
+        guard bytes >= 0x1p20, bytes < 9.0e18 else { return nil }
+        return Int(bytes)
     }
 }

@@ -4,18 +4,44 @@
 //     -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld \
 //     --product gradsh-fuzz --build-path .build-fuzz
 // and run it with SWIFT_BACKTRACE=enable=no (see scripts/fuzz). A plain build makes a stub.
+// With GRADSH_FUZZ_STRUCTURED=1 the bytes are not the program but the choices that build
+// one from the shell's own tables (AdversarialProgram): every builtin and method called
+// with adversarial arguments.
 import GradCore
+import GradFuzzing
 import GradLang
 
 #if FUZZING
 import CFuzzerDriver
 import Foundation
 
+let structured = ProcessInfo.processInfo.environment["GRADSH_FUZZ_STRUCTURED"] == "1"
+
+/// The program the bytes stand for: the bytes themselves, or the adversarial program
+/// their values choose (two bytes per choice, zeros once they run out).
+func program(from bytes: [UInt8]) -> String {
+    guard structured else { return String(decoding: bytes, as: UTF8.self) }
+    var position = 0
+    func choose(_ n: Int) -> Int {
+        var value = 0
+        for _ in 0..<2 where position < bytes.count {
+            value = value << 8 | Int(bytes[position])
+            position += 1
+        }
+        return value % n
+    }
+    return AdversarialProgram.program(statements: 1 + bytes.count / 24, choose)
+}
+
 /// Runs one input as a script and checks that the session is left consistent.
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    let source = String(decoding: bytes, as: UTF8.self)
-    AllocationLimit.maxBytes = 64 << 20
+    let source = program(from: bytes)
+    // GRADSH_FUZZ_PRINT=1 with a crash file as the only input shows the program it stands for.
+    if ProcessInfo.processInfo.environment["GRADSH_FUZZ_PRINT"] == "1" {
+        FileHandle.standardError.write(Data((source + "\n").utf8))
+    }
+    MemoryBudget.bytes = 64 << 20
     GradModeState.reset()
     let session = Session()
     session.interpreter.maxCallDepth = 60

@@ -38,11 +38,18 @@ struct GradshCommand: ParsableCommand {
     @Option(help: "Interrupt any statement that runs longer than this many seconds, as Ctrl-C would.")
     var timeout: Double?
 
+    @Option(name: .customLong("max-memory"),
+            help: "The session's memory budget, as 512M, 2G or a number of bytes (default: half of physical memory).")
+    var maxMemory: String?
+
     func validate() throws {
         if file != nil && code != nil { throw ValidationError("give a FILE or -c CODE, not both") }
         if step && file == nil { throw ValidationError("--step needs a FILE to step through") }
         if step && json { throw ValidationError("--step and --json do not go together") }
         if let t = timeout, !(t > 0 && t.isFinite) { throw ValidationError("--timeout needs a positive number of seconds") }
+        if let m = maxMemory, MemorySize.bytes(m) == nil {
+            throw ValidationError("--max-memory needs a size of at least 1M, such as 512M, 2G or 1.5GiB (got '\(m)')")
+        }
     }
 
     func run() throws {
@@ -50,6 +57,7 @@ struct GradshCommand: ParsableCommand {
         options.step = step
         options.echo = echo
         options.timeout = timeout
+        options.maxMemory = maxMemory.flatMap(MemorySize.bytes)
         let status = Launcher.run(options)
         throw ExitCode(status)
     }

@@ -50,14 +50,14 @@ final class CoreBehaviourTests: XCTestCase {
     }
 
     func testAllocationGuard() throws {
-        let saved = AllocationLimit.maxBytes
-        defer { AllocationLimit.maxBytes = saved }
-        AllocationLimit.maxBytes = 1 << 20
-        XCTAssertEqual(kindOf { _ = try Tensor.zeros([1024, 1024]) }, .runtime)
+        let saved = MemoryBudget.bytes
+        defer { MemoryBudget.bytes = saved }
+        MemoryBudget.bytes = 1 << 20
+        XCTAssertEqual(kindOf { _ = try Tensor.zeros([1024, 1024]) }, .memory)
         XCTAssertNoThrow(try Tensor.zeros([256, 256]))
-        AllocationLimit.maxBytes = saved
+        MemoryBudget.bytes = saved
         XCTAssertEqual(kindOf { _ = try Tensor.zeros([Int.max / 2, 4]) }, .runtime, "overflowing shapes are refused")
-        XCTAssertEqual(kindOf { _ = try Tensor.zeros([1 << 40]) }, .runtime)
+        XCTAssertEqual(kindOf { _ = try Tensor.zeros([1 << 40]) }, .memory)
         XCTAssertEqual(kindOf { _ = try Tensor.zeros([-1]) }, .runtime)
     }
 

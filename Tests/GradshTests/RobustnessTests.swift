@@ -25,7 +25,7 @@ final class RobustnessTests: XCTestCase {
                   let e = obj["error"] as? [String: Any] else { return nil }
             return e["type"] as? String
         }
-        XCTAssertEqual(types, ["MemoryError", "MemoryError", "RuntimeError", "OverflowError", "RuntimeError", "RuntimeError",
+        XCTAssertEqual(types, ["MemoryError", "MemoryError", "MemoryError", "OverflowError", "MemoryError", "RuntimeError",
                                "MemoryError", "RecursionError", "SyntaxError"])
         XCTAssertTrue(r.stdout.contains("{\"line\": 12, \"print\": \"still here\"}"), r.stdout)
     }
@@ -166,5 +166,79 @@ final class RobustnessTests: XCTestCase {
         let result = try Gradsh.run(["--quiet"], input: "l = []\nfor i in range(4000000) < l = [l] >\nl = 0\nprint(\"alive\")\n")
         XCTAssertEqual(result.stdout, "alive\n", result.stderr)
         XCTAssertEqual(result.status, 0)
+    }
+
+    /// What the structured fuzzer found, each once: huge ranges indexed, sliced and unpacked
+    /// without listing them, steps near Int64's end, Int64.min // -1 and % -1, negative and
+    /// leading -1 sizes in expand, a mask over a view of 10**12 elements, a tensor made from
+    /// such a view, and iteration errors located at the iterable.
+    func testStructuredFuzzerFindingsAnswer() throws {
+        let script = """
+        tbig = ones(1).expand(10**12)
+        print(range(10**18)[-1], range(10**18)[::2**62])
+        r, q = range(10**18)
+        print([1, 2, 3][1::9223372036854775807], ones(3)[1::9223372036854775807])
+        for i in range(0, 9223372036854775807, 2**62) < print(i) >
+        print(tensor([-9223372036854775807 - 1]) // -1, tensor([-9223372036854775807 - 1]) % -1)
+        print(expand(tensor(1.0), -1))
+        print(ones(1).expand(-5))
+        print(tbig[False].shape)
+        t = tensor(tbig)
+        for i in 10**12 < print(i) >
+        print(nn.Linear(3, 2) in tbig)
+        print("still here")
+        """
+        let r = try Gradsh.run(["--quiet", "--no-color", "--timeout", "2"], input: script)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stdout, """
+            999999999999999999 range(0, 1000000000000000000, 4611686018427387904)
+            [2] tensor([1.])
+            0
+            4611686018427387904
+            tensor([-9223372036854775808]) tensor([0])
+            (0, 1000000000000)
+            still here
+
+            """)
+        let errors = r.stderr.split(separator: "\n").filter { $0.contains("error:") }.map { String($0) }
+        XCTAssertEqual(errors.count, 6, r.stderr)
+        for (line, text) in zip([3, 7, 8, 10, 11, 12], ["ValueError: too many values to unpack (expected 2)",
+                                                      "isn't allowed in a leading, non-existing dimension 0",
+                                                      "Trying to create tensor with negative dimension -5",
+                                                      "MemoryError: a list of 1000000000000 elements",
+                                                      "TypeError: 'int' object is not iterable",
+                                                      "TimeoutError"]) {
+            XCTAssertTrue(errors.contains { $0.contains("<stdin>:\(line):") && $0.contains(text) }, "line \(line): \(text)\n\(r.stderr)")
+        }
+    }
+
+    /// One budget for the session: tensors alive together, not only each one, must fit;
+    /// lists and strings are checked against what is left. A bad size is a usage error.
+    func testSessionMemoryBudget() throws {
+        let script = """
+        a = zeros(2**23)
+        b = zeros(2**23)
+        c = zeros(2**23)
+        l = [0] * 5000000
+        del_me = None
+        a = None
+        c = zeros(2**23)
+        print("still here")
+        """
+        let r = try Gradsh.run(["--quiet", "--no-color", "--max-memory", "80M"], input: script)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stdout, "still here\n")
+        let errors = r.stderr.split(separator: "\n").filter { $0.contains("error:") }
+        XCTAssertEqual(errors.count, 2, r.stderr)
+        XCTAssertTrue(errors[0].hasPrefix("<stdin>:3:10: error: MemoryError: a tensor of 8388608 float32 elements (32.0 MiB) would take the session past its memory budget: 64.0 MiB in use of 80.0 MiB"), r.stderr)
+        XCTAssertTrue(errors[1].hasPrefix("<stdin>:4:"), r.stderr)
+        XCTAssertTrue(errors[1].contains("MemoryError: a string or list of 5000000 items"), r.stderr)
+        for bad in ["12", "lots", "-1G", "0", "inf"] {
+            let usage = try Gradsh.run(["--max-memory=\(bad)", "-c", "1"], input: "")
+            XCTAssertEqual(usage.status, 2, bad)
+            XCTAssertTrue(usage.stderr.contains("--max-memory needs a size"), usage.stderr)
+        }
+        let mem = try Gradsh.run(["--max-memory", "1.5GiB"], input: ":mem\n")
+        XCTAssertTrue(mem.stdout.contains("of a budget of 1.5 GiB (--max-memory)"), mem.stdout)
     }
 }

@@ -11,7 +11,7 @@ final class TranscriptTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter { $0.hasSuffix(".grad") }.sorted()
         XCTAssertFalse(names.isEmpty)
         for name in names {
-            try check(Self.folder.appendingPathComponent(name), arguments: ["--no-color"])
+            try check(Self.folder.appendingPathComponent(name), arguments: ["--no-color", "--max-memory", "4G"])
         }
     }
 
@@ -21,7 +21,7 @@ final class TranscriptTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".grad") }.sorted()
         XCTAssertFalse(names.isEmpty)
         for name in names {
-            try check(folder.appendingPathComponent(name), arguments: ["--no-color"])
+            try check(folder.appendingPathComponent(name), arguments: ["--no-color", "--max-memory", "4G"])
         }
     }
 

@@ -130,6 +130,7 @@ extension Tensor {
 
     /// The row-major linear positions, within `base`, of this view's elements.
     func regionIndices(in base: Tensor) throws -> [Int] {
+        try MemoryBudget.checkHostArray(count: Swift.max(numel, base.numel), of: (Int, Int).self)
         var out: [Int] = []
         out.reserveCapacity(numel)
         if base.isContiguous {

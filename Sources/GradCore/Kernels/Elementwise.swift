@@ -132,6 +132,7 @@ enum Kernel {
         let pb = UnsafePointer(b.storage.pointer(B.self))
         let pc = UnsafePointer(c.storage.pointer(C.self))
         let ea = a.expandedLayout(to: shape), eb = b.expandedLayout(to: shape), ec = c.expandedLayout(to: shape)
+        try MemoryBudget.checkHostArray(count: out.numel, of: (Int, Int, Int).self)
         var ja: [Int] = [], jb: [Int] = [], jc: [Int] = []
         ja.reserveCapacity(out.numel); jb.reserveCapacity(out.numel); jc.reserveCapacity(out.numel)
         StridedWalk.forEach(shape: shape, strides: ea.strides, offset: a.offset) { ja.append($0) }
@@ -146,13 +147,13 @@ enum Kernel {
         let s = try src.converted(to: dst.dtype)
         let layout = s.expandedLayout(to: dst.shape)
         switch dst.dtype {
-        case .float32: copyTyped(s, layout.strides, dst, Float.self)
-        case .int64: copyTyped(s, layout.strides, dst, Int64.self)
-        case .bool: copyTyped(s, layout.strides, dst, Bool.self)
+        case .float32: try copyTyped(s, layout.strides, dst, Float.self)
+        case .int64: try copyTyped(s, layout.strides, dst, Int64.self)
+        case .bool: try copyTyped(s, layout.strides, dst, Bool.self)
         }
     }
 
-    private static func copyTyped<T>(_ src: Tensor, _ srcStrides: [Int], _ dst: Tensor, _: T.Type) {
+    private static func copyTyped<T>(_ src: Tensor, _ srcStrides: [Int], _ dst: Tensor, _: T.Type) throws {
         let ps = src.storage.pointer(T.self)
         let pd = dst.storage.pointer(T.self)
         if dst.isContiguous && src.isContiguous && src.shape == dst.shape {
@@ -162,6 +163,7 @@ enum Kernel {
             }
             return
         }
+        try MemoryBudget.checkHostArray(count: dst.numel, of: (Int, T).self)
         var sources: [Int] = []
         sources.reserveCapacity(dst.numel)
         StridedWalk.forEach(shape: dst.shape, strides: srcStrides, offset: src.offset) { sources.append($0) }

@@ -117,8 +117,10 @@ extension Tensor {
         let out = try Tensor.arithmetic(self, other, dtype: dt == .bool ? .int64 : dt,
                                         float: { ($0 / $1).rounded(.down) },
                                         int: { a, b in
-                                            let q = a / b
-                                            return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q
+                                            // Int64.min // -1 wraps to Int64.min, as in PyTorch.
+                                            let q = a.dividedReportingOverflow(by: b).partialValue
+                                            let r = a.remainderReportingOverflow(dividingBy: b).partialValue
+                                            return (r != 0 && ((a < 0) != (b < 0))) ? q &- 1 : q
                                         })
         // PyTorch records floor_divide with a node that refuses to differentiate.
         guard out.dtype.isFloatingPoint, Recorder.shouldRecord(self, other) else { return out }
@@ -137,8 +139,9 @@ extension Tensor {
                                             return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r
                                         },
                                         int: { a, b in
-                                            let r = a % b
-                                            return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r
+                                            // Int64.min % -1 is 0, as in PyTorch.
+                                            let r = a.remainderReportingOverflow(dividingBy: b).partialValue
+                                            return (r != 0 && ((r < 0) != (b < 0))) ? r &+ b : r
                                         })
         let (sa, sb) = (shape, other.shape)
         // A Python number as divisor is PyTorch's Scalar overload (RemainderBackward0); a
@@ -159,7 +162,7 @@ extension Tensor {
 
     private func checkNoIntegerZero() throws {
         let c = try converted(to: .int64)
-        for v in c.scalars() where v.int64Value == 0 {
+        for v in try c.scalars() where v.int64Value == 0 {
             throw TensorError.runtime("ZeroDivisionError")
         }
     }
@@ -189,13 +192,29 @@ extension Tensor {
                 return [try g.mul(d).sumTo(sa)]
             }
         }
+        let zero = Tensor.wrapping(.float(0))
+        // PyTorch's pow_backward_exponent: where the base is 0 and the exponent >= 0 the
+        // gradient is 0 (not 0 * log(0), NaN).
+        func exponentGrad(_ g: Tensor, base x: Tensor, exponent e: Tensor, output: Tensor) throws -> Tensor {
+            let lost = try x.eq(zero).logicalAnd(e.ge(zero))
+            return try g.mul(output.mul(x.log()).maskedFill(lost, zero))
+        }
+        if isWrappedNumber {
+            // `2 ** x`: PowBackward2, the base is a plain number.
+            guard Recorder.shouldRecord(exponent) else { return Recorder.unrecorded(out, exponent) }
+            let base = self
+            return try Recorder.record("PowBackward2", inputs: [exponent], output: out, save: [exponent], saveOutput: true) { ctx, g in
+                [try exponentGrad(g, base: base, exponent: ctx.saved(0), output: ctx.output()).sumTo(sb)]
+            }
+        }
         guard Recorder.shouldRecord(self, exponent) else { return Recorder.unrecorded(out, self, exponent) }
         return try Recorder.record("PowBackward1", inputs: [self, exponent], output: out,
                                    save: [self, exponent], saveOutput: true) { ctx, g in
             let x = try ctx.saved(0), e = try ctx.saved(1)
             let one = Tensor.wrapping(.float(1))
-            let gx = ctx.needsGrad(0) ? try g.mul(e.mul(x.pow(e.sub(one)))).sumTo(sa) : nil
-            let ge = ctx.needsGrad(1) ? try g.mul(ctx.output().mul(x.log())).sumTo(sb) : nil
+            // PyTorch's pow_backward_self: a zero exponent gives 0 (not 0 * x^-1, NaN at 0).
+            let gx = ctx.needsGrad(0) ? try g.mul(e.mul(x.pow(e.sub(one))).maskedFill(e.eq(zero), zero)).sumTo(sa) : nil
+            let ge = ctx.needsGrad(1) ? try exponentGrad(g, base: x, exponent: e, output: ctx.output()).sumTo(sb) : nil
             return [gx, ge]
         }
     }

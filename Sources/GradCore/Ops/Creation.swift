@@ -53,6 +53,7 @@ extension Tensor {
     /// `full(shape, value)`: the dtype follows the value unless given.
     package static func full(_ shape: [Int], _ value: Scalar, dtype: DType? = nil) throws -> Tensor {
         let t = try Tensor(zeros: shape, dtype: dtype ?? value.dtype)
+        let value = try value.checked(for: t.dtype)
         let n = t.numel
         switch t.dtype {
         case .float32: t.storage.pointer(Float.self).update(repeating: Float(value.doubleValue), count: n)

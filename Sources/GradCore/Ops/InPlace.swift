@@ -156,7 +156,7 @@ extension Tensor {
     }
 
     package func fillInPlace(_ value: Scalar) throws -> Tensor {
-        try fillInPlace(Tensor.wrapping(value))
+        try fillInPlace(Tensor.wrapping(value.checked(for: dtype)))
     }
 
     /// `fill_(v)` with a 0-d tensor value.

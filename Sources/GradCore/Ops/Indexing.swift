@@ -17,7 +17,7 @@ extension Tensor {
         for item in items {
             switch item {
             case .int, .slice: consumed += 1
-            case .tensor(let t): consumed += t.dtype == .bool ? Swift.max(t.rank, 1) : 1
+            case .tensor(let t): consumed += t.dtype == .bool ? t.rank : 1  // a 0-d mask adds its own dim
             case .ellipsis: ellipses += 1
             case .newAxis: break
             }
@@ -65,7 +65,7 @@ extension Tensor {
 
     /// For a boolean tensor, one int64 tensor per dim with the coordinates of its true elements.
     func nonzeroColumns() throws -> [Tensor] {
-        let values = scalars()
+        let values = try scalars()
         var coords = [[Int64]](repeating: [], count: rank)
         let sh = shape
         for (flat, v) in values.enumerated() where v.boolValue {
@@ -144,6 +144,10 @@ extension Tensor {
         let restShape = rest.map { shape[$0] }
         let outputShape = Array(restShape[..<insertAt]) + broadcastShape + Array(restShape[insertAt...])
         let contiguous = Shape.contiguousStrides(shape)
+        // Nothing to gather (x[False] of a huge view): no tables of the other dims either.
+        let outputCount = try Shape.elementCount(outputShape)
+        if outputCount == 0 { return GatherPlan(outputShape: outputShape, sourceIndices: []) }
+        try MemoryBudget.checkHostArray(count: outputCount, of: Int.self)
         // Offsets contributed by the index tensors, per broadcast position.
         let bCount = broadcastShape.reduce(1, *)
         var advOffset = [Int](repeating: 0, count: bCount)
@@ -185,6 +189,8 @@ extension Tensor {
 
     /// The elements the plan selects, as a new contiguous tensor.
     func gather(_ plan: GatherPlan) throws -> Tensor {
+        // Selecting nothing reads nothing: no contiguous copy of a huge view.
+        if plan.sourceIndices.isEmpty { return try Tensor(zeros: plan.outputShape, dtype: dtype) }
         let src = try contiguousData()
         let out = try Tensor(uninitialized: plan.outputShape, dtype: dtype)
         func run<T>(_: T.Type) {

@@ -155,7 +155,7 @@ extension Tensor {
         guard (batched && target.shape == [n]) || (!batched && target.rank == 0) else {
             throw TensorError.value("Expected input batch_size (\(n)) to match target batch_size (\(target.shape.first ?? 1)).")
         }
-        let labels = target.scalars().map { Int($0.int64Value) }
+        let labels = try target.scalars().map { Int($0.int64Value) }
         for l in labels where l < 0 || l >= c {
             throw TensorError.index("Target \(l) is out of bounds.")
         }

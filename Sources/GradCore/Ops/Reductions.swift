@@ -259,14 +259,14 @@ extension Tensor {
     /// For each element, the product of the other elements of its reduction group. Uses
     /// `result / x` (differentiable) when there are no zeros, and exact products otherwise.
     static func productOfOthers(_ x: Tensor, dim: Int?, result: Tensor) throws -> Tensor {
-        let values = x.doubles()
+        let values = try x.doubles()
         if !values.contains(0) { return try result.div(x) }
         let c = try x.converted(to: .float32).contiguousData()
         let shape = c.shape
         let n = dim.map { shape[$0] } ?? c.numel
         let inner = dim.map { shape[($0 + 1)...].reduce(1, *) } ?? 1
         let outer = c.numel / Swift.max(n * inner, 1)
-        let flat = c.doubles()
+        let flat = try c.doubles()
         var out = [Float](repeating: 0, count: flat.count)
         for o in 0..<outer {
             for i in 0..<inner {
@@ -298,8 +298,10 @@ extension Tensor {
         guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
         return try Recorder.record(isMax ? "MaxBackward1" : "MinBackward1", inputs: [self], output: out,
                                    save: [self], saveOutput: true) { ctx, g in
-            let x = try ctx.saved(0)
-            let mask = try x.eq(ctx.output()).converted(to: .float32)
+            let x = try ctx.saved(0), result = try ctx.output()
+            // PyTorch's evenly_distribute_backward: a NaN result came from the NaN elements,
+            // and they share the gradient (x == NaN would match none of them).
+            let mask = try (result.item().doubleValue.isNaN ? x.ne(x) : x.eq(result)).converted(to: .float32)
             return [try g.mul(mask).div(mask.sum())]
         }
     }
@@ -419,7 +421,7 @@ extension Tensor {
     static func scatterAlong(dim: Int, keepdim: Bool, indices: Tensor, values: Tensor, shape: [Int]) throws -> Tensor {
         let out = try Tensor(zeros: shape, dtype: .float32)
         if shape.isEmpty {
-            out.storage.pointer(Float.self)[0] = Float(values.doubles().first ?? 0)
+            out.storage.pointer(Float.self)[0] = Float(try values.doubles().first ?? 0)
             return out
         }
         var idxShape = shape

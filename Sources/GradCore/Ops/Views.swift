@@ -4,6 +4,8 @@ extension Tensor {
     /// Makes a view of this tensor with new geometry, recording `name` when autograd records.
     func makeView(shape: [Int], strides: [Int], offset: Int, name: String,
                   backward: @escaping Node.BackwardRule) throws -> Tensor {
+        // No view gets a negative size or more elements than an Int counts.
+        _ = try Shape.elementCount(shape)
         // PyTorch's propagate_creation_meta: a view of a view made under no_grad or
         // inference keeps the stricter of the two.
         var creation = ViewCreation.forCurrentMode()
@@ -244,6 +246,9 @@ extension Tensor {
         }
         var sh = target
         let lead = target.count - rank
+        for i in 0..<lead where target[i] < 0 {
+            throw TensorError.runtime("The expanded size of the tensor (\(target[i])) isn't allowed in a leading, non-existing dimension \(i)")
+        }
         for i in 0..<rank where target[lead + i] == -1 { sh[lead + i] = shape[i] }
         if sh == shape { return self }
         for i in 0..<rank where shape[i] != 1 && sh[lead + i] != shape[i] {
@@ -290,8 +295,10 @@ extension Tensor {
         let s = clampIndex(start, 0)
         let e = Swift.max(clampIndex(end, size), s)
         var sh = shape, st = strides
-        sh[d] = (e - s + step - 1) / step
-        st[d] = strides[d] * step
+        // Written so a step near Int.max cannot overflow: with two or more elements the step
+        // is below the size, and stride * step stays inside the storage.
+        sh[d] = e > s ? 1 + (e - s - 1) / step : 0
+        st[d] = sh[d] <= 1 ? strides[d] : strides[d] * step
         let inputShape = shape
         return try makeView(shape: sh, strides: st, offset: offset + s * strides[d], name: "SliceBackward0") { _, g in
             [try g.embedded(in: inputShape, name: "SliceBackwardBackward0") { try $0.slice(dim: d, start: s, end: e, step: step) }]

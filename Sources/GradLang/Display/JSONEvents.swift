@@ -38,8 +38,10 @@ package enum JSONEvents {
     }
 
     /// Nested lists of the tensor's values; NaN and infinities as the strings "nan", "inf", "-inf".
+    /// `null` for a tensor too large to list (a broadcast view of 10**12 elements).
     static func data(_ t: Tensor) -> String {
-        let values = t.scalars().map { s -> String in
+        guard let scalars = try? t.scalars() else { return "null" }
+        let values = scalars.map { s -> String in
             switch s {
             case .bool(let b): return b ? "true" : "false"
             case .int(let i): return String(i)

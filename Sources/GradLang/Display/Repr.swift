@@ -153,7 +153,8 @@ package enum TensorRepr {
     /// The bracketed values alone, as `print` shows inside containers too.
     static func tensorString(_ t: Tensor, indent: Int) -> String {
         let summarize = t.numel > threshold
-        let formatter = Formatter(summarize ? summarized(t) : t.scalars(), dtype: t.dtype)
+        // At most `threshold` elements are read either way, however large the tensor.
+        let formatter = Formatter(summarize ? summarized(t) : (0..<t.numel).map { t.scalar(atRowMajor: $0) }, dtype: t.dtype)
         let strides = Shape.contiguousStrides(t.shape)
         func element(_ flat: Int) -> String { formatter.format(t.scalar(atRowMajor: flat)) }
         func build(_ dim: Int, _ base: Int, _ indent: Int) -> String {

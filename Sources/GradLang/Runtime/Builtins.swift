@@ -116,7 +116,7 @@ enum Builtins {
                 guard depth <= s.count, Array(s[depth...]) == t.shape else {
                     throw GradError.value("expected sequence of length \(depth < s.count ? s[depth] : 1) at dim \(depth) (got \(t.shape.first ?? 0))")
                 }
-                scalars += t.scalars()
+                scalars += try t.scalars()
             default:
                 guard let s = v.scalar else {
                     throw GradError.type("new(): invalid data type '\(v.typeName)'")
@@ -255,7 +255,7 @@ enum Builtins {
         try args.rejectKeywords()
         var items: [Value] = []
         if args.positional.count == 1 {
-            try interp.forEachItem(of: args.positional[0]) { items.append($0) }
+            try interp.forEachItem(of: args.positional[0], collecting: true) { items.append($0) }
             if items.isEmpty { throw GradError.value("\(name)() iterable argument is empty") }
         } else if args.positional.isEmpty {
             throw GradError.type("\(name) expected at least 1 argument, got 0")
@@ -364,13 +364,11 @@ enum Builtins {
                 guard let i = Int64(s.trimmingCharacters(in: .whitespaces)) else { throw GradError.value("invalid literal for int() with base 10: '\(s)'") }
                 return .int(i)
             case .float(let d):
-                guard d.isFinite else { throw GradError(d.isNaN ? "ValueError" : "OverflowError", d.isNaN ? "cannot convert float NaN to integer" : "cannot convert float infinity to integer") }
-                guard let i = Int64(exactly: d.rounded(.towardZero)) else { throw GradError("OverflowError", "int too large for gradsh's 64-bit integers") }
-                return .int(i)
+                return .int(try integer(d.rounded(.towardZero)))
             case .tensor(let t):
                 guard t.numel == 1 else { throw GradError.value("only one element tensors can be converted to Python scalars") }
                 let s = try t.item()
-                if case .float(let d) = s { return .int(Int64(exactly: d.rounded(.towardZero)) ?? 0) }
+                if case .float(let d) = s { return .int(try integer(d.rounded(.towardZero))) }
                 return .int(s.int64Value)
             case let v:
                 guard let s = v.scalar else { throw GradError.type("int() argument must be a string, a bytes-like object or a real number, not '\(v.typeName)'") }
@@ -416,15 +414,20 @@ enum Builtins {
             case let v:
                 let d = try v.asDouble("round")
                 if let digits { return .float(pythonRound(d, digits)) }
-                guard d.isFinite else { throw GradError("OverflowError", "cannot convert float infinity to integer") }
-                return .int(Int64(exactly: pythonRound(d, 0)) ?? 0)
+                return .int(try integer(pythonRound(d, 0)))
             }
         }
         add("enumerate") { args, interp in
             let b = try args.bind(["iterable", "start"], required: 1)
-            var i = Int64(try b[1]?.asInt("start") ?? 0)
+            var i: Int64? = Int64(try b[1]?.asInt("start") ?? 0)
             var items: [Value] = []
-            try interp.forEachItem(of: b[0]!, collecting: true) { items.append(.tuple([.int(i), $0])); i += 1 }
+            try interp.forEachItem(of: b[0]!, collecting: true) {
+                // A count past Int64's end is an error only when an item needs it.
+                guard let count = i else { throw GradError("OverflowError", "integer result does not fit in 64 bits") }
+                items.append(.tuple([.int(count), $0]))
+                let (next, overflow) = count.addingReportingOverflow(1)
+                i = overflow ? nil : next
+            }
             return .list(ListStorage(items))
         }
         add("zip") { args, interp in
@@ -464,8 +467,22 @@ enum Builtins {
     }
 
     /// Python's round: half to even, at `digits` decimals.
+    /// A whole float as an int, with Python's errors for NaN and infinities and an
+    /// OverflowError past 64 bits (where Python would make a bigger int).
+    static func integer(_ d: Double) throws -> Int64 {
+        if d.isNaN { throw GradError.value("cannot convert float NaN to integer") }
+        if d.isInfinite { throw GradError("OverflowError", "cannot convert float infinity to integer") }
+        guard let i = Int64(exactly: d) else {
+            throw GradError("OverflowError", "\(Repr.pythonFloat(d)) is too large for gradsh's integers (64 bits)")
+        }
+        return i
+    }
+
     static func pythonRound(_ x: Double, _ digits: Int) -> Double {
         guard x.isFinite else { return x }
+        // As Python: past 323 digits every double is already exact; before -308 all is 0.
+        if digits > 323 { return x }
+        if digits < -308 { return 0.0 * x }
         let factor = Foundation.pow(10.0, Double(digits))
         let scaled = x * factor
         guard scaled.isFinite else { return x }

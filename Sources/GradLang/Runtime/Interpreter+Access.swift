@@ -21,7 +21,9 @@ extension Interpreter {
                 let v = try evaluate(e, in: scope)
                 switch v {
                 case .none: return .newAxis
-                case .int, .bool: return .int(try v.asInt("index"))
+                case .int: return .int(try v.asInt("index"))
+                // `x[True]` is a 0-d mask, as in PyTorch: a new dim of size 1 (or 0 for False).
+                case .bool(let b): return .tensor(try Tensor.full([], .bool(b), dtype: .bool))
                 case .tensor(let t):
                     if t.dtype == .float32 {
                         throw GradError.index("tensors used as indices must be long, int, byte or bool tensors")
@@ -51,9 +53,7 @@ extension Interpreter {
                 .str($0.map { if case .str(let c) = $0 { return c } else { return "" } }.joined())
             }
         case .range(let a, let b, let step):
-            var values: [Value] = []
-            try forEachItem(of: .range(start: a, stop: b, step: step)) { values.append($0) }
-            return try sequenceItem(values, items, in: scope, kind: "range") { .list(ListStorage($0)) }
+            return try rangeItem(start: a, stop: b, step: step, items, in: scope)
         case .dataset(let d):
             guard items.count == 1, case .expr(let e) = items[0] else { throw GradError.type("a dataset is indexed by one integer") }
             var i = try evaluate(e, in: scope).asInt("index")
@@ -90,24 +90,54 @@ extension Interpreter {
                 let v = try evaluate(e, in: scope)
                 return v.isNone ? nil : try v.asInt("slice indices")
             }
-            let step = try bound(c) ?? 1
-            if step == 0 { throw GradError.value("slice step cannot be zero") }
-            let n = xs.count
-            func clamp(_ v: Int?, _ def: Int) -> Int {
-                guard var v else { return def }
-                if v < 0 { v += n }
-                return step > 0 ? Swift.min(Swift.max(v, 0), n) : Swift.min(Swift.max(v, -1), n - 1)
-            }
+            let picked = try SliceIndices(start: try bound(a), stop: try bound(b), step: try bound(c), count: xs.count)
             var out: [Value] = []
-            var i = clamp(try bound(a), step > 0 ? 0 : n - 1)
-            let end = clamp(try bound(b), step > 0 ? n : -1)
-            while step > 0 ? i < end : i > end {
-                out.append(xs[i])
-                i += step
-            }
+            out.reserveCapacity(picked.count)
+            for k in 0..<picked.count { out.append(xs[picked.start + k * picked.step]) }
             return make(out)
         case .ellipsis:
             throw GradError.type("\(kind) indices must be integers or slices, not ellipsis")
+        }
+    }
+
+    /// `range(...)[i]` and `range(...)[a:b:c]` as Python computes them, without listing the
+    /// range: a slice of a range is a range.
+    private func rangeItem(start: Int64, stop: Int64, step: Int64, _ items: [IndexItem], in scope: Scope) throws -> Value {
+        guard let length = Builtins.rangeLength(start, stop, step), length <= Int64(Int.max) else {
+            throw GradError("OverflowError", "Python int too large to convert to C ssize_t")
+        }
+        let n = Int(length)
+        guard items.count == 1 else { throw GradError.type("range indices must be integers or slices, not tuple") }
+        switch items[0] {
+        case .expr(let e):
+            let v = try evaluate(e, in: scope)
+            guard case .int = v.isBool ? Value.int(0) : v else {
+                throw GradError.type("range indices must be integers or slices, not \(v.typeName)")
+            }
+            var i = try v.asInt("index")
+            if i < 0 { i += n }
+            guard i >= 0 && i < n else { throw GradError.index("range object index out of range") }
+            // In range by construction: start + i*step lies between start and stop.
+            return .int(start &+ Int64(i) &* step)
+        case .slice(let a, let b, let c):
+            func bound(_ e: Expr?) throws -> Int? {
+                guard let e else { return nil }
+                let v = try evaluate(e, in: scope)
+                return v.isNone ? nil : try v.asInt("slice indices")
+            }
+            let picked = try SliceIndices(start: try bound(a), stop: try bound(b), step: try bound(c), count: n)
+            let (newStep, o) = step.multipliedReportingOverflow(by: Int64(picked.step))
+            if o { throw GradError("OverflowError", "Python int too large to convert to C ssize_t") }
+            // As Python: start + i*step for the slice's first and end indices.
+            func element(_ i: Int) throws -> Int64 {
+                let (offset, o1) = Int64(i).multipliedReportingOverflow(by: step)
+                let (value, o2) = start.addingReportingOverflow(offset)
+                if o1 || o2 { throw GradError("OverflowError", "Python int too large to convert to C ssize_t") }
+                return value
+            }
+            return .range(start: try element(picked.start), stop: try element(picked.end), step: newStep)
+        case .ellipsis:
+            throw GradError.type("range indices must be integers or slices, not ellipsis")
         }
     }
 
@@ -217,7 +247,9 @@ extension Interpreter {
                 }
                 return
             case "requires_grad":
-                try t.setRequiresGrad(try value.asBool("requires_grad"), message: .attribute)
+                // Only True or False, as PyTorch checks (not 1, not None).
+                guard case .bool(let flag) = value else { throw GradError.runtime("requires_grad must be a bool") }
+                try t.setRequiresGrad(flag, message: .attribute)
                 return
             case "data":
                 guard case .tensor(let src) = value else {
@@ -236,6 +268,37 @@ extension Interpreter {
             throw GradError("AttributeError", "cannot assign '\(name)' on \(m.typeName): gradsh modules have fixed attributes")
         default:
             throw GradError("AttributeError", "'\(base.typeName)' object attribute '\(name)' is read-only")
+        }
+    }
+}
+
+/// Python's `slice.indices`: the first index, the step and how many items a slice of a
+/// sequence of `count` items picks, computed without overflow for any bounds.
+struct SliceIndices {
+    let start: Int
+    /// The bound the slice stops before, clamped as Python clamps it.
+    let end: Int
+    let step: Int
+    let count: Int
+
+    init(start: Int?, stop: Int?, step: Int?, count n: Int) throws {
+        let step = step ?? 1
+        if step == 0 { throw GradError.value("slice step cannot be zero") }
+        func clamp(_ v: Int?, _ def: Int) -> Int {
+            guard var v else { return def }
+            if v < 0 { v += n }
+            return step > 0 ? Swift.min(Swift.max(v, 0), n) : Swift.min(Swift.max(v, -1), n - 1)
+        }
+        let first = clamp(start, step > 0 ? 0 : n - 1)
+        let end = clamp(stop, step > 0 ? n : -1)
+        self.start = first
+        self.end = end
+        self.step = step
+        // Both bounds lie in -1...n, so the distance cannot overflow.
+        if step > 0 {
+            count = first < end ? 1 + (end - first - 1) / step : 0
+        } else {
+            count = first > end ? 1 + (first - end - 1) / (step == Int.min ? Int.max : -step) : 0
         }
     }
 }

@@ -51,11 +51,11 @@ extension Interpreter {
         case (.float, _) where r.scalar != nil, (_, .float) where l.scalar != nil:
             return try floatBinary(op, l.scalar!.doubleValue, r.scalar!.doubleValue, l, r)
         case (.str(let a), .str(let b)) where op == "+":
-            try checkSize(a.utf8.count + b.utf8.count)
+            try checkSize(a.utf8.count + b.utf8.count, bytesPerItem: 1)
             return .str(a + b)
         case (.str(let s), .int(let n)) where op == "*", (.int(let n), .str(let s)) where op == "*":
             // An empty string repeated any number of times is empty (and costs nothing).
-            return .str(n > 0 && !s.isEmpty ? String(repeating: s, count: Int(try checkedRepeat(n, s.count))) : "")
+            return .str(n > 0 && !s.isEmpty ? String(repeating: s, count: Int(try checkedRepeat(n, s.utf8.count, bytesPerItem: 1))) : "")
         case (.str, _) where op == "+":
             throw GradError.type("can only concatenate str (not \"\(r.typeName)\") to str")
         case (.str(let s), _) where op == "%":
@@ -68,7 +68,7 @@ extension Interpreter {
             return .tuple(a + b)
         case (.list(let a), .int(let n)) where op == "*", (.int(let n), .list(let a)) where op == "*":
             if a.items.isEmpty || n <= 0 { return .list(ListStorage([])) }
-            _ = try checkedRepeat(n, a.items.count)
+            _ = try checkedRepeat(n, a.items.count, bytesPerItem: MemoryLayout<Value>.stride)
             return .list(ListStorage(Array(repeating: a.items, count: Int(n)).flatMap { $0 }))
         case (.list, _) where op == "+":
             throw GradError.type("can only concatenate list (not \"\(r.typeName)\") to list")
@@ -78,19 +78,31 @@ extension Interpreter {
     }
 
     /// Refuses repetitions that would build an enormous string or list.
-    private func checkedRepeat(_ n: Int64, _ size: Int) throws -> Int64 {
+    private func checkedRepeat(_ n: Int64, _ size: Int, bytesPerItem: Int) throws -> Int64 {
         let (total, o) = n.multipliedReportingOverflow(by: Int64(size))
-        if o || total > Interpreter.maxSequenceLength { throw GradError("MemoryError", "the repeated sequence would be too large") }
+        if o { throw GradError("MemoryError", "the repeated sequence would be too large") }
+        try Interpreter.checkSequence(total, bytesPerItem: bytesPerItem)
         return n
     }
 
     /// Strings and lists longer than this are refused instead of exhausting memory.
     static let maxSequenceLength: Int64 = 100_000_000
 
-    func checkSize(_ n: Int) throws {
-        if Int64(n) > Interpreter.maxSequenceLength {
-            throw GradError("MemoryError", "a string or list of \(n) items is longer than gradsh allows (\(Interpreter.maxSequenceLength))")
+    /// Refuses a string (1 byte per item) or list of `n` items that is longer than gradsh
+    /// allows or larger than what is left of the session's memory budget.
+    static func checkSequence(_ n: Int64, bytesPerItem: Int = MemoryLayout<Value>.stride) throws {
+        if n > maxSequenceLength {
+            throw GradError("MemoryError", "a string or list of \(n) items is longer than gradsh allows (\(maxSequenceLength))")
         }
+        do {
+            try MemoryBudget.checkHostBytes(Int(n) * bytesPerItem, "a string or list of \(n) items")
+        } catch let e as TensorError {
+            throw GradError(e.kind.rawValue, e.message)
+        }
+    }
+
+    func checkSize(_ n: Int, bytesPerItem: Int = MemoryLayout<Value>.stride) throws {
+        try Interpreter.checkSequence(Int64(n), bytesPerItem: bytesPerItem)
     }
 
     private func percentFormat(_ format: String, _ arg: Value) throws -> String {
@@ -144,7 +156,10 @@ extension Interpreter {
             return .float(Double(a) / Double(b))
         case "//", "%":
             if b == 0 { throw GradError.zeroDivision("integer division or modulo by zero") }
-            if a == .min && b == -1 { throw overflow() }
+            if a == .min && b == -1 {
+                if op == "%" { return .int(0) }
+                throw overflow()
+            }
             var q = a / b, m = a % b
             if m != 0 && ((m < 0) != (b < 0)) { q -= 1; m += b }
             return .int(op == "//" ? q : m)

@@ -286,7 +286,12 @@ package final class Interpreter {
     /// Tensors whose in-place changes the failing top-level statement undid, for its message.
     private var undoneTensors: [Tensor] = []
 
+    /// Every error leaves with a location: the innermost expression's, else the statement's.
     private func executeUnguarded(_ stmt: Stmt, display: Bool, in scope: Scope) throws {
+        try located(stmt.location) { try executeUnlocated(stmt, display: display, in: scope) }
+    }
+
+    private func executeUnlocated(_ stmt: Stmt, display: Bool, in scope: Scope) throws {
         switch stmt.kind {
         case .expression(let e):
             let v = try evaluate(e, in: scope)
@@ -311,10 +316,13 @@ package final class Interpreter {
             scope.variables[def.name] = .function(Function(definition: def, defaults: defaults, closure: scope, modes: modes))
         case .forLoop(let target, let iterableExpr, let body):
             let iterable = try evaluate(iterableExpr, in: scope)
-            try forEachItem(of: iterable) { item in
+            // Errors of the iteration itself (not iterable, a 0-d tensor) point at the iterable.
+            try located(iterableExpr.location) {
+                try forEachItem(of: iterable) { item in
                 try checkInterrupt()
-                _ = try assign(target, item, in: scope)
-                for s in body { try execute(s, display: false, in: scope) }
+                    _ = try assign(target, item, in: scope)
+                    for s in body { try execute(s, display: false, in: scope) }
+                }
             }
         case .ifElse(let cond, let body, let elseBody):
             if try evaluate(cond, in: scope).truth() {
@@ -416,7 +424,12 @@ package final class Interpreter {
             guard t.rank > 0 else { throw GradError.type("iteration over a 0-d tensor") }
             if t.shape[0] != count { break }
             items = try (0..<t.shape[0]).map { .tensor(try t.select(dim: 0, index: $0)) }
-        case .range, .str, .loader, .dataset:
+        case .range(let start, let stop, let step):
+            // Counted, not listed: `a, b = range(10**18)` fails at once.
+            let n = Builtins.rangeLength(start, stop, step) ?? .max
+            if n > Int64(count) { throw GradError.value("too many values to unpack (expected \(count))") }
+            try forEachItem(of: value) { items.append($0) }
+        case .str, .loader, .dataset:
             try forEachItem(of: value) { items.append($0) }
         default:
             throw GradError.type("cannot unpack non-iterable \(value.typeName) object")
@@ -432,6 +445,7 @@ package final class Interpreter {
         let binaryOp = String(op.dropLast())
         switch target {
         case .name(let n, let loc):
+            try located(loc) { try scope.checkBound(n) }
             guard let current = scope.lookup(n) else { throw GradError.name(n).located(loc) }
             let rhs = try evaluate(valueExpr, in: scope)
             let result = try located(valueExpr.location) { try inPlaceOrBinary(binaryOp, current, rhs) }
@@ -502,6 +516,7 @@ package final class Interpreter {
         case .boolLiteral(let b): return .bool(b)
         case .noneLiteral: return .none
         case .name(let n):
+            try scope.checkBound(n)
             if let v = scope.lookup(n) { return v }
             if let v = Builtins.lookup(n) { return v }
             throw GradError.name(n)
@@ -606,7 +621,7 @@ package final class Interpreter {
         let required = f.defaults.firstIndex { $0 != nil } ?? params.count
         let args = CallArguments(positional, keywords, function: f.name)
         let bound = try args.bind(params, required: required)
-        let local = Scope(parent: f.closure)
+        let local = Scope(parent: f.closure, localNames: f.definition.localNames)
         for (i, name) in params.enumerated() { local.variables[name] = bound[i] ?? f.defaults[i] ?? Value.none }
         callDepth += 1
         try StackGuard.check()
@@ -639,7 +654,15 @@ package final class Interpreter {
 
     /// `collecting`: the items are being gathered into a list (so a huge range is refused
     /// up front instead of exhausting memory).
-    func forEachItem(of value: Value, collecting: Bool = false, _ body: (Value) throws -> Void) throws {
+    func forEachItem(of value: Value, collecting: Bool = false, _ visit: (Value) throws -> Void) throws {
+        // Every iteration polls for Ctrl-C and --timeout now and then: a cheap body (a
+        // comparison for `in`, a sum) may be all that runs for a long time.
+        var polled = 0
+        func body(_ item: Value) throws {
+            polled &+= 1
+            if polled & 1023 == 0 { try checkInterrupt() }
+            try visit(item)
+        }
         switch value {
         case .list(let l):
             var i = 0
@@ -650,12 +673,13 @@ package final class Interpreter {
         case .tuple(let items): for v in items { try body(v) }
         case .range(let start, let stop, let step):
             var i = start
-            if let n = Builtins.rangeLength(start, stop, step), collecting, n > Interpreter.maxSequenceLength {
-                throw GradError("MemoryError", "range of \(n) items is too long to turn into a list")
-            }
+            if collecting, let n = Builtins.rangeLength(start, stop, step) { try Interpreter.checkSequence(n) }
             while step > 0 ? i < stop : i > stop {
                 try body(.int(i))
-                i += step
+                // Past Int64's end is past `stop` too.
+                let (next, overflow) = i.addingReportingOverflow(step)
+                if overflow { break }
+                i = next
             }
         case .tensor(let t):
             guard t.rank > 0 else { throw GradError.type("iteration over a 0-d tensor") }

@@ -86,14 +86,12 @@ enum Methods {
         }
     }
 
-    /// `tolist()`: nested Python lists (a plain number for a 0-d tensor).
-    /// `tolist()`: nested Python lists, refused past the longest list gradsh builds (an
-    /// expanded tensor can have far more elements than memory).
+    /// `tolist()`: nested Python lists (a plain number for a 0-d tensor), refused past the
+    /// longest list gradsh builds or the memory budget (an expanded tensor can have far
+    /// more elements than memory).
     static func toList(_ t: Tensor) throws -> Value {
-        if Int64(t.numel) > Interpreter.maxSequenceLength {
-            throw GradError("MemoryError", "tolist() of \(t.numel) elements is longer than gradsh allows (\(Interpreter.maxSequenceLength))")
-        }
-        let values = t.scalars().map(pythonValue)
+        try Interpreter.checkSequence(Int64(t.numel))
+        let values = try t.scalars().map(pythonValue)
         if t.rank == 0 { return values[0] }
         var index = 0
         func build(_ d: Int) -> Value {
@@ -147,7 +145,7 @@ enum Methods {
             // The items are taken first, so l.extend(l) doubles l as in Python instead of
             // chasing its own growing end.
             var extra: [Value] = []
-            try interp.forEachItem(of: args.positional[0]) { extra.append($0) }
+            try interp.forEachItem(of: args.positional[0], collecting: true) { extra.append($0) }
             try interp.checkSize(l.items.count + extra.count)
             l.willMutate()
             l.items += extra
@@ -207,9 +205,9 @@ enum Methods {
             let count = old.isEmpty ? s.count + 1 : s.components(separatedBy: old).count - 1
             let (grow, o1) = count.multipliedReportingOverflow(by: new.utf8.count)
             if o1 { throw GradError("MemoryError", "the replaced string would be too large") }
-            if Int64(s.utf8.count) + Int64(grow) > Interpreter.maxSequenceLength {
-                throw GradError("MemoryError", "the replaced string would be longer than gradsh allows (\(Interpreter.maxSequenceLength))")
-            }
+            try Interpreter.checkSequence(Int64(s.utf8.count) + Int64(grow), bytesPerItem: 1)
+            // An empty `old` matches between every two characters and at both ends, as in Python.
+            if old.isEmpty { return .str(new + s.map { String($0) + new }.joined()) }
             return .str(s.replacingOccurrences(of: old, with: new))
         case "format":
             // positional {} placeholders.

@@ -150,9 +150,19 @@ package struct Builtin: Sendable {
 package final class Scope {
     var variables: [String: Value] = [:]
     let parent: Scope?
+    /// A function call's local names (`FunctionDef.localNames`); empty at top level.
+    let localNames: Set<String>
 
-    init(parent: Scope?) {
+    init(parent: Scope?, localNames: Set<String> = []) {
         self.parent = parent
+        self.localNames = localNames
+    }
+
+    /// Python's UnboundLocalError, when `name` is local here but not assigned yet.
+    func checkBound(_ name: String) throws {
+        if variables[name] == nil && localNames.contains(name) {
+            throw GradError("UnboundLocalError", "cannot access local variable '\(name)' where it is not associated with a value")
+        }
     }
 
     func lookup(_ name: String) -> Value? {

@@ -109,11 +109,39 @@ package final class FunctionDef {
     package let body: [Stmt]
     package let location: SourceLocation
 
+    /// The names the body assigns (not those of nested functions' bodies): as in Python,
+    /// they are local everywhere in the function, so reading one before it is assigned is
+    /// an UnboundLocalError, never the global of the same name.
+    package let localNames: Set<String>
+
     init(name: String, parameters: [(name: String, defaultValue: Expr?)], decorators: [ModeHead], body: [Stmt], location: SourceLocation) {
         self.name = name
         self.parameters = parameters
         self.decorators = decorators
         self.body = body
         self.location = location
+        var names = Set(parameters.map(\.name))
+        func bind(_ target: Target) {
+            switch target {
+            case .name(let n, _): names.insert(n)
+            case .tuple(let targets, _): targets.forEach(bind)
+            case .subscript, .attribute: break
+            }
+        }
+        var pending = body
+        while let stmt = pending.popLast() {
+            switch stmt.kind {
+            case .assign(let targets, _): targets.forEach(bind)
+            case .augmentedAssign(let target, _, _): bind(target)
+            case .forLoop(let target, _, let inner):
+                bind(target)
+                pending += inner
+            case .functionDef(let def): names.insert(def.name)
+            case .modeBlock(_, let inner): pending += inner
+            case .ifElse(_, let then, let otherwise): pending += then + (otherwise ?? [])
+            case .expression, .returnStmt, .colonCommand: break
+            }
+        }
+        localNames = names
     }
 }

@@ -251,7 +251,7 @@ final class ShellCommands {
             rows.append([name, formatBytes(t.storageBytes), String(stats.nodeCount), String(stats.savedTensorCount),
                          formatBytes(stats.savedBytes), formatBytes(GraphLine.graphOnlyBytes(t, variables: variables))])
         }
-        var text = "live tensor memory: \(formatBytes(Storage.liveBytes)) in \(Storage.liveCount) storages"
+        var text = "live tensor memory: \(formatBytes(Storage.liveBytes)) in \(Storage.liveCount) storages, of a budget of \(formatBytes(MemoryBudget.bytes)) (--max-memory)"
         if rows.count > 1 { text += "\n" + Self.table(rows) }
         if let process = ProcessMemory.current() {
             let now = Self.stableOutput ? "-" : formatBytes(process.residentBytes)

@@ -33,6 +33,8 @@ def encode(v):
     if isinstance(v, int):
         return {"type": "int", "value": v}
     if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return {"type": "float", "value": "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")}
         return {"type": "float", "value": v}
     if isinstance(v, str):
         return {"type": "str", "value": v}

@@ -289,8 +289,21 @@ package enum Shape {
 
 /// Walks the storage indices of a strided layout in row-major order without recursion.
 enum StridedWalk {
+    /// Visits every element; `interruptible` walks stop between rows when an interruption
+    /// is requested and throw `Interrupted` (for the long kernels: copies, maps).
+    @inline(__always)
+    static func forEach(shape: [Int], strides: [Int], offset: Int, interruptible: Bool = false, _ body: (Int) -> Void) throws {
+        try walk(shape: shape, strides: strides, offset: offset, interruptible: interruptible, body)
+    }
+
+    /// The walk for callers that need every element (display, index tables).
     @inline(__always)
     static func forEach(shape: [Int], strides: [Int], offset: Int, _ body: (Int) -> Void) {
+        try? walk(shape: shape, strides: strides, offset: offset, interruptible: false, body)
+    }
+
+    @inline(__always)
+    private static func walk(shape: [Int], strides: [Int], offset: Int, interruptible: Bool, _ body: (Int) -> Void) throws {
         let rank = shape.count
         if rank == 0 { body(offset); return }
         for s in shape where s == 0 { return }
@@ -304,6 +317,7 @@ enum StridedWalk {
                 body(p)
                 p += innerStride
             }
+            if interruptible { try Interruption.check() }
             var d = rank - 2
             while d >= 0 {
                 index[d] += 1

@@ -104,7 +104,7 @@ package final class Renderer {
     /// A result as the shell shows it: the value's repr (prefixed with `name = ` for an
     /// assignment) and, for a tensor, its graph line.
     package func display(_ value: Value, target: String?, variables: Scope? = nil) -> String {
-        let repr = Repr.repr(value)
+        let repr = Repr.shown(value)
         var text: String
         if let target, repr.contains("\n"), !value.isTensorValue {
             text = "\(target) =\n" + repr

@@ -11,7 +11,7 @@ final class InterpreterTests: XCTestCase {
         var out: [String] = []
         session.run(source: source) { event in
             switch event {
-            case .result(let line, let target, let value): out.append("\(line) \(target ?? "_") = \(Repr.repr(value))")
+            case .result(let line, let target, let value): out.append("\(line) \(target ?? "_") = \(Repr.shown(value))")
             case .printed(let line, let text): out.append("\(line) print \(text)")
             case .error(let line, let e): out.append("\(line) \(e.type): \(e.message)")
             case .command(let line, let text): out.append("\(line) command \(text)")

@@ -42,7 +42,7 @@ final class ModuleRegistryTests: XCTestCase {
             var shown: [String] = []
             Session().run(source: call) { event in
                 switch event {
-                case .result(_, _, let v): shown.append(Repr.repr(v))
+                case .result(_, _, let v): shown.append(Repr.shown(v))
                 case .error(_, let e): shown.append(e.description)
                 default: break
                 }

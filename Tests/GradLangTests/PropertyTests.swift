@@ -44,10 +44,10 @@ final class PropertyTests: XCTestCase {
     /// Everything observable about the session that a failed statement must not change.
     func snapshot(_ s: Session) -> String {
         let vars = s.interpreter.globals.bindings.map { name, value -> String in
-            var text = "\(name)=\(Repr.repr(value))"
+            var text = "\(name)=\(Repr.shown(value))"
             if case .tensor(let t) = value {
                 text += " v\(t.versionIfTracked.map(String.init) ?? "-") rg\(t.requiresGrad)"
-                text += " grad=" + (t.grad.map { Repr.repr(.tensor($0)) + " v\($0.versionIfTracked.map(String.init) ?? "-")" } ?? "None")
+                text += " grad=" + (t.grad.map { Repr.shown(.tensor($0)) + " v\($0.versionIfTracked.map(String.init) ?? "-")" } ?? "None")
             }
             return text
         }
@@ -141,7 +141,7 @@ final class PropertyTests: XCTestCase {
                 XCTAssertEqual(errors, ["TimeoutError"], text)
                 var after = snapshot(session)
                 var probe = ""
-                session.run(source: "model.training") { event in if case .result(_, _, let v) = event { probe = Repr.repr(v) } }
+                session.run(source: "model.training") { event in if case .result(_, _, let v) = event { probe = Repr.shown(v) } }
                 after += probe
                 XCTAssertEqual(after, before + "True", "after interrupting: \(text)")
                 interrupted += 1

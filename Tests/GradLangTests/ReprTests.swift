@@ -29,7 +29,7 @@ final class ReprTests: XCTestCase {
         for line in lines {
             let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: String]
             let expr = obj["expr"]!, expected = obj["repr"]!
-            XCTAssertEqual(Repr.repr(try evaluate(expr)), expected, expr)
+            XCTAssertEqual(Repr.shown(try evaluate(expr)), expected, expr)
         }
     }
 
@@ -42,13 +42,13 @@ final class ReprTests: XCTestCase {
         XCTAssertEqual(Repr.pythonFloat(-2.5e-7), "-2.5e-07")
         XCTAssertEqual(Repr.pythonFloat(3), "3.0")
         XCTAssertEqual(Repr.pythonFloat(0.0001), "0.0001")
-        XCTAssertEqual(Repr.repr(try evaluate("(2, 3)")), "(2, 3)")
-        XCTAssertEqual(Repr.repr(try evaluate("(2,)")), "(2,)")
-        XCTAssertEqual(Repr.repr(try evaluate("[1, 'a', None, True]")), "[1, 'a', None, True]")
-        XCTAssertEqual(Repr.repr(try evaluate("torch.float32")), "torch.float32")
-        XCTAssertEqual(Repr.repr(try evaluate("Sequential(Linear(2, 3), ReLU(), Dropout(0.25))")),
+        XCTAssertEqual(Repr.shown(try evaluate("(2, 3)")), "(2, 3)")
+        XCTAssertEqual(Repr.shown(try evaluate("(2,)")), "(2,)")
+        XCTAssertEqual(Repr.shown(try evaluate("[1, 'a', None, True]")), "[1, 'a', None, True]")
+        XCTAssertEqual(Repr.shown(try evaluate("torch.float32")), "torch.float32")
+        XCTAssertEqual(Repr.shown(try evaluate("Sequential(Linear(2, 3), ReLU(), Dropout(0.25))")),
                        "Sequential(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n  (1): ReLU()\n  (2): Dropout(p=0.25, inplace=False)\n)")
-        XCTAssertEqual(Repr.repr(try evaluate("7 / 2")), "3.5")
-        XCTAssertEqual(Repr.repr(try evaluate("range(4)")), "range(0, 4)")
+        XCTAssertEqual(Repr.shown(try evaluate("7 / 2")), "3.5")
+        XCTAssertEqual(Repr.shown(try evaluate("range(4)")), "range(0, 4)")
     }
 }

@@ -241,4 +241,48 @@ final class RobustnessTests: XCTestCase {
         let mem = try Gradsh.run(["--max-memory", "1.5GiB"], input: ":mem\n")
         XCTAssertTrue(mem.stdout.contains("of a budget of 1.5 GiB (--max-memory)"), mem.stdout)
     }
+
+    /// --timeout (and Ctrl-C, the same flag) stops a long kernel part-way: a matrix product
+    /// of some seconds ends at the limit, undone, and the script goes on.
+    func testTimeoutStopsLongKernels() throws {
+        let script = """
+        x = ones(6000, 6000)
+        y = x @ x
+        print(x[0, 0].item())
+        """
+        let start = Date()
+        let r = try Gradsh.run(["--quiet", "--no-color", "--timeout", "0.5"], input: script)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5, "the product was not interrupted")
+        XCTAssertEqual(r.stdout, "1.0\n")
+        XCTAssertTrue(r.stderr.contains("<stdin>:2:1: error: TimeoutError"), r.stderr)
+    }
+
+    /// Showing a value never fails or runs away: a list inside itself, a list nested
+    /// 100,000 deep, a list whose repr would be 10**14 characters, in text and in JSON.
+    func testReprIsBounded() throws {
+        let script = """
+        l = [1]
+        l.append(l)
+        l
+        m = []
+        for i in range(100000) < m = [m] >
+        m
+        print(m)
+        big = ["x" * 10**7] * 10**7
+        print(len(repr(big)))
+        print("end")
+        """
+        for arguments in [["--no-color"], ["--json"]] {
+            let start = Date()
+            let r = try Gradsh.run(arguments, input: script)
+            XCTAssertLessThan(Date().timeIntervalSince(start), 20)
+            XCTAssertEqual(r.status, 1, arguments.joined())
+            let all = r.stdout + r.stderr
+            XCTAssertTrue(all.contains("[1, [...]]") || all.contains("\"repr\": \"[...]\""), all.prefix(500) + "")
+            XCTAssertTrue(all.contains("RecursionError: maximum recursion depth exceeded while getting the repr of an object")
+                          || all.contains("\"RecursionError\""), String(all.prefix(500)))
+            XCTAssertTrue(all.contains("MemoryError"), String(all.suffix(500)))
+            XCTAssertTrue(all.contains("end"))
+        }
+    }
 }

@@ -11,10 +11,10 @@ enum Kernel {
         let pa = UnsafePointer(a.storage.pointer(A.self))
         if a.isContiguous {
             let base = pa + a.offset
-            for i in 0..<out.numel { po[i] = f(base[i]) }
+            try Interruption.chunked(out.numel) { r in for i in r { po[i] = f(base[i]) } }
         } else {
             var i = 0
-            StridedWalk.forEach(shape: a.shape, strides: a.strides, offset: a.offset) { j in
+            try StridedWalk.forEach(shape: a.shape, strides: a.strides, offset: a.offset, interruptible: true) { j in
                 po[i] = f(pa[j])
                 i += 1
             }
@@ -37,17 +37,17 @@ enum Kernel {
         let aFull = a.shape == shape && a.isContiguous
         let bFull = b.shape == shape && b.isContiguous
         if aFull && bFull {
-            for i in 0..<n { po[i] = f(pa[i], pb[i]) }
+            try Interruption.chunked(n) { r in for i in r { po[i] = f(pa[i], pb[i]) } }
             return out
         }
         if aFull && b.numel == 1 {
             let v = pb[0]
-            for i in 0..<n { po[i] = f(pa[i], v) }
+            try Interruption.chunked(n) { r in for i in r { po[i] = f(pa[i], v) } }
             return out
         }
         if bFull && a.numel == 1 {
             let v = pa[0]
-            for i in 0..<n { po[i] = f(v, pb[i]) }
+            try Interruption.chunked(n) { r in for i in r { po[i] = f(v, pb[i]) } }
             return out
         }
         let sa = Shape.broadcastStrides(shape: a.shape, strides: a.strides, to: shape)
@@ -78,6 +78,8 @@ enum Kernel {
                 }
             }
             o += inner
+            // One look at the interruption flag per row.
+            try Interruption.check()
             var d = rank - 2
             while d >= 0 {
                 index[d] += 1
@@ -159,14 +161,20 @@ enum Kernel {
         if dst.isContiguous && src.isContiguous && src.shape == dst.shape {
             let n = dst.numel
             if ps + src.offset != pd + dst.offset || src.storage !== dst.storage {
-                (pd + dst.offset).update(from: ps + src.offset, count: n)
+                let from = ps + src.offset, to = pd + dst.offset
+                if src.storage === dst.storage {
+                    // Overlapping memory is copied in one memmove (chunks would reorder it).
+                    to.update(from: from, count: n)
+                } else {
+                    try Interruption.chunked(n) { r in (to + r.lowerBound).update(from: from + r.lowerBound, count: r.count) }
+                }
             }
             return
         }
         try MemoryBudget.checkHostArray(count: dst.numel, of: (Int, T).self)
         var sources: [Int] = []
         sources.reserveCapacity(dst.numel)
-        StridedWalk.forEach(shape: dst.shape, strides: srcStrides, offset: src.offset) { sources.append($0) }
+        try StridedWalk.forEach(shape: dst.shape, strides: srcStrides, offset: src.offset, interruptible: true) { sources.append($0) }
         // Read everything first: source and destination may overlap (x.copy_(x.t())).
         let values = sources.map { ps[$0] }
         var i = 0

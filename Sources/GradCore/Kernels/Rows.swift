@@ -6,6 +6,13 @@ extension Kernel {
     /// Σ p[0..<n], accumulated in Double (more exact than PyTorch's float lanes, so results
     /// agree with it to the last displayed digit and usually to the last bit).
     @inline(__always)
+    /// The sum of a long row, in chunks between which an interruption is noticed.
+    static func interruptibleSum(_ p: UnsafePointer<Float>, _ n: Int) throws -> Double {
+        var total = 0.0
+        try Interruption.chunked(n) { r in total += sum(p + r.lowerBound, r.count) }
+        return total
+    }
+
     static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
         var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, a4 = 0.0, a5 = 0.0, a6 = 0.0, a7 = 0.0
         var k = 0

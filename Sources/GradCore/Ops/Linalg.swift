@@ -26,10 +26,7 @@ extension Tensor {
             let lb = try b.converted(to: .float32).blasLayout() ?? (b.converted(to: .float32).freshCopy(), false, Swift.max(n, 1))
             let pa = la.tensor.storage.pointer(Float.self) + la.tensor.offset
             let pb = lb.tensor.storage.pointer(Float.self) + lb.tensor.offset
-            cblas_sgemm(CblasRowMajor, la.transposed ? CblasTrans : CblasNoTrans,
-                        lb.transposed ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), 1, pa, Int32(la.ld), pb, Int32(lb.ld),
-                        0, out.storage.pointer(Float.self), Int32(n))
+            try sgemm(la.transposed, lb.transposed, m, n, k, pa, la.ld, pb, lb.ld, beta: 0, out.storage.pointer(Float.self), n)
             return out
         }
         // Integer products: exact 64-bit arithmetic, as PyTorch computes them on the CPU.
@@ -64,9 +61,32 @@ extension Tensor {
         }
         let pa = la.tensor.storage.pointer(Float.self) + la.tensor.offset
         let pb = lb.tensor.storage.pointer(Float.self) + lb.tensor.offset
-        cblas_sgemm(CblasRowMajor, la.transposed ? CblasTrans : CblasNoTrans, lb.transposed ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, pa, Int32(la.ld), pb, Int32(lb.ld), 1, out.storage.pointer(Float.self), Int32(n))
+        try sgemm(la.transposed, lb.transposed, m, n, k, pa, la.ld, pb, lb.ld, beta: 1, out.storage.pointer(Float.self), n)
         return out
+    }
+
+    /// `C = A B + beta C` (row-major) through OpenBLAS, in blocks of rows of about 2**28
+    /// multiply-adds so that Ctrl-C and --timeout are noticed between them; sizes past
+    /// BLAS's 32-bit integers are an error, not a trap.
+    private static func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                              _ pa: UnsafeMutablePointer<Float>, _ lda: Int, _ pb: UnsafeMutablePointer<Float>, _ ldb: Int,
+                              beta: Float, _ pc: UnsafeMutablePointer<Float>, _ ldc: Int) throws {
+        guard m > 0 && n > 0 else { return }
+        let limit = Int(Int32.max)
+        guard n <= limit, k <= limit, lda <= limit, ldb <= limit, ldc <= limit else {
+            throw TensorError.runtime("matrix dimensions past 2**31-1 are not supported by the BLAS library (\(m)x\(k) and \(k)x\(n))")
+        }
+        let rowsPerBlock = Swift.min(limit, Swift.max(1, (1 << 28) / Swift.max(n * Swift.max(k, 1), 1)))
+        var row = 0
+        while row < m {
+            let rows = Swift.min(rowsPerBlock, m - row)
+            // A's block starts `row` rows down: a row of A is a column of the stored matrix when transposed.
+            let a = transA ? pa + row : pa + row * lda
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(rows), Int32(n), Int32(k), 1, a, Int32(lda), pb, Int32(ldb), beta, pc + row * ldc, Int32(ldc))
+            row += rows
+            if row < m { try Interruption.check() }
+        }
     }
 
     /// `mm(a, b)` of two 2-D tensors (`MmBackward0`).

@@ -20,6 +20,7 @@ extension Tensor {
         let px = UnsafePointer(x.storage.pointer(T.self)) + x.offset
         if inner == 1 {
             for o in 0..<outer {
+                try Interruption.check()
                 let row = px + o * n
                 var a0 = initial, a1 = initial, a2 = initial, a3 = initial
                 var k = 0
@@ -39,6 +40,7 @@ extension Tensor {
         let acc = UnsafeMutablePointer<Acc>.allocate(capacity: inner)
         defer { acc.deallocate() }
         for o in 0..<outer {
+            try Interruption.check()
             acc.initialize(repeating: initial, count: inner)
             let block = px + o * n * inner
             for k in 0..<n {
@@ -60,7 +62,7 @@ extension Tensor {
         let out = try Tensor(uninitialized: outShape, dtype: .float32)
         let po = out.storage.pointer(Float.self)
         let px = UnsafePointer(x.storage.pointer(Float.self)) + x.offset
-        for r in 0..<rows { po[r] = Float(Kernel.sum(px + r * n, n)) }
+        for r in 0..<rows { po[r] = Float(try Kernel.interruptibleSum(px + r * n, n)) }
         return out
     }
 
@@ -80,9 +82,9 @@ extension Tensor {
 
     /// The sum of every element of a contiguous float tensor in one flat loop (the common
     /// case), or nil for other layouts and dtypes.
-    private func contiguousFloatTotal() -> Float? {
+    private func contiguousFloatTotal() throws -> Float? {
         guard dtype == .float32 && isContiguous else { return nil }
-        return Float(Kernel.sum(UnsafePointer(storage.pointer(Float.self)) + offset, numel))
+        return Float(try Kernel.interruptibleSum(UnsafePointer(storage.pointer(Float.self)) + offset, numel))
     }
 
     /// A fresh tensor of `shape` holding one float.
@@ -94,7 +96,7 @@ extension Tensor {
 
     /// Sums over `dims` of the raw values (no autograd), keeping reduced dims as size 1.
     private func sumValues(_ dims: [Int]) throws -> Tensor {
-        if dims.count == rank, let total = contiguousFloatTotal() {
+        if dims.count == rank, let total = try contiguousFloatTotal() {
             return try Tensor.filled(total, shape: [Int](repeating: 1, count: rank))
         }
         if numel > 0 && rank > 0 && !dims.isEmpty && dims.allSatisfy({ $0 < rank && strides[$0] == 0 }) {

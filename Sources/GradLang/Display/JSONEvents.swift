@@ -16,17 +16,45 @@ package enum JSONEvents {
         }
     }
 
+    /// A value as JSON; a list inside itself is encoded as Python shows it (`[...]`), and
+    /// nesting past Repr's depth as `...`, so no value makes the encoder recurse forever.
+    /// A container whose encoding passes `maxCharacters` is sent as its cut display instead.
     package static func encode(_ v: Value) -> String {
+        var open = Set<ObjectIdentifier>()
+        var budget = maxCharacters
+        if let json = encode(v, depth: 0, open: &open, budget: &budget) { return json }
+        return "{\"type\": \"object\", \"repr\": \(string(Repr.shown(v, limit: 10_000)))}"
+    }
+
+    static let maxCharacters = 10_000_000
+
+    private static func encode(_ v: Value, depth: Int, open: inout Set<ObjectIdentifier>, budget: inout Int) -> String? {
+        if depth >= Repr.maxDepth { return "{\"type\": \"object\", \"repr\": \"...\"}" }
+        func items(_ xs: [Value]) -> String? {
+            var parts: [String] = []
+            for x in xs {
+                if case .str(let s) = x, s.utf8.count > budget { return nil }
+                guard let part = encode(x, depth: depth + 1, open: &open, budget: &budget) else { return nil }
+                budget -= part.utf8.count
+                if budget < 0 { return nil }
+                parts.append(part)
+            }
+            return parts.joined(separator: ", ")
+        }
         switch v {
         case .none: return "{\"type\": \"none\"}"
         case .bool(let b): return "{\"type\": \"bool\", \"value\": \(b)}"
         case .int(let i): return "{\"type\": \"int\", \"value\": \(i)}"
         case .float(let d): return "{\"type\": \"float\", \"value\": \(number(d))}"
         case .str(let s): return "{\"type\": \"str\", \"value\": \(string(s))}"
-        case .tuple(let xs): return "{\"type\": \"tuple\", \"items\": [" + xs.map(encode).joined(separator: ", ") + "]}"
-        case .list(let l): return "{\"type\": \"list\", \"items\": [" + l.items.map(encode).joined(separator: ", ") + "]}"
+        case .tuple(let xs): return items(xs).map { "{\"type\": \"tuple\", \"items\": [" + $0 + "]}" }
+        case .list(let l):
+            let id = ObjectIdentifier(l)
+            guard open.insert(id).inserted else { return "{\"type\": \"object\", \"repr\": \"[...]\"}" }
+            defer { open.remove(id) }
+            return items(l.items).map { "{\"type\": \"list\", \"items\": [" + $0 + "]}" }
         case .tensor(let t): return tensor(t)
-        default: return "{\"type\": \"object\", \"repr\": \(string(Repr.repr(v)))}"
+        default: return "{\"type\": \"object\", \"repr\": \(string(Repr.shown(v)))}"
         }
     }
 

@@ -3,12 +3,88 @@ import GradCore
 
 /// How values print: Python's `str`/`repr` for plain values and PyTorch's `repr` for tensors.
 package enum Repr {
-    package static func str(_ v: Value) -> String {
+    /// Python's `str`: refused (MemoryError) past the longest string gradsh builds, a
+    /// RecursionError past 1,000 levels of nesting, and interruptible.
+    package static func str(_ v: Value) throws -> String {
         if case .str(let s) = v { return s }
-        return repr(v)
+        return try repr(v)
     }
 
-    package static func repr(_ v: Value) -> String {
+    /// Python's `repr`, with the limits of `str`.
+    package static func repr(_ v: Value) throws -> String {
+        var budget = Budget(characters: Int(Interpreter.maxSequenceLength))
+        return try repr(v, &budget, depth: 0)
+    }
+
+    /// A result as the shell shows it: never fails; past `limit` characters (or when
+    /// interrupted) it is cut, and says so.
+    package static func shown(_ v: Value, limit: Int = 1_000_000) -> String {
+        var budget = Budget(characters: limit)
+        do {
+            return try repr(v, &budget, depth: 0)
+        } catch let e as GradError where e.type == "RecursionError" {
+            return "<\(v.typeName) nested too deeply to show>"
+        } catch {
+            return budget.partial + " ... (cut: longer than \(limit) characters, or interrupted)"
+        }
+    }
+
+    /// What a repr may still grow by; a container's items are appended to `partial` so a
+    /// cut display can show the beginning.
+    struct Budget {
+        var characters: Int
+        var partial = ""
+    }
+
+    /// Lists nested deeper than this (`l = [l]` in a loop) are a RecursionError, as in Python.
+    static let maxDepth = 1000
+
+    private static func repr(_ v: Value, _ budget: inout Budget, depth: Int) throws -> String {
+        switch v {
+        case .tuple(let xs):
+            if xs.count == 1 { return "(" + (try items(xs, &budget, depth: depth)) + ",)" }
+            return "(" + (try items(xs, &budget, depth: depth)) + ")"
+        case .list(let l):
+            // A list that contains itself shows as [...] there, as in Python.
+            let id = ObjectIdentifier(l)
+            if listsBeingShown.value.contains(id) { return "[...]" }
+            listsBeingShown.update { _ = $0.insert(id) }
+            defer { listsBeingShown.update { _ = $0.remove(id) } }
+            return "[" + (try items(l.items, &budget, depth: depth)) + "]"
+        default:
+            return leaf(v)
+        }
+    }
+
+    /// The items of a container joined by ", ", counted against the budget as they are
+    /// made, with a look at the interruption flag every 1,024 items.
+    private static func items(_ xs: [Value], _ budget: inout Budget, depth: Int) throws -> String {
+        if depth >= maxDepth { throw GradError("RecursionError", "maximum recursion depth exceeded while getting the repr of an object") }
+        var out = ""
+        for (i, x) in xs.enumerated() {
+            if i > 0 { out += ", " }
+            // A string longer than what is left is refused before its repr is built.
+            if case .str(let long) = x, long.utf8.count > budget.characters {
+                if depth == 0 { budget.partial = String((out + "'" + long.prefix(10_000)).prefix(10_000)) }
+                throw GradError("MemoryError", "the repr would be longer than gradsh allows (\(Interpreter.maxSequenceLength) characters)")
+            }
+            let text = try repr(x, &budget, depth: depth + 1)
+            // A nested container's items were counted inside it.
+            let isContainer: Bool
+            switch x { case .list, .tuple: isContainer = true; default: isContainer = false }
+            budget.characters -= (isContainer ? 0 : text.utf8.count) + 2
+            if budget.characters < 0 {
+                if depth == 0 { budget.partial = String((out + text).prefix(10_000)) }
+                throw GradError("MemoryError", "the repr would be longer than gradsh allows (\(Interpreter.maxSequenceLength) characters)")
+            }
+            out += text
+            if i & 1023 == 1023 { try Interruption.check() }
+        }
+        return out
+    }
+
+    /// Values without items.
+    private static func leaf(_ v: Value) -> String {
         switch v {
         case .none: return "None"
         case .bool(let b): return b ? "True" : "False"
@@ -16,14 +92,7 @@ package enum Repr {
         case .float(let d): return pythonFloat(d)
         case .str(let s): return quoted(s)
         case .tensor(let t): return TensorRepr.repr(t)
-        case .tuple(let xs): return xs.count == 1 ? "(\(repr(xs[0])),)" : "(" + xs.map(repr).joined(separator: ", ") + ")"
-        case .list(let l):
-            // A list that contains itself shows as [...] there, as in Python.
-            let id = ObjectIdentifier(l)
-            if listsBeingShown.value.contains(id) { return "[...]" }
-            listsBeingShown.update { _ = $0.insert(id) }
-            defer { listsBeingShown.update { _ = $0.remove(id) } }
-            return "[" + l.items.map(repr).joined(separator: ", ") + "]"
+        case .tuple, .list: return "..."
         case .function(let f): return "<function \(f.name)>"
         case .builtin(let b): return "<built-in function \(b.name)>"
         case .boundMethod(let r, let name):
@@ -55,6 +124,8 @@ package enum Repr {
     private static let listsBeingShown = ThreadLocal { Set<ObjectIdentifier>() }
 
     static func quoted(_ s: String) -> String {
+        // Most strings need no escapes: one pass over the bytes decides.
+        if !s.utf8.contains(where: { $0 == 0x27 || $0 == 0x5C || $0 == 0x0A || $0 == 0x09 }) { return "'" + s + "'" }
         let q: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
         var out = String(q)
         for c in s {

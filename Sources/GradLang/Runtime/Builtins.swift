@@ -301,7 +301,7 @@ enum Builtins {
             let sep = try args.takeKeyword("sep").map { $0.isNone ? " " : try $0.asString("sep") } ?? " "
             let end = try args.takeKeyword("end").map { $0.isNone ? "\n" : try $0.asString("end") } ?? "\n"
             try args.rejectKeywords()
-            var text = args.positional.map(Repr.str).joined(separator: sep)
+            var text = try args.positional.map { try Repr.str($0) }.joined(separator: sep)
             if end != "\n" { text += end }
             interp.emit(.printed(line: interp.displayLine, text: text))
             return .none
@@ -383,11 +383,11 @@ enum Builtins {
         add("str") { args, _ in
             if args.positional.isEmpty { return .str("") }
             try args.expectCount(1)
-            return .str(Repr.str(args.positional[0]))
+            return .str(try Repr.str(args.positional[0]))
         }
         add("repr") { args, _ in
             try args.expectCount(1)
-            return .str(Repr.repr(args.positional[0]))
+            return .str(try Repr.repr(args.positional[0]))
         }
         add("list") { args, interp in
             if args.positional.isEmpty { return .list(ListStorage([])) }

@@ -125,8 +125,8 @@ extension Interpreter {
             let a = args[i]
             i += 1
             switch kind {
-            case "s": out += Repr.str(a)
-            case "r": out += Repr.repr(a)
+            case "s": out += try Repr.str(a)
+            case "r": out += try Repr.repr(a)
             case "d", "i":
                 let d = try a.asDouble("%d format")
                 if case .int(let v) = a { out += String(format: "%\(spec)lld", v); break }

@@ -76,16 +76,6 @@ enum StackGuard {
     }
 }
 
-/// Set from a signal handler or a timer; the interpreter stops at the next statement,
-/// loop iteration or call with a KeyboardInterrupt.
-package enum Interruption {
-    /// Lock-free, so a signal handler may set it.
-    private static let flag = Atomic<Bool>(false)
-    package static func request() { flag.store(true, ordering: .relaxed) }
-    package static func clear() { flag.store(false, ordering: .relaxed) }
-    package static var isRequested: Bool { flag.load(ordering: .relaxed) }
-}
-
 /// The tree-walking evaluator. It never prints: displayed results, prints and errors go
 /// to `emit`, and the shell renders them.
 package final class Interpreter {
@@ -162,13 +152,12 @@ package final class Interpreter {
             failureHandled = false
             undoneTensors = []
             warnedThisStatement = []
-            // A limit beyond what the clock counts (--timeout 1e19) is no limit.
-            deadline = statementTimeLimit.flatMap { limit -> UInt64? in
-                let nanos = Swift.max(limit, 0) * 1e9
-                guard nanos < Double(UInt64.max / 2) else { return nil }
-                return DispatchTime.now().uptimeNanoseconds &+ UInt64(nanos)
-            } ?? .max
-            defer { deadline = .max }
+            if let limit = statementTimeLimit { Watchdog.arm(seconds: limit) }
+            defer {
+                Watchdog.disarm()
+                // A timeout that fired as the statement ended is for nobody.
+                Interruption.clearTimeout()
+            }
             do {
                 try execute(stmt, display: true, in: globals)
             } catch var e as GradError {
@@ -221,17 +210,17 @@ package final class Interpreter {
 
     /// `--timeout`: the longest a top-level statement may run, in seconds (nil: no limit).
     package var statementTimeLimit: Double?
-    private var deadline: UInt64 = .max
 
     func checkInterrupt() throws {
-        if Interruption.isRequested {
-            Interruption.clear()
-            throw GradError("KeyboardInterrupt", "interrupted; the statement was undone")
+        if let reason = Interruption.take() { throw interruptionError(reason) }
+    }
+
+    /// The error a pending Ctrl-C or timeout becomes (Ctrl-C when the request was taken).
+    func interruptionError(_ reason: Interruption.Reason?) -> GradError {
+        if reason == .timeout {
+            return GradError("TimeoutError", "the statement ran longer than the \(Repr.pythonFloat(statementTimeLimit ?? 0)) s allowed by --timeout; it was undone")
         }
-        if deadline != .max && DispatchTime.now().uptimeNanoseconds > deadline {
-            deadline = .max
-            throw GradError("TimeoutError", "the statement ran longer than the \(Repr.pythonFloat(statementTimeLimit ?? 0)) s allowed by --timeout; it was undone")
-        }
+        return GradError("KeyboardInterrupt", "interrupted; the statement was undone")
     }
 
     /// Set once the innermost failing statement has put back what it changed, so the
@@ -501,6 +490,8 @@ package final class Interpreter {
             throw GradError(e.kind.rawValue, e.message, at: loc)
         } catch let e as GradError {
             throw e.located(loc)
+        } catch is Interrupted {
+            throw interruptionError(Interruption.take()).located(loc)
         }
     }
 

@@ -218,7 +218,7 @@ enum Methods {
                 if c == "{", chars.first == "}" {
                     chars.removeFirst()
                     guard i < args.positional.count else { throw GradError.index("Replacement index \(i) out of range for positional args tuple") }
-                    out += Repr.str(args.positional[i])
+                    out += try Repr.str(args.positional[i])
                     i += 1
                 } else {
                     out.append(c)

@@ -100,7 +100,7 @@ final class ShellCommands {
                              t.isInference ? "True" : "False", t.versionIfTracked.map(String.init) ?? "-",
                              t.gradFnOrRecorded == nil ? "-" : "\(stats.nodeCount) nodes, \(formatBytes(stats.savedBytes))"])
             default:
-                var shown = Repr.repr(value).replacingOccurrences(of: "\n", with: " ")
+                var shown = Repr.shown(value, limit: 1000).replacingOccurrences(of: "\n", with: " ")
                 if shown.count > 40 { shown = String(shown.prefix(37)) + "..." }
                 rows.append([name, "\(value.typeName) \(shown)", "", "", "", "", "", "", ""])
             }

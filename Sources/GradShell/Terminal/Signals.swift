@@ -1,4 +1,5 @@
 import Foundation
+import GradCore
 import GradLang
 import Synchronization
 

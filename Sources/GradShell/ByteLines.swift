@@ -1,4 +1,5 @@
 import Foundation
+import GradCore
 import GradLang
 
 /// Lines read as bytes, so that input which is not UTF-8 gets a located error (with the
@@ -50,7 +51,12 @@ struct ByteLines {
             }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, 65536) }
-            if n < 0 && errno == EINTR { continue }
+            // Ctrl-C while waiting for input ends the input (the runner reports it); any
+            // other interrupted read is retried.
+            if n < 0 && errno == EINTR {
+                if Interruption.isRequested { atEnd = true; buffer.removeSubrange(readIndex...); return nil }
+                continue
+            }
             if n < 0 { readFailure = String(cString: strerror(errno)) }
             if n <= 0 { atEnd = true } else { buffer += chunk[..<n] }
         }

@@ -12,6 +12,7 @@ package final class InteractiveShell {
 
     package init(session: Session, renderer: Renderer, reader: LineReader) {
         runner = ScriptRunner(session: session, renderer: renderer, bail: false)
+        runner.stopsOnInterrupt = false
         self.reader = reader
         color = renderer.color
         runner.commands.stepInput = { [unowned reader] in

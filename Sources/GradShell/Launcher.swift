@@ -115,16 +115,19 @@ package enum Launcher {
             // A pipe is read as it arrives, so each chunk runs as soon as it is complete.
             let runner = ScriptRunner(session: session, renderer: renderer("<stdin>"), bail: options.bail)
             var lines = ByteLines(fileDescriptor: STDIN_FILENO)
+            Signals.installInterruptHandler()
             let errors = runner.run(bytes: &lines)
             if let failure = lines.readFailure {
                 Renderer.standardError("gradsh: cannot read standard input: \(failure)\n")
                 return 2
             }
-            return status(errors)
+            return runner.interrupted ? 130 : status(errors)
         }
 
         let runner = ScriptRunner(session: session, renderer: renderer(sourceName), bail: options.bail)
         if let file = options.file { runner.runsFile(file) }
+        // Ctrl-C stops a script as it stops Python: reported, exit status 130.
+        Signals.installInterruptHandler()
         if (options.step || options.echo), var text = String(data: input, encoding: .utf8) {
             if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
             if options.step {
@@ -133,10 +136,12 @@ package enum Launcher {
                 return status(runner.renderer.errorCount)
             }
             runner.echo = true
-            return status(runner.run(text: text))
+            let errors = runner.run(text: text)
+            return runner.interrupted ? 130 : status(errors)
         }
         var lines = ByteLines(data: input)
-        return status(runner.run(bytes: &lines))
+        let errors = runner.run(bytes: &lines)
+        return runner.interrupted ? 130 : status(errors)
     }
 
     /// `GRADSH_HISTORY`, or `~/.gradsh_history`.

@@ -11,6 +11,11 @@ package final class ScriptRunner {
     let commands: ShellCommands
     private(set) var quitRequested = false
     private var stopped = false
+    /// A script stops at Ctrl-C as Python does (the interrupted statement undone and
+    /// reported as KeyboardInterrupt); the interactive prompt goes on instead.
+    var stopsOnInterrupt = true
+    /// Set when Ctrl-C stopped the run: the exit status is then 130.
+    package private(set) var interrupted = false
     /// The files being run by `:load` around this runner, outermost first (resolved paths):
     /// a file that loads itself, directly or through others, is refused instead of
     /// recursing until the stack runs out.
@@ -48,7 +53,21 @@ package final class ScriptRunner {
             return
         }
         renderer.render(event, session: session)
-        if case .error = event, bail { stopped = true }
+        if case .error(_, let e) = event {
+            if bail { stopped = true }
+            if e.type == "KeyboardInterrupt" && stopsOnInterrupt { interrupted = true; stopped = true }
+        }
+    }
+
+    /// Ctrl-C that came while no statement ran (waiting for input, between statements):
+    /// reported as Python reports it, at the next line.
+    private func reportPendingInterrupt() {
+        guard stopsOnInterrupt, !interrupted, Interruption.take() == .keyboard else { return }
+        let line = session.nextLineNumber
+        renderer.render(.error(line: line, GradError("KeyboardInterrupt", "interrupted; the rest of the input was not run",
+                                                     at: SourceLocation(line: line, column: 1))), session: session)
+        interrupted = true
+        stopped = true
     }
 
     /// `--echo`: each statement is printed, after a mode prompt, before its results.
@@ -82,6 +101,7 @@ package final class ScriptRunner {
         while !stopped, let line = next() {
             session.feed(line) { handle($0) }
         }
+        reportPendingInterrupt()
         if !stopped { session.finish { handle($0) } }
         return renderer.errorCount
     }
@@ -121,7 +141,10 @@ package final class ScriptRunner {
         }
         let child = ScriptRunner(session: Session(interpreter: session.interpreter), renderer: renderer.child(sourceName: path), bail: bail)
         child.loading = loading + [resolved]
+        // A loaded file is one unit for Ctrl-C: it stops there, wherever it was loaded from.
+        child.stopsOnInterrupt = true
         child.run(text: text)
         if child.quitRequested { quitRequested = true; stopped = true }
+        if child.interrupted && stopsOnInterrupt { interrupted = true; stopped = true }
     }
 }

@@ -285,4 +285,44 @@ final class RobustnessTests: XCTestCase {
             XCTAssertTrue(all.contains("end"))
         }
     }
+
+    /// SIGINT to a gradsh reading a pipe or running a file: the running statement is undone
+    /// and reported as KeyboardInterrupt, the rest of the input is not run, and the exit
+    /// status is 130, as Python's; Ctrl-C while waiting for input is reported too.
+    func testInterruptSignalStopsAScript() throws {
+        func interrupted(arguments: [String], input: String, keepOpen: Bool) throws -> (status: Int32, stdout: String, stderr: String) {
+            let process = Process()
+            process.executableURL = Gradsh.binary
+            process.arguments = arguments
+            let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+            (process.standardInput, process.standardOutput, process.standardError) = (stdin, stdout, stderr)
+            try process.run()
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            if !keepOpen { try stdin.fileHandleForWriting.close() }
+            Thread.sleep(forTimeInterval: 1.0)
+            process.interrupt()
+            let out = stdout.fileHandleForReading.readDataToEndOfFile()
+            let err = stderr.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            if keepOpen { try? stdin.fileHandleForWriting.close() }
+            return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        }
+        let running = try interrupted(arguments: ["--no-color"], input: "x = 1\nfor i in range(10**12) < x = x + 1 >\nprint('after')\n", keepOpen: true)
+        XCTAssertEqual(running.status, 130)
+        XCTAssertEqual(running.stdout, "x = 1\n")
+        XCTAssertTrue(running.stderr.contains("<stdin>:2:1: error: KeyboardInterrupt"), running.stderr)
+
+        let waiting = try interrupted(arguments: ["--no-color"], input: "x = 1\nprint(x)\n", keepOpen: true)
+        XCTAssertEqual(waiting.status, 130)
+        XCTAssertEqual(waiting.stdout, "x = 1\n1\n")
+        XCTAssertTrue(waiting.stderr.contains("<stdin>:3:1: error: KeyboardInterrupt"), waiting.stderr)
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-interrupt-\(getpid()).grad")
+        try "x = 1\nfor i in range(10**12) < x = x + 1 >\nprint('after')\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let script = try interrupted(arguments: ["--no-color", file.path], input: "", keepOpen: false)
+        XCTAssertEqual(script.status, 130)
+        XCTAssertFalse(script.stdout.contains("after"))
+        XCTAssertTrue(script.stderr.contains(":2:1: error: KeyboardInterrupt"), script.stderr)
+    }
 }

@@ -44,6 +44,14 @@ final class TerminalTests: XCTestCase {
 
         /// Waits for a prompt with nothing typed after it: a line that merely ends in `>`
         /// may be the previous input (`  >`) still waiting for the shell to read it.
+        /// Ctrl-C once the statement is surely running; waits for the report and the prompt.
+        func interruptRunningStatement() throws {
+            usleep(400_000)
+            try key("C-c")
+            try waitFor("KeyboardInterrupt")
+            try waitUntil("a prompt after the interrupt") { lastLine == "grad>" }
+        }
+
         func waitForPrompt() throws {
             try waitUntil("a prompt") { Terminal.isBarePrompt(self.lastLine) }
         }
@@ -179,10 +187,7 @@ final class TerminalTests: XCTestCase {
         try t.key("C-c")
         try t.waitUntil("the block is cancelled") { t.lastLine == "grad>" }
         try t.enter("for i in range(1000000000) < n = i >")
-        usleep(400_000)
-        try t.key("C-c")
-        try t.waitFor("KeyboardInterrupt")
-        try t.waitUntil("a prompt after the interrupt") { t.lastLine == "grad>" }
+        try t.interruptRunningStatement()
         try t.enter("n")
         try t.waitUntil("n is as it was before the statement") { t.screen.contains("\n5\n") }
         try t.enter("is_grad_enabled()")
@@ -206,6 +211,21 @@ final class TerminalTests: XCTestCase {
         try t.waitUntil("the prompt is back") { t.lastLine == "grad>" }
         try t.enter("q")
         try t.waitFor("name 'q' is not defined")
+    }
+
+    /// A `:load`ed file is one unit for Ctrl-C: the file stops, the shell goes on.
+    func testControlCStopsALoadedFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-slow-\(getpid()).grad")
+        try "a = 1\nfor i in range(10**12) < a = a + 1 >\nafter_loop = 2\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let t = try Terminal(historyFile: history)
+        try t.enter(":load \(file.path)")
+        try t.waitFor("a = 1")
+        try t.interruptRunningStatement()
+        try t.enter("after_loop")
+        try t.waitFor("name 'after_loop' is not defined")
+        try t.enter("a")
+        try t.waitUntil("a is as the file left it before the loop") { t.screen.contains("\n1\n") }
     }
 
     func testExitAndQuit() throws {

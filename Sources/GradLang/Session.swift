@@ -39,6 +39,28 @@ package final class Session {
         }
     }
 
+    /// Evaluates an expression for a command that only looks at values (`:graph`, `:dot`):
+    /// calls are refused, since they can change what is being looked at, and whatever the
+    /// expression makes is left behind (no assignments, no random numbers drawn).
+    package func inspectExpression(_ text: String, command: String) throws -> Value {
+        switch Parser.parse(text, firstLine: nextLineNumber) {
+        case .program(let p):
+            guard p.count == 1, case .expression(let e) = p[0].kind else {
+                throw GradError.syntax("expected one expression", at: SourceLocation(line: nextLineNumber, column: 1))
+            }
+            if let call = e.firstCall {
+                throw GradError("CommandError", "\(command) only looks: it does not run calls such as '\(text)'",
+                                at: call.location,
+                                hint: "assign the result first (y = ...), then \(command) y")
+            }
+            return try interpreter.leavingNoTrace { try interpreter.evaluate(e) }
+        case .incomplete:
+            throw GradError.syntax("the expression is incomplete", at: SourceLocation(line: nextLineNumber, column: 1))
+        case .failure(let e):
+            throw e
+        }
+    }
+
     /// The head of the innermost block still open in the chunk being gathered.
     package var innermostOpenBlock: String? {
         pending.isEmpty ? nil : Parser.innermostOpenBlock(pending.joined(separator: "\n"))

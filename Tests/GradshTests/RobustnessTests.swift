@@ -325,4 +325,22 @@ final class RobustnessTests: XCTestCase {
         XCTAssertFalse(script.stdout.contains("after"))
         XCTAssertTrue(script.stderr.contains(":2:1: error: KeyboardInterrupt"), script.stderr)
     }
+
+    /// :graph and :dot only look: a call in their argument is refused before anything runs.
+    func testGraphCommandsChangeNothing() throws {
+        let script = """
+        w = ones(2, requires_grad=True)
+        y = w * 2
+        :dot y.mul_(10) graph.dot
+        :graph y.mul_(10)
+        :graph y[0]
+        print(y.tolist(), y._version)
+        """
+        let r = try Gradsh.run(["--quiet", "--no-color"], input: script)
+        XCTAssertEqual(r.stdout.split(separator: "\n").last, "[2.0, 2.0] 0")
+        XCTAssertTrue(r.stdout.contains("SelectBackward0"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("<stdin>:3:1: error: CommandError: :dot only looks"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("<stdin>:4:1: error: CommandError: :graph only looks"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "graph.dot"))
+    }
 }

@@ -28,6 +28,33 @@ package final class Expr {
 
     package let kind: Kind
     package let location: SourceLocation
+
+    /// The first call in the expression, if any: what could run code or change state
+    /// (`w.mul_(10)`), for commands that only look (`:graph`, `:dot`).
+    package var firstCall: Expr? {
+        var pending: [Expr] = [self]
+        while let e = pending.popLast() {
+            switch e.kind {
+            case .intLiteral, .floatLiteral, .stringLiteral, .boolLiteral, .noneLiteral, .name: break
+            case .call: return e
+            case .tuple(let xs), .list(let xs): pending += xs
+            case .comparison(let xs, _): pending += xs
+            case .unary(_, let a), .logicalNot(let a), .attribute(let a, _): pending.append(a)
+            case .binary(_, let a, let b), .logicalAnd(let a, let b), .logicalOr(let a, let b): pending += [a, b]
+            case .conditional(let a, let b, let c): pending += [a, b, c]
+            case .subscript(let base, let items):
+                pending.append(base)
+                for item in items {
+                    switch item {
+                    case .expr(let x): pending.append(x)
+                    case .slice(let a, let b, let c): pending += [a, b, c].compactMap { $0 }
+                    case .ellipsis: break
+                    }
+                }
+            }
+        }
+        return nil
+    }
     /// For a number literal, the 0-d tensor that stands for it next to a tensor operand,
     /// made once (such tensors are never changed, so one can serve every evaluation).
     lazy var constantTensor: Tensor? = {

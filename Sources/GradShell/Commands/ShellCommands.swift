@@ -153,7 +153,7 @@ final class ShellCommands {
         }
         let value: Value
         do {
-            value = try session.evaluateExpression(name)
+            value = try session.inspectExpression(name, command: dot ? ":dot" : ":graph")
         } catch var e as GradError {
             e.location = SourceLocation(line: line, column: 1)
             renderer.render(.error(line: line, e), session: session)

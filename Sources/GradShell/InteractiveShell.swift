@@ -48,14 +48,26 @@ package final class InteractiveShell {
         color ? "\u{1}\u{1B}[\(code)m\u{2}\(s)\u{1}\u{1B}[0m\u{2}" : s
     }
 
-    /// Strips a pasted transcript's prompt: `grad> `, `no_grad ...> `, `>>> `, `... `.
-    package static func strippingPrompt(_ line: String) -> String {
-        let patterns = ["^(grad|no_grad|inference|enable_grad)( [^>]*)?> ", "^[a-z_]* ?\\.\\.\\.> ", "^>>> ", "^\\.\\.\\. "]
-        for p in patterns {
+    /// The prompts of a transcript: gradsh's own (`grad> `, `no_grad> `, `inference> `,
+    /// `no_grad ...> `, `...> `) and Python's (`>>> `, `... `), each followed by a space, at
+    /// the start of a line. Nothing else is a prompt: `no_grad < x.add_(1) > # note` and
+    /// `grad > 3` are code.
+    private static let promptPatterns = ["^(grad|no_grad|inference)> ", "^([A-Za-z_][A-Za-z_0-9]*( [A-Za-z_][A-Za-z_0-9]*)? )?\\.\\.\\.> ",
+                                         "^>>> ", "^\\.\\.\\. "]
+
+    /// The line without its transcript prompt, or nil when it has none.
+    package static func withoutPrompt(_ line: String) -> String? {
+        if line == ">>>" || line == "..." { return "" }
+        for p in promptPatterns {
             if let r = line.range(of: p, options: .regularExpression) { return String(line[r.upperBound...]) }
         }
-        if line == ">>>" || line == "..." { return "" }
-        return line
+        return nil
+    }
+
+    /// The code in what one read returned: each line after its transcript prompt, if it
+    /// has one, else exactly as typed.
+    package static func codeLines(_ text: String) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { withoutPrompt(String($0)) ?? String($0) }
     }
 
     /// Runs until Ctrl-D, `exit`, `quit` or `:quit`; returns the exit status.
@@ -72,8 +84,7 @@ package final class InteractiveShell {
                 session.cancelPending()
                 entry = []
             case .line(let text):
-                for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                    let line = InteractiveShell.strippingPrompt(String(raw))
+                for line in InteractiveShell.codeLines(text) {
                     let word = line.trimmingCharacters(in: .whitespaces)
                     if !session.isGathering && ["exit", "quit", "exit()", "quit()"].contains(word) { return 0 }
                     if entry.isEmpty && word.isEmpty { continue }

@@ -259,6 +259,35 @@ final class TerminalTests: XCTestCase {
         try t.waitFor("a = 3")
         try t.enter(">>> b = a + 1")
         try t.waitFor("b = 4")
+        try t.enter("no_grad ...> c = b * 2")
+        try t.waitFor("c = 8")
+    }
+
+    /// Only a real prompt is stripped: code that merely starts like one runs as typed, and
+    /// the prompt takes the same chunks as a file.
+    func testCodeThatLooksLikeAPromptRunsAsTyped() throws {
+        let t = try Terminal(historyFile: history)
+        try t.enter("x = zeros(1)")
+        try t.waitFor("x = tensor([0.])")
+        try t.waitForPrompt()
+        try t.enter("no_grad < x.add_(1) > # update")
+        try t.waitForPrompt()
+        try t.enter("x.item()")
+        try t.waitFor("1.0")
+        try t.enter("inference < p = 2 > ; q = 3")
+        try t.waitFor("q = 3")
+        try t.enter("p")
+        try t.waitUntil("p was assigned too") { t.screen.contains("\n2\n") }
+        try t.enter("grad = 5")
+        try t.waitFor("grad = 5")
+        try t.waitForPrompt()
+        try t.enter("grad > 3")
+        try t.waitFor("True")
+        try t.enter("no_grad < for i in range(3) < c = i > >")
+        try t.waitForPrompt()
+        try t.enter("c")
+        try t.waitUntil("the nested loop ran") { t.screen.contains("\n2\n") }
+        XCTAssertFalse(t.screen.contains("SyntaxError"), t.screen)
     }
 }
 

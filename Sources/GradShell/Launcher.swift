@@ -145,10 +145,7 @@ package enum Launcher {
     }
 
     /// `GRADSH_HISTORY`, or `~/.gradsh_history`.
-    static var historyPath: String {
-        if let p = ProcessInfo.processInfo.environment["GRADSH_HISTORY"], !p.isEmpty { return p }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".gradsh_history").path
-    }
+    static var historyPath: String { HistoryFile.defaultPath() }
 }
 
 /// A size typed on the command line: `512M`, `2G`, `1.5GiB`, `64k` or plain bytes, in

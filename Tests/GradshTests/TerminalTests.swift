@@ -9,9 +9,13 @@ final class TerminalTests: XCTestCase {
         let socket = "gradsh-test-\(UUID().uuidString.prefix(8))"
         let historyFile: String
 
-        init(historyFile: String) throws {
-            self.historyFile = historyFile
-            let command = "env NO_COLOR=1 GRADSH_HISTORY=\(historyFile) \(Gradsh.binary.path)"
+        /// `historyFile` nil: no GRADSH_HISTORY, so the history goes where `environment`'s
+        /// HOME says.
+        init(historyFile: String?, environment: [String: String] = [:]) throws {
+            self.historyFile = historyFile ?? ""
+            let settings = (historyFile.map { ["GRADSH_HISTORY=\($0)"] } ?? ["-u", "GRADSH_HISTORY"]) + ["NO_COLOR=1"]
+                + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            let command = "env " + settings.joined(separator: " ") + " \(Gradsh.binary.path)"
             try tmux(["new-session", "-d", "-x", "110", "-y", "45", command])
             try tmux(["set-option", "-g", "remain-on-exit", "on"])
             try waitFor("grad>")
@@ -172,6 +176,44 @@ final class TerminalTests: XCTestCase {
         XCTAssertEqual(t.lastLine, "grad> answer = 41", "the repeated entry was stored once")
         try t.key("Enter")
         try t.waitUntil("the recalled entry runs") { t.screen.components(separatedBy: "answer = 41").count >= 3 }
+    }
+
+    /// History is appended, only to the user's own regular file, in $HOME by default; a
+    /// device or FIFO given as the history is left alone and does not block start-up.
+    func testHistoryFileIsOnlyEverAppended() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-home-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let existing = folder.appendingPathComponent("notes.txt").path
+        try "keep me\n".write(toFile: existing, atomically: true, encoding: .utf8)
+        do {
+            let t = try Terminal(historyFile: existing)
+            try t.enter("kept = 1")
+            try t.waitFor("kept = 1")
+            try t.key("C-d")
+            try t.waitUntil("exit on Ctrl-D") { t.isFinished }
+        }
+        XCTAssertEqual(try String(contentsOfFile: existing, encoding: .utf8), "keep me\nkept = 1\n")
+
+        let fifo = folder.appendingPathComponent("fifo").path
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        do {
+            let t = try Terminal(historyFile: fifo)
+            try t.enter("through = 2")
+            try t.waitFor("through = 2")
+        }
+        var info = stat()
+        XCTAssertEqual(stat(fifo, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o644, "the FIFO's mode is unchanged")
+
+        do {
+            let t = try Terminal(historyFile: nil, environment: ["HOME": folder.path])
+            try t.enter("home = 3")
+            try t.waitFor("home = 3")
+            try t.key("C-d")
+            try t.waitUntil("exit on Ctrl-D") { t.isFinished }
+        }
+        XCTAssertEqual(try String(contentsOfFile: folder.appendingPathComponent(".gradsh_history").path, encoding: .utf8), "home = 3\n")
     }
 
     func testControlCCancelsALineAndInterruptsAStatement() throws {

@@ -2,14 +2,15 @@ import Foundation
 @preconcurrency import CEditLine
 
 /// libedit's readline-compatible API: arrow keys, Ctrl-R search, TAB completion and history
-/// kept in a file, written after every entry so a crash loses nothing.
+/// kept in a file, each entry appended as it is made so a crash loses nothing.
 package final class EditLineReader: LineReader {
-    private let historyPath: String
+    /// nil once the history file turned out not to be usable: the session keeps none.
+    private var history: HistoryFile?
     private var lastEntry: String?
 
     /// `complete(lineUpToCursor)` returns candidates for the word before the cursor.
     package init(historyPath: String, complete: @escaping (String) -> [String]) {
-        self.historyPath = historyPath
+        history = HistoryFile(path: historyPath)
         setlocale(LC_ALL, "")
         if String(cString: setlocale(LC_CTYPE, nil)) == "C" { setlocale(LC_CTYPE, "C.UTF-8") }
         Signals.installInterruptHandler()
@@ -24,9 +25,7 @@ package final class EditLineReader: LineReader {
         rl_getc_function = { _ in EditLineReader.readCharacter() }
         using_history()
         stifle_history(5000)
-        if FileManager.default.fileExists(atPath: historyPath) {
-            _ = read_history(historyPath)
-        }
+        for entry in history?.load() ?? [] { add_history(entry) }
     }
 
     /// One byte from the terminal, or nil at end of input or on Ctrl-C.
@@ -83,7 +82,7 @@ package final class EditLineReader: LineReader {
         lastEntry = entry
         add_history(entry)
         // Any failure only means no history is kept; the session goes on.
-        _ = write_history(historyPath)
+        if history?.append(entry) == false { history = nil }
     }
 }
 

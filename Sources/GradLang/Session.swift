@@ -7,8 +7,44 @@ package final class Session {
     package let interpreter: Interpreter
     /// Every line fed so far, for error carets (index 0 is line 1).
     package private(set) var lines: [String] = []
-    private var pending: [String] = []
+    private var pending: [String] = [] {
+        didSet { if pending.isEmpty { openBecause = nil } }
+    }
     private var pendingStart = 1
+    /// Whether `line` has a `>` that can close a block: one that ends the line or is
+    /// followed by `;`, a comment, another `>` or `else`/`elif`. A `>` followed by an
+    /// operand (`c = a > b`) is a comparison and closes nothing.
+    static func mayCloseBlock(_ line: String) -> Bool {
+        var rest = Substring(line)
+        while let i = rest.firstIndex(of: ">") {
+            rest = rest[rest.index(after: i)...]
+            let next = rest.drop(while: { $0 == " " || $0 == "\t" })
+            guard let c = next.first else { return true }
+            if c == ";" || c == "#" || c == ">" || next.hasPrefix("else") || next.hasPrefix("elif") { return true }
+        }
+        return false
+    }
+
+    /// Why the chunk being gathered was incomplete when last parsed.
+    private var openBecause: Unfinished?
+
+    /// Whether `line` could finish the chunk, given why it was open: a block needs a `>`,
+    /// a bracket its closer, a string a quote. A line that cannot is not worth parsing the
+    /// whole chunk again, so gathering a long block costs linear time. A chunk of up to 64
+    /// lines (anything typed by hand) is parsed at every line, so an error inside an open
+    /// block is reported on the line that made it; a longer one whenever its length
+    /// reaches a power of two.
+    private func mightFinish(with line: String) -> Bool {
+        if pending.count <= 64 || pending.count & (pending.count - 1) == 0 { return true }
+        switch openBecause {
+        case .block?: return Session.mayCloseBlock(line)
+        case .bracket(let c, _)?:
+            let closer: Character = c == "(" ? ")" : c == "[" ? "]" : "}"
+            return line.contains(closer)
+        case .string?: return line.contains("'") || line.contains("\"")
+        default: return true
+        }
+    }
     /// After a rejected chunk whose last line opens a Python block (`with torch.no_grad():`),
     /// the indented lines under it belong to the same chunk and are discarded too, so none
     /// of them runs in a mode the learner did not ask for.
@@ -111,9 +147,11 @@ package final class Session {
             }
         }
         pending.append(line)
+        if openBecause != nil && !mightFinish(with: line) { return .needsMore }
         let source = pending.joined(separator: "\n")
         switch Parser.parse(source, firstLine: pendingStart) {
-        case .incomplete:
+        case .incomplete(let why):
+            openBecause = why
             return .needsMore
         case .failure(var e):
             let rejected = pending

@@ -130,4 +130,35 @@ final class ParserTests: XCTestCase {
         default: XCTFail()
         }
     }
+
+    /// A long block is not re-parsed at every line, yet it ends exactly where it ends and
+    /// its errors are found: a closing `>` after a comparison, `> else <`, a closer on a
+    /// line of its own, and a syntax error deep inside a 300-line block.
+    func testLongBlocksEndWhereTheyEnd() {
+        func run(_ source: String) -> (results: [String], errors: [GradError]) {
+            let session = Session()
+            var results: [String] = [], errors: [GradError] = []
+            session.run(source: source) { event in
+                switch event {
+                case .result(_, let target, let v): results.append("\(target ?? "_")=\(Repr.shown(v))")
+                case .printed(_, let text): results.append(text)
+                case .error(_, let e): errors.append(e)
+                default: break
+                }
+            }
+            return (results, errors)
+        }
+        let body = (0..<300).map { "  c\($0 % 7) = a > b" }.joined(separator: "\n")
+        let closedAfterComparison = run("a = 2\nb = 1\nno_grad <\n\(body)\n  d = a > b >\nprint(d, c3)")
+        XCTAssertEqual(closedAfterComparison.errors.map(\.description), [])
+        XCTAssertEqual(closedAfterComparison.results.suffix(1), ["True True"])
+        let withElse = run("a = 2\nb = 1\nif a > b <\n\(body)\n  e = 1\n> else < e = 2 >\nprint(e)")
+        XCTAssertEqual(withElse.results.suffix(1), ["1"])
+        let broken = (0..<300).map { $0 == 100 ? "  x = = 1" : "  c = a > b" }.joined(separator: "\n")
+        let failing = run("a = 2\nb = 1\nno_grad <\n\(broken)\n>\nprint('after')")
+        XCTAssertEqual(failing.errors.count, 1)
+        XCTAssertEqual(failing.errors.first?.type, "SyntaxError")
+        XCTAssertEqual(failing.errors.first?.location?.line, 104)
+        XCTAssertEqual(failing.results.suffix(1), ["after"])
+    }
 }

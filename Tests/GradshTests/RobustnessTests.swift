@@ -343,4 +343,15 @@ final class RobustnessTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("<stdin>:4:1: error: CommandError: :graph only looks"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "graph.dot"))
     }
+
+    /// The line under a result walks at most 1,000 nodes and says so past that, so a long
+    /// chain of displayed results stays linear; :mem still counts every node.
+    func testGraphLineOfADeepGraphIsBounded() throws {
+        let script = "y = ones(1, requires_grad=True)\n" + String(repeating: "y = y + 1\n", count: 1200) + ":mem\n"
+        let r = try Gradsh.run(["--no-color"], input: script)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains("# graph: grad_fn=AddBackward0, 999 nodes, no saved tensors"), String(r.stdout.prefix(300)))
+        XCTAssertTrue(lines.contains("# graph: grad_fn=AddBackward0, more than 1000 nodes; :mem counts them all"), String(r.stdout.suffix(600)))
+        XCTAssertTrue(lines.contains { $0.hasPrefix("y ") && $0.contains(" 1201 ") }, String(r.stdout.suffix(600)))
+    }
 }

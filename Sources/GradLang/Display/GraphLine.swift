@@ -2,6 +2,9 @@ import GradCore
 
 /// The line shown under every displayed tensor: whether it carries a graph, and if not, why.
 package enum GraphLine {
+    /// Nodes the line walks at most: past this it says "more than" (`:mem` walks all).
+    static let nodeLimit = 1000
+
     /// `variables`: the session's variables; with them the line also says how much of the
     /// saved memory only the graph keeps alive (the rest is held by named tensors anyway).
     package static func describe(_ t: Tensor, variables: Scope? = nil) -> String {
@@ -10,7 +13,11 @@ package enum GraphLine {
             return "graph: unusable (grad_fn=<Invalid>): a view made under \(mode) whose memory was changed in place since; autograd refuses to use it"
         }
         if let fn = t.gradFnOrRecorded {
-            let stats = t.graphStats
+            let stats = t.graphStats(upTo: nodeLimit)
+            if stats.isPartial {
+                let saved = stats.savedTensorCount == 0 ? "" : ", at least \(stats.savedTensorCount) saved tensors (\(formatBytes(stats.savedBytes)))"
+                return "graph: grad_fn=\(fn.name), more than \(nodeLimit) nodes\(saved); :mem counts them all"
+            }
             let nodes = "\(stats.nodeCount) node\(stats.nodeCount == 1 ? "" : "s")"
             var saved = stats.savedTensorCount == 0
                 ? "no saved tensors"

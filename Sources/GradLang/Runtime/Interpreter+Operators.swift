@@ -256,8 +256,20 @@ extension Interpreter {
             var found = false
             if case .str(let hay) = r, case .str(let needle) = l {
                 found = hay.contains(needle)
+            } else if case .range(let start, let stop, let step) = r, case .int(let x) = l {
+                // As Python: an int in a range is arithmetic, not a search.
+                let inside = step > 0 ? (x >= start && x < stop) : (x <= start && x > stop)
+                // The distance from start, exact as an unsigned number even across Int64's range.
+                let distance = step > 0 ? UInt64(bitPattern: x &- start) : UInt64(bitPattern: start &- x)
+                found = inside && distance % step.magnitude == 0
             } else {
-                try forEachItem(of: r) { item in if !found, try valuesEqual(item, l) { found = true } }
+                // The search stops at the first match.
+                struct Found: Error {}
+                do {
+                    try forEachItem(of: r) { item in if try valuesEqual(item, l) { throw Found() } }
+                } catch is Found {
+                    found = true
+                }
             }
             return .bool(op == "in" ? found : !found)
         }

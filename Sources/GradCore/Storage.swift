@@ -104,19 +104,13 @@ package enum MemoryBudget {
     }()
 
     /// Throws a MemoryError when `bytes` more would take the session past its budget.
-    static func reserve(_ bytes: Int, overflow: Bool = false, _ what: @autoclosure () -> String) throws {
+    package static func reserve(_ bytes: Int, overflow: Bool = false, _ what: @autoclosure () -> String) throws {
         let live = MemoryStats.liveBytes
         let (total, o) = live.addingReportingOverflow(bytes)
         if overflow || o || total > self.bytes {
             let size = overflow ? "more than \(Int.max) bytes" : formatBytes(bytes)
             throw TensorError(.memory, "\(what()) (\(size)) would take the session past its memory budget: \(formatBytes(live)) in use of \(formatBytes(self.bytes)) (--max-memory)")
         }
-    }
-
-    /// Refuses `bytes` of strings, lists or other values of the language (`what` names them)
-    /// when they would take the session past its budget.
-    package static func checkHostBytes(_ bytes: Int, _ what: String) throws {
-        try reserve(bytes, "\(what)")
     }
 
     /// Refuses a host-side array of `count` items (element lists, index tables) that would

@@ -94,11 +94,8 @@ extension Interpreter {
         if n > maxSequenceLength {
             throw GradError("MemoryError", "a string or list of \(n) items is longer than gradsh allows (\(maxSequenceLength))")
         }
-        do {
-            try MemoryBudget.checkHostBytes(Int(n) * bytesPerItem, "a string or list of \(n) items")
-        } catch let e as TensorError {
-            throw GradError(e.kind.rawValue, e.message)
-        }
+        // A TensorError: the expression evaluating this gives it its type and location.
+        try MemoryBudget.reserve(Int(n) * bytesPerItem, "a string or list of \(n) items")
     }
 
     func checkSize(_ n: Int, bytesPerItem: Int = MemoryLayout<Value>.stride) throws {

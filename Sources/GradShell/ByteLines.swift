@@ -9,7 +9,13 @@ struct ByteLines {
         case text(String)
         /// Not UTF-8: the offset of the first bad byte in the whole input, and its column.
         case invalid(byteOffset: Int, column: Int, byte: UInt8)
+        /// Longer than `longestLine` bytes (binary input, `/dev/zero`): its bytes are
+        /// skipped up to the next newline instead of being held in memory.
+        case tooLong(byteOffset: Int)
     }
+
+    /// No program has a line this long; past it, input is garbage, not code.
+    static let longestLine = 1 << 24
 
     private let fd: Int32
     private var buffer: [UInt8] = []
@@ -18,6 +24,8 @@ struct ByteLines {
     private var readIndex = 0
     private var consumed = 0
     private var atEnd = false
+    /// Inside a line that was too long: bytes are dropped until its newline.
+    private var skippingLongLine = false
     /// Why reading stopped early (a directory given as input, an I/O error), if it did.
     private(set) var readFailure: String?
 
@@ -36,11 +44,35 @@ struct ByteLines {
         var searchFrom = readIndex
         while true {
             if let newline = buffer[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) {
-                return take(upTo: newline, skipping: 1)
+                if !skippingLongLine && newline - readIndex > ByteLines.longestLine {
+                    let start = consumed
+                    consumed += newline + 1 - readIndex
+                    readIndex = newline + 1
+                    return .tooLong(byteOffset: start)
+                }
+                guard skippingLongLine else { return take(upTo: newline, skipping: 1) }
+                // The end of a line already reported as too long.
+                consumed += newline + 1 - readIndex
+                (readIndex, searchFrom, skippingLongLine) = (newline + 1, newline + 1, false)
+                continue
             }
             searchFrom = buffer.count
+            if buffer.count - readIndex > ByteLines.longestLine && !skippingLongLine {
+                let start = consumed
+                consumed += buffer.count - readIndex
+                buffer.removeAll(keepingCapacity: true)
+                (readIndex, searchFrom, skippingLongLine) = (0, 0, true)
+                return .tooLong(byteOffset: start)
+            }
+            if skippingLongLine && readIndex < buffer.count {
+                // Garbage can be endless (`< /dev/zero`); Ctrl-C ends it.
+                if Interruption.isRequested { atEnd = true; buffer.removeAll(); readIndex = 0; return nil }
+                consumed += buffer.count - readIndex
+                buffer.removeAll(keepingCapacity: true)
+                (readIndex, searchFrom) = (0, 0)
+            }
             if atEnd {
-                guard readIndex < buffer.count else { return nil }
+                guard readIndex < buffer.count, !skippingLongLine else { return nil }
                 return take(upTo: buffer.count, skipping: 0)
             }
             // Drop what was read before appending, so the buffer holds about one chunk.
@@ -57,9 +89,25 @@ struct ByteLines {
                 if Interruption.isRequested { atEnd = true; buffer.removeSubrange(readIndex...); return nil }
                 continue
             }
-            if n < 0 { readFailure = String(cString: strerror(errno)) }
+            if n < 0 { readFailure = SourceFile.Failure(errno: errno).reason }
             if n <= 0 { atEnd = true } else { buffer += chunk[..<n] }
         }
+    }
+
+    /// Everything not yet read, at most `limit` bytes: nil when there is more (or when
+    /// reading failed, with `readFailure` saying why).
+    mutating func readAll(upTo limit: Int) -> Data? {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while !atEnd {
+            if buffer.count - readIndex > limit { return nil }
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, 65536) }
+            if n < 0 && errno == EINTR && !Interruption.isRequested { continue }
+            if n < 0 { readFailure = SourceFile.Failure(errno: errno).reason }
+            if n <= 0 { atEnd = true } else { buffer += chunk[..<n] }
+        }
+        guard readFailure == nil, buffer.count - readIndex <= limit else { return nil }
+        defer { (buffer, readIndex) = ([], 0) }
+        return Data(buffer[readIndex...])
     }
 
     /// The line from the read position to `end`, moving past it and `skipping` more bytes.

@@ -95,40 +95,45 @@ package enum Launcher {
         }
         func status(_ errors: Int) -> Int32 { errors > 0 ? 1 : 0 }
 
-        // The input, as text or as bytes, and the name errors report it under.
-        let input: Data
+        // The input: a string, a file or standard input, and the name errors report it
+        // under. Files and pipes are streamed, so each chunk runs as soon as it is
+        // complete; --echo and --step read the script whole first.
         let sourceName: String
+        var lines: ByteLines
         if let code = options.code {
-            (input, sourceName) = (Data(code.utf8), "<string>")
+            sourceName = "<string>"
+            lines = ByteLines(data: Data(code.utf8))
         } else if let file = options.file {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                Renderer.standardError("gradsh: cannot read '\(file)': \(FileManager.default.fileExists(atPath: file) ? "permission denied or not a file" : "no such file")\n")
+            switch SourceFile.open(file) {
+            case .failure(let failure):
+                Renderer.standardError("gradsh: cannot read '\(file)': \(failure)\n")
                 return 2
+            case .success(let fd):
+                sourceName = file
+                lines = ByteLines(fileDescriptor: fd)
             }
-            (input, sourceName) = (data, file)
         } else if isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0 && !options.json {
             let reader = EditLineReader(historyPath: historyPath) { line in Completion.candidates(for: line, in: session) }
             return InteractiveShell(session: session, renderer: renderer("<stdin>"), reader: reader).run()
-        } else if options.echo {
-            (input, sourceName) = (FileHandle.standardInput.readDataToEndOfFile(), "<stdin>")
         } else {
-            // A pipe is read as it arrives, so each chunk runs as soon as it is complete.
-            let runner = ScriptRunner(session: session, renderer: renderer("<stdin>"), bail: options.bail)
-            var lines = ByteLines(fileDescriptor: STDIN_FILENO)
-            Signals.installInterruptHandler()
-            let errors = runner.run(bytes: &lines)
-            if let failure = lines.readFailure {
-                Renderer.standardError("gradsh: cannot read standard input: \(failure)\n")
-                return 2
-            }
-            return runner.interrupted ? 130 : status(errors)
+            sourceName = "<stdin>"
+            lines = ByteLines(fileDescriptor: STDIN_FILENO)
         }
 
         let runner = ScriptRunner(session: session, renderer: renderer(sourceName), bail: options.bail)
         if let file = options.file { runner.runsFile(file) }
         // Ctrl-C stops a script as it stops Python: reported, exit status 130.
         Signals.installInterruptHandler()
-        if (options.step || options.echo), var text = String(data: input, encoding: .utf8) {
+        if options.echo || options.step {
+            guard let data = lines.readAll(upTo: SourceFile.largestWhole) else {
+                let reason = lines.readFailure ?? SourceFile.tooLarge
+                Renderer.standardError("gradsh: cannot read \(options.file.map { "'\($0)'" } ?? "standard input"): \(reason)\n")
+                return 2
+            }
+            guard var text = String(data: data, encoding: .utf8) else {
+                Renderer.standardError("gradsh: --echo and --step need a UTF-8 script\n")
+                return 2
+            }
             if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
             if options.step {
                 StepRunner(runner: runner, prompt: { InteractiveShell.modePrompt(color: useColor) },
@@ -139,8 +144,11 @@ package enum Launcher {
             let errors = runner.run(text: text)
             return runner.interrupted ? 130 : status(errors)
         }
-        var lines = ByteLines(data: input)
         let errors = runner.run(bytes: &lines)
+        if let failure = lines.readFailure {
+            Renderer.standardError("gradsh: cannot read \(options.file.map { "'\($0)'" } ?? "standard input"): \(failure)\n")
+            return 2
+        }
         return runner.interrupted ? 130 : status(errors)
     }
 

@@ -120,6 +120,12 @@ package final class ScriptRunner {
                 renderer.render(.error(line: number, GradError.syntax(message, at: SourceLocation(line: number, column: column))), session: session)
                 if bail { stopped = true }
                 return ""
+            case .tooLong(let offset):
+                let number = session.nextLineNumber
+                let message = "line \(number) (at byte offset \(offset) of the input) is longer than \(ByteLines.longestLine >> 20) MiB: this is not a program"
+                renderer.render(.error(line: number, GradError.syntax(message, at: SourceLocation(line: number, column: 1))), session: session)
+                if bail { stopped = true }
+                return ""
             }
         }
     }
@@ -135,9 +141,19 @@ package final class ScriptRunner {
             if bail { stopped = true }
             return
         }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            renderer.render(.error(line: line, GradError("CommandError", "cannot read '\(path)'", at: SourceLocation(line: line, column: 1))), session: session)
+        let text: String
+        switch SourceFile.contents(of: path) {
+        case .failure(let failure):
+            renderer.render(.error(line: line, GradError("CommandError", "cannot read '\(path)': \(failure)", at: SourceLocation(line: line, column: 1))), session: session)
+            if bail { stopped = true }
             return
+        case .success(let data):
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                renderer.render(.error(line: line, GradError("CommandError", "cannot read '\(path)': it is not UTF-8 text", at: SourceLocation(line: line, column: 1))), session: session)
+                if bail { stopped = true }
+                return
+            }
+            text = decoded
         }
         let child = ScriptRunner(session: Session(interpreter: session.interpreter), renderer: renderer.child(sourceName: path), bail: bail)
         child.loading = loading + [resolved]

@@ -122,10 +122,61 @@ final class RobustnessTests: XCTestCase {
         }
         let (readStatus, readMessage) = try run(stdin: NSTemporaryDirectory(), stdout: "/dev/null")
         XCTAssertEqual(readStatus, 2)
-        XCTAssertEqual(readMessage, "gradsh: cannot read standard input: Is a directory\n")
+        XCTAssertEqual(readMessage, "gradsh: cannot read standard input: is a directory\n")
         let (writeStatus, writeMessage) = try run(stdin: nil, stdout: "/dev/full")
         XCTAssertEqual(writeStatus, 1)
         XCTAssertEqual(writeMessage, "gradsh: cannot write to standard output: No space left on device\n")
+    }
+
+    /// A script named on the command line is opened once and streamed, so a pipe or FIFO
+    /// works as a file does; what cannot be read says why and exits 2; a "line" of binary
+    /// garbage too long to be code is reported and skipped without holding it in memory.
+    func testScriptFilesAreStreamedAndFailuresSayWhy() throws {
+        let folder = NSTemporaryDirectory() + "gradsh-files-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createSymbolicLink(atPath: folder + "/a", withDestinationPath: folder + "/b")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/b", withDestinationPath: folder + "/a")
+        try "x = 1\n".write(toFile: folder + "/plain.grad", atomically: true, encoding: .utf8)
+        let failures = [
+            (folder + "/a", "too many levels of symbolic links"),
+            (folder + "/missing.grad", "no such file"),
+            (folder, "is a directory"),
+            (folder + "/plain.grad/x", "a part of the path is not a directory"),
+        ]
+        for (path, reason) in failures {
+            let result = try Gradsh.run([path])
+            XCTAssertEqual(result.status, 2, path)
+            XCTAssertEqual(result.stderr, "gradsh: cannot read '\(path)': \(reason)\n")
+            let loaded = try Gradsh.run(["--quiet"], input: ":load \(path)\nprint(7)\n")
+            XCTAssertEqual(loaded.stdout, "7\n")
+            XCTAssertTrue(loaded.stderr.contains("CommandError: cannot read '\(path)': \(reason)"), loaded.stderr)
+        }
+
+        let fifo = folder + "/lesson.fifo"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            let text = Array("w = ones(2)\nprint(w.sum())\n".utf8)
+            _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        writer.start()
+        let fromFifo = try Gradsh.run(["--quiet", fifo])
+        XCTAssertEqual(fromFifo.stdout, "tensor(2.)\n", fromFifo.stderr)
+        XCTAssertEqual(fromFifo.status, 0)
+
+        let garbage = folder + "/garbage.grad"
+        var bytes = Data(repeating: 0, count: (16 << 20) + 100)
+        bytes.append(contentsOf: Array("\nprint(\"after\")\n".utf8))
+        try bytes.write(to: URL(fileURLWithPath: garbage))
+        let skipped = try Gradsh.run([garbage])
+        XCTAssertEqual(skipped.stdout, "after\n")
+        XCTAssertEqual(skipped.status, 1)
+        XCTAssertEqual(skipped.stderr, "\(garbage):1:1: error: SyntaxError: line 1 (at byte offset 0 of the input) is longer than 16 MiB: this is not a program\n")
+        let echoed = try Gradsh.run(["--echo", "/dev/zero"])
+        XCTAssertEqual(echoed.status, 2)
+        XCTAssertEqual(echoed.stderr, "gradsh: cannot read '/dev/zero': longer than 256 MiB, which is not a script\n")
     }
 
     /// A million-term chain (`1+1+...+1`) used to overflow the stack; now it is a located

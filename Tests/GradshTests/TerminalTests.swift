@@ -18,7 +18,9 @@ final class TerminalTests: XCTestCase {
             let command = "env " + settings.joined(separator: " ") + " \(Gradsh.binary.path)"
             try tmux(["new-session", "-d", "-x", "110", "-y", "45", command])
             try tmux(["set-option", "-g", "remain-on-exit", "on"])
-            try waitFor("grad>")
+            // Start-up is given longer than a statement: on a loaded machine the first
+            // process in a fresh tmux server can take seconds to be scheduled.
+            try waitFor("grad>", timeout: 30)
         }
 
         deinit { _ = try? tmux(["kill-server"]) }
@@ -88,7 +90,8 @@ final class TerminalTests: XCTestCase {
                 if condition() { return }
                 usleep(50_000)
             }
-            throw NSError(domain: "terminal", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out waiting for \(what); screen:\n\(screen)"])
+            let pane = (try? tmux(["display-message", "-p", "pane #{pane_pid} dead=#{pane_dead} status=#{pane_dead_status}"])) ?? "no pane"
+            throw NSError(domain: "terminal", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out after \(timeout) s waiting for \(what) (\(pane.trimmingCharacters(in: .whitespacesAndNewlines))); screen:\n\(screen)"])
         }
     }
 

@@ -89,6 +89,30 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(value("sum([1, 2, 3])"), "1 _ = 6")
         XCTAssertEqual(value("max([3, 9, 2])"), "1 _ = 9")
         XCTAssertEqual(value("list(zip([1, 2], [3, 4]))"), "1 _ = [(1, 3), (2, 4)]")
+        // Ordering: ints exactly (not as doubles), sequences item by item.
+        XCTAssertEqual(value("2**62 + 1 > 2**62"), "1 _ = True")
+        XCTAssertEqual(value("((1, 2) < (1, 3), [1, 2] <= [1], (1,) < (1, 0), [(1, 'b')] > [(1, 'a')])"), "1 _ = (True, False, True, True)")
+        XCTAssertEqual(value("(1, 2) < [1, 2]"), "1 TypeError: '<' not supported between instances of 'tuple' and 'list'")
+    }
+
+    /// Lists and tuples nested far deeper than a thread's stack could recurse are freed
+    /// iteratively: here 300,000 levels, freed on a thread with a 1 MiB stack.
+    func testFreeingDeeplyNestedListsAndTuplesDoesNotRecurse() {
+        for makeLevel in [{ (inner: Value) in Value.tuple([inner]) }, { Value.list(ListStorage([.int(1), $0])) },
+                          { Value.tuple([.list(ListStorage([$0])), .str("x")]) }] {
+            var nested = Value.none
+            for _ in 0..<300_000 { nested = makeLevel(nested) }
+            let box = ValueBox(nested)
+            nested = .none
+            let freed = expectation(description: "freed")
+            let thread = Thread {
+                box.value = nil
+                freed.fulfill()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+            wait(for: [freed], timeout: 60)
+        }
     }
 
     /// tensor(data) with tensors inside the data, as PyTorch reads it (a one-element tensor
@@ -191,4 +215,10 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(value("torch.bogus"), "1 AttributeError: module 'torch' has no attribute 'bogus'")
         XCTAssertEqual(value("a, b = tensor([1, 2])\nb"), "2 _ = tensor(2)")
     }
+}
+
+/// Hands a value to another thread, so the last reference dies there.
+private final class ValueBox: @unchecked Sendable {
+    var value: Value?
+    init(_ value: Value) { self.value = value }
 }

@@ -47,7 +47,7 @@ package enum JSONEvents {
         case .int(let i): return "{\"type\": \"int\", \"value\": \(i)}"
         case .float(let d): return "{\"type\": \"float\", \"value\": \(number(d))}"
         case .str(let s): return "{\"type\": \"str\", \"value\": \(string(s))}"
-        case .tuple(let xs): return items(xs).map { "{\"type\": \"tuple\", \"items\": [" + $0 + "]}" }
+        case .tuple(let xs): return items(xs.items).map { "{\"type\": \"tuple\", \"items\": [" + $0 + "]}" }
         case .list(let l):
             let id = ObjectIdentifier(l)
             guard open.insert(id).inserted else { return "{\"type\": \"object\", \"repr\": \"[...]\"}" }

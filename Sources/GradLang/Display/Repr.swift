@@ -42,8 +42,8 @@ package enum Repr {
     private static func repr(_ v: Value, _ budget: inout Budget, depth: Int) throws -> String {
         switch v {
         case .tuple(let xs):
-            if xs.count == 1 { return "(" + (try items(xs, &budget, depth: depth)) + ",)" }
-            return "(" + (try items(xs, &budget, depth: depth)) + ")"
+            if xs.count == 1 { return "(" + (try items(xs.items, &budget, depth: depth)) + ",)" }
+            return "(" + (try items(xs.items, &budget, depth: depth)) + ")"
         case .list(let l):
             // A list that contains itself shows as [...] there, as in Python.
             let id = ObjectIdentifier(l)

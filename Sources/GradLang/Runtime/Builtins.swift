@@ -401,7 +401,7 @@ enum Builtins {
             try args.expectCount(1)
             var items: [Value] = []
             try interp.forEachItem(of: args.positional[0], collecting: true) { items.append($0) }
-            return .tuple(items)
+            return .tuple(TupleStorage(items))
         }
         add("round") { args, _ in
             let b = try args.bind(["number", "ndigits"], required: 1)
@@ -438,7 +438,7 @@ enum Builtins {
                 return items
             }
             let n = seqs.map(\.count).min() ?? 0
-            return .list(ListStorage((0..<n).map { i in .tuple(seqs.map { $0[i] }) }))
+            return .list(ListStorage((0..<n).map { i in .tuple(TupleStorage(seqs.map { $0[i] })) }))
         }
         add("sorted") { args, interp in
             let b = try args.bind(["iterable", "reverse"], required: 1)
@@ -538,7 +538,7 @@ enum Builtins {
             let grads = try AutogradEngine.grad(outputs: try tensors(b[0]!), inputs: try tensors(b[1]!), gradOutputs: gradOutputs,
                                                 retainGraph: retain, createGraph: try b[4]?.asBool("create_graph") ?? false,
                                                 allowUnused: try b[5]?.asBool("allow_unused") ?? false)
-            return .tuple(grads.map { $0.map { .tensor($0) } ?? .none })
+            return .tuple(TupleStorage(grads.map { $0.map { .tensor($0) } ?? .none }))
         }
         add("autograd.backward") { args, _ in
             let b = try args.bind(["tensors", "grad_tensors", "retain_graph", "create_graph"], required: 1)

@@ -139,7 +139,7 @@ extension Value {
     /// The items of a list or tuple.
     func asSequence(_ what: String) throws -> [Value] {
         switch self {
-        case .tuple(let items): return items
+        case .tuple(let items): return items.items
         case .list(let l): return l.items
         default: throw GradError.type("\(what) must be a list or tuple, not \(typeName)")
         }

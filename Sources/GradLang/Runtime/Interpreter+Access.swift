@@ -47,7 +47,7 @@ extension Interpreter {
         case .list(let l):
             return try sequenceItem(l.items, items, in: scope, kind: "list") { .list(ListStorage($0)) }
         case .tuple(let xs):
-            return try sequenceItem(xs, items, in: scope, kind: "tuple") { .tuple($0) }
+            return try sequenceItem(xs.items, items, in: scope, kind: "tuple") { .tuple(TupleStorage($0)) }
         case .str(let s):
             return try sequenceItem(s.map { .str(String($0)) }, items, in: scope, kind: "string") {
                 .str($0.map { if case .str(let c) = $0 { return c } else { return "" } }.joined())
@@ -59,7 +59,7 @@ extension Interpreter {
             var i = try evaluate(e, in: scope).asInt("index")
             if i < 0 { i += d.count }
             guard i >= 0 && i < d.count else { throw GradError.index("index \(i) is out of bounds for dimension 0 with size \(d.count)") }
-            return .tuple(try d.item(i).map { .tensor($0) })
+            return .tuple(TupleStorage(try d.item(i).map { .tensor($0) }))
         case .module(let m as Sequential):
             guard items.count == 1, case .expr(let e) = items[0] else { throw GradError.type("Sequential is indexed by one integer") }
             var i = try evaluate(e, in: scope).asInt("index")
@@ -195,7 +195,7 @@ extension Interpreter {
         case .node(let n):
             switch name {
             case "next_functions":
-                return .tuple(n.nextFunctions.map { .tuple([$0.0.map { .node($0) } ?? .none, .int(Int64($0.1))]) })
+                return .tuple(TupleStorage(n.nextFunctions.map { .tuple([$0.0.map { .node($0) } ?? .none, .int(Int64($0.1))]) }))
             case "name": return .boundMethod(receiver: .node(n), name: name)
             case "variable" where n.variable != nil: return .tensor(n.variable!)
             case "metadata": return .opaque(typeName: "dict", repr: "{}")
@@ -216,7 +216,7 @@ extension Interpreter {
             if name == "dataset" { return .dataset(l.dataset) }
             if name == "batch_size" { return .int(Int64(l.batchSize)) }
         case .dataset(let d):
-            if name == "tensors" { return .tuple(d.tensors.map { .tensor($0) }) }
+            if name == "tensors" { return .tuple(TupleStorage(d.tensors.map { .tensor($0) })) }
         case .float(let d):
             if name == "is_integer" { return .opaque(typeName: "method", repr: "\(d == d.rounded())") }
         default: break

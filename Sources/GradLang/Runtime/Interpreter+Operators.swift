@@ -65,7 +65,7 @@ extension Interpreter {
             return .list(ListStorage(a.items + b.items))
         case (.tuple(let a), .tuple(let b)) where op == "+":
             try checkSize(a.count + b.count)
-            return .tuple(a + b)
+            return .tuple(TupleStorage(a.items + b.items))
         case (.list(let a), .int(let n)) where op == "*", (.int(let n), .list(let a)) where op == "*":
             if a.items.isEmpty || n <= 0 { return .list(ListStorage([])) }
             _ = try checkedRepeat(n, a.items.count, bytesPerItem: MemoryLayout<Value>.stride)
@@ -104,7 +104,7 @@ extension Interpreter {
 
     private func percentFormat(_ format: String, _ arg: Value) throws -> String {
         let args: [Value]
-        if case .tuple(let items) = arg { args = items } else { args = [arg] }
+        if case .tuple(let items) = arg { args = items.items } else { args = [arg] }
         var out = ""
         var i = 0
         var chars = Array(format)[...]
@@ -278,24 +278,39 @@ extension Interpreter {
         }
         if op == "==" { return .bool(try valuesEqual(l, r)) }
         if op == "!=" { return .bool(!(try valuesEqual(l, r))) }
-        if let a = l.scalar, let b = r.scalar {
-            let (x, y) = (a.doubleValue, b.doubleValue)
+        return .bool(try ordered(op, l, r))
+    }
+
+    /// Python's `<`, `<=`, `>`, `>=` for numbers (ints exactly), strings, and lists or
+    /// tuples of the same kind (item by item: the first unequal pair decides, else the
+    /// shorter one is smaller).
+    private func ordered(_ op: String, _ l: Value, _ r: Value) throws -> Bool {
+        func compare<T: Comparable>(_ x: T, _ y: T) -> Bool {
             switch op {
-            case "<": return .bool(x < y)
-            case "<=": return .bool(x <= y)
-            case ">": return .bool(x > y)
-            default: return .bool(x >= y)
+            case "<": return x < y
+            case "<=": return x <= y
+            case ">": return x > y
+            default: return x >= y
             }
         }
-        if case .str(let a) = l, case .str(let b) = r {
-            switch op {
-            case "<": return .bool(a < b)
-            case "<=": return .bool(a <= b)
-            case ">": return .bool(a > b)
-            default: return .bool(a >= b)
-            }
+        switch (l, r) {
+        case (.int(let x), .int(let y)): return compare(x, y)
+        case (.str(let x), .str(let y)): return compare(x, y)
+        case (.tuple(let x), .tuple(let y)): return try orderedItems(op, x.items, y.items)
+        case (.list(let x), .list(let y)): return try orderedItems(op, x.items, y.items)
+        default:
+            if let a = l.scalar, let b = r.scalar { return compare(a.doubleValue, b.doubleValue) }
+            throw GradError.type("'\(op)' not supported between instances of '\(l.typeName)' and '\(r.typeName)'")
         }
-        throw GradError.type("'\(op)' not supported between instances of '\(l.typeName)' and '\(r.typeName)'")
+    }
+
+    private func orderedItems(_ op: String, _ x: [Value], _ y: [Value]) throws -> Bool {
+        for (a, b) in zip(x, y) where !(try itemsEqual(a, b)) {
+            comparisonDepth += 1
+            defer { comparisonDepth -= 1 }
+            return try ordered(op, a, b)
+        }
+        return try ordered(op, .int(Int64(x.count)), .int(Int64(y.count)))
     }
 
     private func tensorCompare(_ op: String, _ a: Tensor, _ b: Tensor) throws -> Tensor {

@@ -407,7 +407,7 @@ package final class Interpreter {
     func unpack(_ value: Value, count: Int) throws -> [Value] {
         var items: [Value] = []
         switch value {
-        case .tuple(let xs): items = xs
+        case .tuple(let xs): items = xs.items
         case .list(let l): items = l.items
         case .tensor(let t):
             guard t.rank > 0 else { throw GradError.type("iteration over a 0-d tensor") }
@@ -511,7 +511,7 @@ package final class Interpreter {
             if let v = scope.lookup(n) { return v }
             if let v = Builtins.lookup(n) { return v }
             throw GradError.name(n)
-        case .tuple(let items): return .tuple(try items.map { try evaluate($0, in: scope) })
+        case .tuple(let items): return .tuple(TupleStorage(try items.map { try evaluate($0, in: scope) }))
         case .list(let items): return .list(ListStorage(try items.map { try evaluate($0, in: scope) }))
         case .unary(let op, let e):
             return try unary(op, try evaluate(e, in: scope))
@@ -679,7 +679,7 @@ package final class Interpreter {
         case .loader(let l):
             for batch in try l.batches() { try body(.list(ListStorage(batch.map { .tensor($0) }))) }
         case .dataset(let d):
-            for i in 0..<d.count { try body(.tuple(try d.item(i).map { .tensor($0) })) }
+            for i in 0..<d.count { try body(.tuple(TupleStorage(try d.item(i).map { .tensor($0) }))) }
         case .module(let m as Sequential):
             for c in m.modules { try body(.module(c)) }
         default:

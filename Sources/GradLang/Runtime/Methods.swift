@@ -30,7 +30,7 @@ enum Methods {
 
     static func tensorAttribute(_ t: Tensor, _ name: String) throws -> Value {
         switch name {
-        case "shape": return .tuple(t.shape.map { .int(Int64($0)) })
+        case "shape": return .tuple(TupleStorage(t.shape.map { .int(Int64($0)) }))
         case "dtype": return .dtype(t.dtype)
         case "grad": return t.grad.map { .tensor($0) } ?? .none
         case "requires_grad": return .bool(t.requiresGrad)

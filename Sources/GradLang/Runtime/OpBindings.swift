@@ -90,10 +90,10 @@ enum OpBindings {
     static func value(_ result: OpResult) -> Value {
         switch result {
         case .tensor(let t): return .tensor(t)
-        case .tensors(let ts): return .tuple(ts.map { .tensor($0) })
+        case .tensors(let ts): return .tuple(TupleStorage(ts.map { .tensor($0) }))
         case .bool(let b): return .bool(b)
         case .int(let n): return .int(Int64(n))
-        case .ints(let ns): return .tuple(ns.map { .int(Int64($0)) })
+        case .ints(let ns): return .tuple(TupleStorage(ns.map { .int(Int64($0)) }))
         case .scalar(let s): return Methods.pythonValue(s)
         case .nothing: return .none
         case .module(let m): return .module(m)

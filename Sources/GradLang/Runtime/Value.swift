@@ -9,7 +9,7 @@ package enum Value {
     case float(Double)
     case str(String)
     case tensor(Tensor)
-    case tuple([Value])
+    case tuple(TupleStorage)
     case list(ListStorage)
     case function(Function)
     case builtin(Builtin)
@@ -85,29 +85,69 @@ package final class ListStorage {
     package var items: [Value]
     package init(_ items: [Value]) { self.items = items }
 
-    /// Frees a deeply nested list (`l = [l]` a million times) without recursion: lists that
-    /// only this one keeps alive are taken apart one by one from a work list, as the
-    /// autograd graph's nodes are.
-    deinit {
-        guard items.contains(where: { if case .list = $0 { return true } else { return false } }) else { return }
-        var pending: [ListStorage] = []
-        ListStorage.detach(&items, into: &pending)
-        while var list = pending.popLast() {
-            if isKnownUniquelyReferenced(&list) { ListStorage.detach(&list.items, into: &pending) }
-        }
-    }
-
-    private static func detach(_ items: inout [Value], into pending: inout [ListStorage]) {
-        // Only lists go on the work list; other values are freed with the array.
-        for case .list(let l) in items { pending.append(l) }
-        items = []
-    }
+    deinit { NestedValues.free(&items) }
 
     /// Called before every change to the items, so a failed statement can put them back.
     func willMutate() {
         guard StatementJournal.isActive else { return }
         let before = items
         StatementJournal.willChange(self) { self.items = before }
+    }
+}
+
+/// The items of a Python tuple: immutable, and a class (not an array in the enum) so a
+/// tuple nested ten million deep (`t = (t,)` in a loop) is freed without recursion.
+package final class TupleStorage: RandomAccessCollection, ExpressibleByArrayLiteral {
+    package private(set) var items: [Value]
+    package init(_ items: [Value]) { self.items = items }
+    package convenience init(arrayLiteral items: Value...) { self.init(items) }
+    deinit { NestedValues.free(&items) }
+
+    package var startIndex: Int { 0 }
+    package var endIndex: Int { items.count }
+    package subscript(i: Int) -> Value { items[i] }
+    package subscript(bounds: Range<Int>) -> ArraySlice<Value> { items[bounds] }
+
+    fileprivate func detach(into pending: inout [AnyObject]) { NestedValues.detach(&items, into: &pending) }
+}
+
+/// Freeing nested lists and tuples without recursion: containers that only the one being
+/// freed keeps alive are taken apart one by one from a work list, as the autograd
+/// graph's nodes are; the rest are freed with the array, which then recurses no deeper
+/// than one level.
+enum NestedValues {
+    static func free(_ items: inout [Value]) {
+        guard items.contains(where: \.isContainer) else { return }
+        var pending: [AnyObject] = []
+        detach(&items, into: &pending)
+        while var next = pending.popLast() {
+            guard isKnownUniquelyReferenced(&next) else { continue }
+            if let list = next as? ListStorage {
+                detach(&list.items, into: &pending)
+            } else if let tuple = next as? TupleStorage {
+                tuple.detach(into: &pending)
+            }
+        }
+    }
+
+    fileprivate static func detach(_ items: inout [Value], into pending: inout [AnyObject]) {
+        for item in items {
+            switch item {
+            case .list(let l): pending.append(l)
+            case .tuple(let t): pending.append(t)
+            default: break
+            }
+        }
+        items = []
+    }
+}
+
+extension Value {
+    fileprivate var isContainer: Bool {
+        switch self {
+        case .list, .tuple: return true
+        default: return false
+        }
     }
 }
 

@@ -89,6 +89,13 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(value("sum([1, 2, 3])"), "1 _ = 6")
         XCTAssertEqual(value("max([3, 9, 2])"), "1 _ = 9")
         XCTAssertEqual(value("list(zip([1, 2], [3, 4]))"), "1 _ = [(1, 3), (2, 4)]")
+        // Every %-directive Python has for numbers and characters; hex, octal and binary literals.
+        XCTAssertEqual(value("'%x %o %X %#x %#o %5x|%-5x|%05x %+x %x %.4x %c %c %E %G' % (255, 8, 255, 255, 8, 255, 255, 255, 255, -255, 10, 65, 'z', 12345.678, 0.00001)"),
+                       "1 _ = 'ff 10 FF 0xff 0o10    ff|ff   |000ff +ff -ff 000a A z 1.234568E+04 1E-05'")
+        XCTAssertEqual(value("'%x' % 1.5"), "1 TypeError: %x format: an integer is required, not float")
+        XCTAssertEqual(value("'%c' % -1"), "1 OverflowError: %c arg not in range(0x110000)")
+        XCTAssertEqual(value("(0xff, 0o17, 0b1_01, 0XA)"), "1 _ = (255, 15, 5, 10)")
+        XCTAssertEqual(value("0b102"), "1 SyntaxError: invalid binary literal")
         // Ordering: ints exactly (not as doubles), sequences item by item.
         XCTAssertEqual(value("2**62 + 1 > 2**62"), "1 _ = True")
         XCTAssertEqual(value("((1, 2) < (1, 3), [1, 2] <= [1], (1,) < (1, 0), [(1, 'b')] > [(1, 'a')])"), "1 _ = (True, False, True, True)")

@@ -155,6 +155,7 @@ extension Tensor {
             let expanded = try t.expand(broadcastShape).scalars()
             let size = shape[dim]
             for (j, v) in expanded.enumerated() {
+                if j & 0xFFFFF == 0 { try Interruption.check() }
                 var i = Int(v.int64Value)
                 if i < -size || i >= size {
                     throw TensorError.index("index \(i) is out of bounds for dimension \(dim) with size \(size)")
@@ -179,6 +180,7 @@ extension Tensor {
         indices.reserveCapacity(before * bCount * after)
         for b in 0..<before {
             for j in 0..<bCount {
+                if after > 1 || j & 0xFFFFF == 0 { try Interruption.check() }
                 for a in 0..<after {
                     indices.append(restOffsets[b * after + a] + advOffset[j])
                 }
@@ -193,14 +195,18 @@ extension Tensor {
         if plan.sourceIndices.isEmpty { return try Tensor(zeros: plan.outputShape, dtype: dtype) }
         let src = try contiguousData()
         let out = try Tensor(uninitialized: plan.outputShape, dtype: dtype)
-        func run<T>(_: T.Type) {
+        func run<T>(_: T.Type) throws {
             let ps = src.storage.pointer(T.self) + src.offset, po = out.storage.pointer(T.self)
-            for (i, j) in plan.sourceIndices.enumerated() { po[i] = ps[j] }
+            try plan.sourceIndices.withUnsafeBufferPointer { indices in
+                try Interruption.chunked(indices.count) { range in
+                    for i in range { po[i] = ps[indices[i]] }
+                }
+            }
         }
         switch dtype {
-        case .float32: run(Float.self)
-        case .int64: run(Int64.self)
-        case .bool: run(Bool.self)
+        case .float32: try run(Float.self)
+        case .int64: try run(Int64.self)
+        case .bool: try run(Bool.self)
         }
         return out
     }
@@ -210,7 +216,11 @@ extension Tensor {
         let v = try values.converted(to: .float32).contiguousData()
         let out = try Tensor(zeros: shape, dtype: .float32)
         let pv = v.storage.pointer(Float.self) + v.offset, po = out.storage.pointer(Float.self)
-        for (i, j) in plan.sourceIndices.enumerated() { po[j] += pv[i] }
+        try plan.sourceIndices.withUnsafeBufferPointer { indices in
+            try Interruption.chunked(indices.count) { range in
+                for i in range { po[indices[i]] += pv[i] }
+            }
+        }
         return out
     }
 

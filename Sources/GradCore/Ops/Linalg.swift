@@ -34,6 +34,8 @@ extension Tensor {
         let px = x.storage.pointer(Int64.self) + x.offset, py = y.storage.pointer(Int64.self) + y.offset
         let po = out.storage.pointer(Int64.self)
         for i in 0..<m {
+            // A row is k*n multiply-adds; Ctrl-C and --timeout are looked at between rows.
+            try Interruption.check()
             for p in 0..<k {
                 let v = px[i * k + p]
                 for j in 0..<n { po[i * n + j] = po[i * n + j] &+ v &* py[p * n + j] }

@@ -111,7 +111,7 @@ extension Interpreter {
         while let c = chars.popFirst() {
             guard c == "%" else { out.append(c); continue }
             var spec = ""
-            while let n = chars.first, "0123456789.-+ ".contains(n) { spec.append(n); chars.removeFirst() }
+            while let n = chars.first, "0123456789.-+ #".contains(n) { spec.append(n); chars.removeFirst() }
             // Widths and precisions past what a line can show are refused, not padded to gigabytes.
             if spec.split(whereSeparator: { !$0.isNumber }).contains(where: { $0.count > 4 }) {
                 throw GradError("MemoryError", "the width or precision in '%\(spec)' is larger than gradsh allows (9999)")
@@ -131,12 +131,49 @@ extension Interpreter {
                     throw GradError("OverflowError", d.isFinite ? "the number is too large for %d in gradsh (64-bit integers)" : "cannot convert float \(Repr.pythonFloat(d)) to integer")
                 }
                 out += String(format: "%\(spec)lld", Int64(d))
-            case "f", "e", "g": out += String(format: "%\(spec)\(kind)", try a.asDouble("%\(kind) format"))
+            case "f", "e", "g", "F", "E", "G": out += String(format: "%\(spec)\(kind)", try a.asDouble("%\(kind) format"))
+            case "x", "X", "o":
+                let integer: Int64? = if case .bool(let b) = a { b ? 1 : 0 } else { a.intValue }
+                guard let v = integer else {
+                    throw GradError.type("%\(kind) format: an integer is required, not \(a.typeName)")
+                }
+                out += Interpreter.radixFormat(v, kind: kind, spec: spec)
+            case "c":
+                if case .str(let text) = a, text.count == 1 { out += Interpreter.padded(text, spec: spec); break }
+                guard let v = a.intValue else { throw GradError.type("%c requires int or char") }
+                guard v >= 0, v <= 0x10FFFF, let scalar = Unicode.Scalar(UInt32(v)) else {
+                    throw GradError("OverflowError", "%c arg not in range(0x110000)")
+                }
+                out += Interpreter.padded(String(Character(scalar)), spec: spec)
             default: throw GradError.value("unsupported format character '\(kind)'")
             }
         }
         if i < args.count { throw GradError.type("not all arguments converted during string formatting") }
         return out
+    }
+
+    /// `%x`, `%X`, `%o` as Python writes them: a minus sign rather than two's complement,
+    /// `#` for the `0x`/`0o` prefix, precision as a minimum number of digits.
+    static func radixFormat(_ v: Int64, kind: Character, spec: String) -> String {
+        var digits = String(v.magnitude, radix: kind == "o" ? 8 : 16, uppercase: kind == "X")
+        let parts = spec.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        if parts.count == 2, let precision = Int(parts[1]), digits.count < precision {
+            digits = String(repeating: "0", count: precision - digits.count) + digits
+        }
+        let sign = v < 0 ? "-" : spec.contains("+") ? "+" : spec.contains(" ") ? " " : ""
+        let prefix = spec.contains("#") ? (kind == "o" ? "0o" : kind == "X" ? "0X" : "0x") : ""
+        return padded(digits, spec: String(parts[0]), lead: sign + prefix)
+    }
+
+    /// `text` after `lead` (a sign and prefix), padded to the spec's width: on the right
+    /// with `-`, with zeros between lead and text with `0`, else with spaces on the left.
+    static func padded(_ text: String, spec: String, lead: String = "") -> String {
+        let flags = spec.prefix { "-+ #0".contains($0) }
+        let width = Int(spec.dropFirst(flags.count).prefix { $0.isNumber }) ?? 0
+        let fill = max(0, width - lead.count - text.count)
+        if flags.contains("-") { return lead + text + String(repeating: " ", count: fill) }
+        if flags.contains("0") { return lead + String(repeating: "0", count: fill) + text }
+        return String(repeating: " ", count: fill) + lead + text
     }
 
     private func intBinary(_ op: String, _ a: Int64, _ b: Int64, _ l: Value, _ r: Value) throws -> Value {

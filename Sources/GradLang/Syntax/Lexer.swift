@@ -127,6 +127,9 @@ package struct Lexer {
         var s = ""
         var isFloat = false
         func digits() { while pos < chars.count, chars[pos].isASCII, chars[pos].isNumber || chars[pos] == "_" { if chars[pos] != "_" { s.append(chars[pos]) }; advance() } }
+        if chars[pos] == "0", pos + 1 < chars.count, let radix = ["x": 16, "o": 8, "b": 2][chars[pos + 1].lowercased()] {
+            return radixNumber(radix, at: start)
+        }
         digits()
         if pos < chars.count && chars[pos] == "." && !(pos + 2 < chars.count && chars[pos + 1] == "." && chars[pos + 2] == ".") {
             isFloat = true
@@ -154,6 +157,24 @@ package struct Lexer {
         }
         guard let i = Int64(s) else {
             return .failure(GradError("OverflowError", "integer literal \(s) is too large (gradsh integers are 64-bit)", at: start))
+        }
+        return .success(Token(kind: .int(i), location: start))
+    }
+
+    /// `0x1F`, `0o17`, `0b101` (underscores allowed between digits), as Python reads them.
+    private mutating func radixNumber(_ radix: Int, at start: SourceLocation) -> Lexed {
+        advance(); advance()
+        let name = radix == 16 ? "hexadecimal" : radix == 8 ? "octal" : "binary"
+        var s = ""
+        while pos < chars.count, chars[pos].isASCII, chars[pos].isLetter || chars[pos].isNumber || chars[pos] == "_" {
+            if chars[pos] != "_" { s.append(chars[pos]) }
+            advance()
+        }
+        guard !s.isEmpty, s.allSatisfy({ $0.hexDigitValue.map { $0 < radix } ?? false }) else {
+            return .failure(.syntax("invalid \(name) literal", at: start))
+        }
+        guard let i = Int64(s, radix: radix) else {
+            return .failure(GradError("OverflowError", "integer literal 0\(radix == 16 ? "x" : radix == 8 ? "o" : "b")\(s) is too large (gradsh integers are 64-bit)", at: start))
         }
         return .success(Token(kind: .int(i), location: start))
     }

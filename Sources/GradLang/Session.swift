@@ -146,6 +146,23 @@ package final class Session {
                 return .ran
             }
         }
+        if case .suite(_, _, true)? = openBecause {
+            // A Python block ends at the first line indented no more than its statement (or,
+            // at a prompt, at an empty line): the chunk runs, and this line starts the next.
+            let code = line.trimmingLeadingSpaces()
+            if code.isEmpty && emptyLineEndsIndentedBlock {
+                completePending(emit: emit)
+                return .ran
+            }
+            if code.isEmpty || code.hasPrefix("#") {
+                pending.append(line)
+                return .needsMore
+            }
+            if Session.indentation(of: line) <= Session.indentation(of: pending[0]) && !Session.continuesStatement(code) {
+                completePending(emit: emit)
+                return feed(dropping: line, emit: emit)
+            }
+        }
         pending.append(line)
         if openBecause != nil && !mightFinish(with: line) { return .needsMore }
         let source = pending.joined(separator: "\n")
@@ -174,14 +191,61 @@ package final class Session {
         }
     }
 
+    /// Feeds a line already recorded in `lines` (after the chunk before it completed).
+    private func feed(dropping line: String, emit: (SessionEvent) -> Void) -> FeedResult {
+        lines.removeLast()
+        return feed(line, emit: emit)
+    }
+
+    /// The chunk gathered so far, parsed as complete (no more lines will join it) and run;
+    /// what is still open is an error at the place it was opened.
+    private func completePending(emit: (SessionEvent) -> Void) {
+        guard !pending.isEmpty else { return }
+        let source = pending.joined(separator: "\n")
+        let rejected = pending
+        pending = []
+        if discardingChunk {
+            discardingChunk = false
+            return
+        }
+        switch Parser.parse(source, firstLine: pendingStart, final: true) {
+        case .incomplete(let unfinished):
+            emit(.error(line: pendingStart, GradError.syntax(unfinished.message, at: unfinished.location)))
+        case .failure(var e):
+            noteSkippedParts(of: rejected, in: &e)
+            emit(.error(line: e.location?.line ?? pendingStart, e))
+        case .program(let program):
+            run(program, emit: emit)
+        }
+    }
+
+    /// Indentation width, a tab to the next multiple of 8 (as the lexer counts it).
+    static func indentation(of line: String) -> Int {
+        var width = 0
+        for c in line {
+            if c == " " { width += 1 } else if c == "\t" { width = (width / 8 + 1) * 8 } else { break }
+        }
+        return width
+    }
+
+    /// `else:`, `elif ...:`, `except ...:` and `finally:` continue the statement above them.
+    static func continuesStatement(_ code: String) -> Bool {
+        ["else", "elif", "except", "finally"].contains { word in
+            code.hasPrefix(word) && code.dropFirst(word.count).first.map { !$0.isLetter && !$0.isNumber && $0 != "_" } ?? true
+        }
+    }
+
     /// Set while gathering a chunk that is dropped unrun (the def under a rejected decorator).
     private var discardingChunk = false
 
     /// Decides what else a rejected chunk takes with it, and says so in the error.
     private func noteSkippedParts(of rejected: [String], in error: inout GradError) {
         let last = rejected.last(where: { !$0.trimmingLeadingSpaces().isEmpty }) ?? ""
-        let code = last.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? last
-        if code.trimmingCharacters(in: .whitespaces).hasSuffix(":") {
+        let opensPythonBlock = rejected.contains { line in
+            let code = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? line
+            return code.trimmingCharacters(in: .whitespaces).hasSuffix(":")
+        }
+        if opensPythonBlock {
             skippingIndentedBody = true
             error.note = "indented lines under it are part of it and are not run either"
         } else if last.trimmingLeadingSpaces().hasPrefix("@") {
@@ -198,18 +262,9 @@ package final class Session {
             discardingChunk = false
             pending = []
         }
-        guard !pending.isEmpty else { return }
-        let source = pending.joined(separator: "\n")
-        pending = []
         // The parser says what is still open and where it was opened.
-        switch Parser.parse(source, firstLine: pendingStart) {
-        case .incomplete(let unfinished):
-            emit(.error(line: pendingStart, GradError.syntax(unfinished.message, at: unfinished.location)))
-        case .failure(let e):
-            emit(.error(line: pendingStart, e))
-        case .program(let program):
-            run(program, emit: emit)
-        }
+        completePending(emit: emit)
+        skippingIndentedBody = false
     }
 
     /// Discards a chunk being gathered (Ctrl-C on a continuation line).

@@ -44,7 +44,7 @@ final class InterpreterTests: XCTestCase {
         let source = """
         x = ones(2, requires_grad=True)
         with torch.no_grad():
-            y = x * 2
+            y = x * 2 +* 1
 
             q = 1
         y
@@ -57,19 +57,159 @@ final class InterpreterTests: XCTestCase {
         """
         let events = run(source)
         XCTAssertEqual(events.filter { !$0.hasPrefix("1 ") }.map { String($0.prefix(24)) },
-                       ["2 SyntaxError: use no_gr", "6 NameError: name 'y' is", "7 SyntaxError: unknown d",
+                       ["3 SyntaxError: invalid s", "6 NameError: name 'y' is", "7 SyntaxError: unknown d",
                         "11 NameError: name 'g' i", "12 z = 5"])
-        // At a prompt an empty line ends the skipped block, as in the Python REPL.
+        // At a prompt an empty line ends a Python block, as in the Python REPL; after a
+        // rejected one it ends the lines skipped with it.
         let session = Session()
         session.emptyLineEndsIndentedBlock = true
         var out: [String] = []
-        for line in ["for i in range(2):", "    print(i)", "", "print(7)"] {
+        for line in ["for i in range(2):", "    print(i)", "", "for j in range(2):", "    print(j +* 1)", "    print(j)", "", "print(7)"] {
             session.feed(line) { event in
                 if case .printed(_, let text) = event { out.append(text) }
                 if case .error(_, let e) = event { out.append(e.type) }
             }
         }
-        XCTAssertEqual(out, ["SyntaxError", "7"])
+        XCTAssertEqual(out, ["0", "1", "SyntaxError", "7"])
+    }
+
+    /// Python's statements run as Python runs them: loops with break, continue and else,
+    /// while, with over one or several modes (restored after an error inside), imports.
+    func testPythonStatements() {
+        let loops = """
+        def f(n):
+            total = 0
+            for i in range(n):
+                for j in range(3):
+                    if j == 1:
+                        break
+                if i == 1:
+                    continue
+                elif i > 3:
+                    break
+                total += i
+            else:
+                total = -1
+            return total
+        print(f(3), f(10))
+        k = 0
+        while True:
+            k += 1
+            if k >= 4:
+                break
+        else:
+            k = 100
+        print(k)
+        """
+        XCTAssertEqual(run(loops).filter { $0.contains("print") }, ["15 print -1 5", "23 print 4"],
+                       "a print reports the line of its top-level statement")
+
+        let modes = """
+        x = ones(1, requires_grad=True)
+        with torch.no_grad(), torch.enable_grad():
+            a = x * 2
+        with torch.inference_mode():
+            b = x * 2
+            b.undefined
+        print(a.requires_grad, b.is_inference(), is_grad_enabled(), is_inference_mode_enabled())
+        mode = torch.no_grad()
+        with mode:
+            c = x * 2
+        with 3:
+            pass
+        print(c.requires_grad)
+        """
+        let events = run(modes)
+        XCTAssertEqual(events.filter { $0.contains("print") || $0.contains("Error") }.map { String($0.prefix(60)) },
+                       ["6 AttributeError: 'Tensor' object has no attribute 'undefine",
+                        "7 print True True True False",
+                        "11 TypeError: 'int' object does not support the context mana",
+                        "13 print False"])
+
+        let imports = """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from torch import optim, no_grad
+        from torch.utils.data import DataLoader, TensorDataset as TD
+        import math
+        print(nn.Linear(2, 1).weight.shape, F.relu(torch.tensor(-1.0)), optim.SGD, math.pi > 3, TD)
+        from torch import nn, missing_name
+        import numpy as np
+        import torch.vision
+        """
+        XCTAssertEqual(run(imports).map { String($0.prefix(70)) }, [
+            "7 print (1, 2) tensor(0.) <built-in function SGD> True <built-in funct",
+            "8 ImportError: cannot import name 'missing_name' from 'torch'",
+            "9 ModuleNotFoundError: No module named 'numpy'",
+            "10 ModuleNotFoundError: No module named 'torch.vision'",
+        ])
+        XCTAssertEqual(value("from torch import nn as a, missing_name\na"), "2 NameError: name 'a' is not defined",
+                       "a failed import binds nothing")
+    }
+
+    /// f-strings, format() and str.format follow Python's format-spec mini-language; the
+    /// expected strings are what CPython 3.11 prints for the same calls.
+    func testFormatting() {
+        let cases: [(String, String, String)] = [
+            ("1.0", ".3", "1.0"), ("100.0", ".2", "1e+02"), ("1234.5", ".2", "1.2e+03"), ("0.5", "", "0.5"),
+            ("3", ".2f", "3.00"), ("True", ">5", "    1"), ("1e20", ".3", "1e+20"), ("12345.678", ",.2f", "12,345.68"),
+            ("255", "#x", "0xff"), ("-3.5", "=+8.2f", "-   3.50"), ("-0.0", ".1f", "-0.0"), ("1e16", "", "1e+16"),
+            ("42", "^7", "  42   "), ("'ab'", "*^6", "**ab**"), ("0.000012345", "g", "1.2345e-05"), ("float('inf')", "f", "inf"),
+            ("5", "%", "500.000000%"), ("12", "05d", "00012"), ("-12", "05d", "-0012"), ("1234567", "_d", "1_234_567"),
+            ("255", "_b", "1111_1111"), ("0.25", ".1%", "25.0%"), ("3.14159", "10.3e", " 3.142e+00"), ("-7", "+d", "-7"),
+            ("7", " d", " 7"), ("'abc'", ".2", "ab"), ("'x'", ">3", "  x"), ("2.5", "08.3f", "0002.500"), ("1e-7", "", "1e-07"),
+            ("123456789.0", ",", "123,456,789.0"), ("65", "c", "A"), ("10", "o", "12"), ("10", "#b", "0b1010"),
+            ("1.5", "G", "1.5"), ("float('nan')", ".2f", "nan"), ("-1.0", "e", "-1.000000e+00"),
+            ("tensor(2.5)", ".2f", "2.50"), ("tensor(7)", ">3", "  7"),
+        ]
+        for (v, spec, expected) in cases {
+            XCTAssertEqual(value("format(\(v), '\(spec)')"), "1 _ = '\(expected)'", "format(\(v), '\(spec)')")
+        }
+        XCTAssertEqual(value("loss = 0.25\nf'loss: {loss:>7f}  [{3:>5d}/{60000:>5d}] {loss!r} {{x}}'"),
+                       "2 _ = 'loss: 0.250000  [    3/60000] 0.25 {x}'")
+        XCTAssertEqual(value("'{} {:.1f} {n!r:>4}'.format(1, 2.25, n='a')"), "1 _ = \"1 2.2  'a'\"")
+        XCTAssertEqual(value("format(None, '>3')"), "1 TypeError: unsupported format string passed to NoneType.__format__")
+        XCTAssertEqual(value("format(ones(2), '.1f')"), "1 TypeError: unsupported format string passed to Tensor.__format__")
+        XCTAssertEqual(value("format(3, 'q')"), "1 ValueError: Unknown format code 'q' for object of type 'int'")
+        XCTAssertEqual(value("format(3, '.2d')"), "1 ValueError: Precision not allowed in integer format specifier")
+        XCTAssertEqual(value("f'{1:99999}'"), "1 MemoryError: the width in '99999' is larger than gradsh allows (10000)")
+        XCTAssertEqual(value("'{}{0}'.format(1)"), "1 ValueError: cannot switch from automatic field numbering to manual field specification")
+    }
+
+    /// In a file a Python block ends at the first line indented no more than its statement
+    /// (which then runs before that line is read); at a prompt an empty line ends it.
+    func testPythonBlocksRunWhenTheyEnd() {
+        let session = Session()
+        var order: [String] = []
+        let emit: (SessionEvent) -> Void = { event in
+            if case .printed(let line, let text) = event { order.append("\(line):\(text)") }
+            if case .error(let line, let e) = event { order.append("\(line):\(e.type)") }
+        }
+        for line in ["for i in range(2):", "    print(i)", "", "    print('still in the loop')", "# a comment", "print('after')"] {
+            session.feed(line, emit: emit)
+            if line == "# a comment" { XCTAssertEqual(order, [], "nothing runs before the block is known to be over") }
+        }
+        XCTAssertEqual(order, ["1:0", "1:still in the loop", "1:1", "1:still in the loop", "6:after"])
+        order = []
+        session.feed("if False:", emit: emit)
+        session.feed("    print('no')", emit: emit)
+        session.feed("else:", emit: emit)
+        session.feed("    print('yes')", emit: emit)
+        XCTAssertEqual(order, [])
+        session.finish(emit: emit)
+        XCTAssertEqual(order, ["7:yes"], "the end of input ends the block")
+
+        let prompt = Session()
+        prompt.emptyLineEndsIndentedBlock = true
+        order = []
+        prompt.feed("def f(x):", emit: emit)
+        XCTAssertEqual(prompt.innermostOpenBlock, "def f(...)")
+        prompt.feed("    return x + 1", emit: emit)
+        prompt.feed("", emit: emit)
+        XCTAssertFalse(prompt.isGathering)
+        prompt.feed("print(f(1))", emit: emit)
+        XCTAssertEqual(order, ["4:2"])
     }
 
     func testPythonScalars() {

@@ -8,6 +8,17 @@ import XCTest
 final class ConformanceTests: XCTestCase {
     static let folders = ["Fixtures/conformance", "Fixtures/cases"]
 
+    /// Shared cases written before LANGUAGE.md section 3a made Python's block syntax part
+    /// of the language, whose expectations LANGUAGE.md now contradicts (their .torch.py
+    /// raises the old SyntaxError by hand rather than running the program). Each must still
+    /// differ, so a corrected case is noticed and taken off this list; the own case named
+    /// checks what gradsh does instead, with expectations from real PyTorch.
+    static let contradictedByLanguageContract: [String: String] = [
+        // `with torch.no_grad():` over an unindented line: Python's IndentationError at
+        // line 3, not "use no_grad < ... >" at line 2 with line 3 run outside the block.
+        "errors_002_python_with_statement": "gradsh_045_python_blocks",
+    ]
+
     func testEveryCase() throws {
         var ran = 0
         for folder in Self.folders {
@@ -26,7 +37,12 @@ final class ConformanceTests: XCTestCase {
                     }
                     return obj
                 }
-                if let difference = Self.difference(expected, got) {
+                let difference = Self.difference(expected, got)
+                if let replacement = Self.contradictedByLanguageContract[base] {
+                    XCTAssertNotNil(difference, "\(base) now passes: take it off contradictedByLanguageContract")
+                    XCTAssertTrue(names.contains(replacement + ".grad") || FileManager.default.fileExists(
+                        atPath: Gradsh.testsFolder.appendingPathComponent("Fixtures/cases/\(replacement).grad").path))
+                } else if let difference {
                     XCTFail("\(base): \(difference)")
                 }
                 ran += 1

@@ -161,6 +161,7 @@ final class TerminalTests: XCTestCase {
             try t.enter("  twice = answer * 2")
             try t.enter(">")
             try t.waitFor("twice = 82")
+            try t.waitForPrompt()
             try t.key("C-d")
             try t.waitUntil("exit on Ctrl-D") { t.isFinished }
         }
@@ -193,6 +194,7 @@ final class TerminalTests: XCTestCase {
             let t = try Terminal(historyFile: existing)
             try t.enter("kept = 1")
             try t.waitFor("kept = 1")
+            try t.waitForPrompt()
             try t.key("C-d")
             try t.waitUntil("exit on Ctrl-D") { t.isFinished }
         }
@@ -213,6 +215,7 @@ final class TerminalTests: XCTestCase {
             let t = try Terminal(historyFile: nil, environment: ["HOME": folder.path])
             try t.enter("home = 3")
             try t.waitFor("home = 3")
+            try t.waitForPrompt()
             try t.key("C-d")
             try t.waitUntil("exit on Ctrl-D") { t.isFinished }
         }
@@ -248,8 +251,15 @@ final class TerminalTests: XCTestCase {
         try t.waitUntil("a prompt after the second interrupt") { t.lastLine == "grad>" }
         try t.enter("w.item(), w._version")
         try t.waitFor("(0.0, 0)")
-        // A rejected `with` block takes its indented body with it; an empty line ends it.
+        // Python's `with` block: the continuation prompt names it, an empty line runs it.
         try t.enter("with torch.no_grad():")
+        try t.waitUntil("the with block's prompt") { t.lastLine == "no_grad ...>" }
+        try t.enter("    p = w + 1")
+        try t.enter("")
+        try t.waitFor("no graph: made inside `with torch.no_grad()`")
+        // A rejected one takes its indented lines with it; an empty line ends them.
+        try t.enter("with torch.no_grad():")
+        try t.enter("    r = 1 +* 2")
         try t.waitFor("not run either")
         try t.enter("    q = 1")
         try t.enter("")

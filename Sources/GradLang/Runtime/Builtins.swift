@@ -11,6 +11,8 @@ enum Builtins {
 
     static func lookup(_ name: String) -> Value? {
         if namespaces.contains(name) { return .namespace(name) }
+        // gradsh's block word for a mode names PyTorch's object: `inference` is inference_mode.
+        if let kind = GradModeKind(name: name), kind.torchName != name { return lookup(kind.torchName) }
         if let b = table[name] { return .builtin(b) }
         if let d = dtypeNames[name] { return .dtype(d) }
         return nil
@@ -22,6 +24,7 @@ enum Builtins {
 
     /// `torch.X`: dtypes, sub-namespaces, then builtins (`autograd.grad` before `grad`).
     static func namespaceMember(_ ns: String, _ name: String) throws -> Value {
+        if ns == "math" { return try MathModule.member(name) }
         if ["float32", "float", "long", "int64", "bool"].contains(name), ns == "torch" {
             return .dtype(DType(name: name)!)
         }
@@ -33,7 +36,7 @@ enum Builtins {
     }
 
     /// Python builtins that are not part of torch's namespace.
-    static let pythonOnly: Set<String> = ["print", "len", "range", "int", "str", "list", "tuple", "round", "enumerate", "zip", "sorted", "repr", "isinstance", "type"]
+    static let pythonOnly: Set<String> = ["print", "len", "range", "int", "str", "list", "tuple", "round", "enumerate", "zip", "sorted", "repr", "isinstance", "type", "format"]
 
     /// Every builtin name, for completion and `:help`.
     static var allNames: [String] { table.keys.filter { !$0.contains(".") }.sorted() }
@@ -384,6 +387,10 @@ enum Builtins {
             if args.positional.isEmpty { return .str("") }
             try args.expectCount(1)
             return .str(try Repr.str(args.positional[0]))
+        }
+        add("format") { args, _ in
+            let b = try args.bind(["value", "format_spec"], required: 1)
+            return .str(try FormatSpec.format(b[0]!, try b[1]?.asString("format_spec") ?? ""))
         }
         add("repr") { args, _ in
             try args.expectCount(1)

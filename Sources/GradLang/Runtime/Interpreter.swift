@@ -179,9 +179,13 @@ package final class Interpreter {
         }
     }
 
+    /// `return`, `break` and `continue` unwind as errors to the call or loop they belong to.
+    protocol ControlSignal: Error {}
     /// Unwinds a function body to its call; the value waits in `returnedValue` (an error
     /// must be Sendable, and values are not).
-    struct ReturnSignal: Error {}
+    struct ReturnSignal: ControlSignal {}
+    struct BreakSignal: ControlSignal {}
+    struct ContinueSignal: ControlSignal {}
     private var returnedValue: Value = .none
 
     /// The variables whose tensors had in-place changes undone, by name.
@@ -245,7 +249,7 @@ package final class Interpreter {
             try checkInterrupt()
             try executeUnguarded(stmt, display: display, in: scope)
             StatementJournal.commit()
-        } catch let signal as ReturnSignal {
+        } catch let signal as ControlSignal {
             StatementJournal.commit()
             throw signal
         } catch {
@@ -296,23 +300,59 @@ package final class Interpreter {
             if display, case .name(let n, _) = target { emit(.result(line: stmt.location.line, target: n, value: result)) }
         case .modeBlock(let head, let body):
             let change = try modeChange(head, in: scope)
-            try withMode(change, scope: change.blockName) {
+            try withMode(change, scope: head.spelling ?? change.blockName) {
                 for s in body { try execute(s, display: display, in: scope) }
             }
+        case .withValue(let valueExpr, let spelling, let body):
+            let value = try evaluate(valueExpr, in: scope)
+            guard case .gradModeObject(let change, _) = value else {
+                throw GradError.type("'\(value.typeName)' object does not support the context manager protocol").located(valueExpr.location)
+            }
+            try withMode(change, scope: "with " + spelling) {
+                for s in body { try execute(s, display: display, in: scope) }
+            }
+        case .whileLoop(let condition, let body, let orElse):
+            while try evaluate(condition, in: scope).truth() {
+                try checkInterrupt()
+                do {
+                    for s in body { try execute(s, display: false, in: scope) }
+                } catch is BreakSignal {
+                    return
+                } catch is ContinueSignal {
+                    continue
+                }
+            }
+            for s in orElse { try execute(s, display: false, in: scope) }
+        case .breakStmt: throw BreakSignal()
+        case .continueStmt: throw ContinueSignal()
+        case .pass: break
+        case .importNames(let bindings):
+            // Everything is resolved before anything is bound, so a failed import binds nothing.
+            let values = try bindings.map { b in try located(b.location) { try Modules.importValue(b) } }
+            for (b, v) in zip(bindings, values) { _ = try assign(.name(b.name, b.location), v, in: scope) }
         case .functionDef(let def):
             let defaults = try def.parameters.map { p in try p.defaultValue.map { try evaluate($0, in: scope) } }
             let modes = try def.decorators.map { try modeChange($0, in: scope) }
             scope.variables[def.name] = .function(Function(definition: def, defaults: defaults, closure: scope, modes: modes))
-        case .forLoop(let target, let iterableExpr, let body):
+        case .forLoop(let target, let iterableExpr, let body, let orElse):
             let iterable = try evaluate(iterableExpr, in: scope)
             // Errors of the iteration itself (not iterable, a 0-d tensor) point at the iterable.
-            try located(iterableExpr.location) {
-                try forEachItem(of: iterable) { item in
-                try checkInterrupt()
-                    _ = try assign(target, item, in: scope)
-                    for s in body { try execute(s, display: false, in: scope) }
+            do {
+                try located(iterableExpr.location) {
+                    try forEachItem(of: iterable) { item in
+                        try checkInterrupt()
+                        _ = try assign(target, item, in: scope)
+                        do {
+                            for s in body { try execute(s, display: false, in: scope) }
+                        } catch is ContinueSignal {
+                            return
+                        }
+                    }
                 }
+            } catch is BreakSignal {
+                return
             }
+            for s in orElse { try execute(s, display: false, in: scope) }
         case .ifElse(let cond, let body, let elseBody):
             if try evaluate(cond, in: scope).truth() {
                 for s in body { try execute(s, display: false, in: scope) }
@@ -543,6 +583,20 @@ package final class Interpreter {
             return .bool(!(try evaluate(e, in: scope).truth()))
         case .conditional(let value, let cond, let other):
             return try evaluate(cond, in: scope).truth() ? try evaluate(value, in: scope) : try evaluate(other, in: scope)
+        case .formatted(let parts):
+            var text = ""
+            for part in parts {
+                switch part {
+                case .text(let s): text += s
+                case .field(let e, let conversion, let spec):
+                    var v = try evaluate(e, in: scope)
+                    if conversion == "r" || conversion == "a" { v = .str(try Repr.repr(v)) }
+                    if conversion == "s" { v = .str(try Repr.str(v)) }
+                    text += try located(e.location) { try FormatSpec.format(v, spec) }
+                }
+                try Interpreter.checkSequence(Int64(text.utf8.count), bytesPerItem: 1)
+            }
+            return .str(text)
         case .call(let fnExpr, let args):
             // x.method(...) on a tensor goes straight to the method: no bound-method value.
             if case .attribute(let baseExpr, let name) = fnExpr.kind {

@@ -210,21 +210,7 @@ enum Methods {
             if old.isEmpty { return .str(new + s.map { String($0) + new }.joined()) }
             return .str(s.replacingOccurrences(of: old, with: new))
         case "format":
-            // positional {} placeholders.
-            var out = ""
-            var i = 0
-            var chars = Array(s)[...]
-            while let c = chars.popFirst() {
-                if c == "{", chars.first == "}" {
-                    chars.removeFirst()
-                    guard i < args.positional.count else { throw GradError.index("Replacement index \(i) out of range for positional args tuple") }
-                    out += try Repr.str(args.positional[i])
-                    i += 1
-                } else {
-                    out.append(c)
-                }
-            }
-            return .str(out)
+            return .str(try FormatSpec.formatTemplate(s, positional: args.positional, keywords: args.keywords))
         default:
             throw GradError.attribute("str", name)
         }

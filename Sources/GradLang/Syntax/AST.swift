@@ -24,6 +24,8 @@ package final class Expr {
         case `subscript`(Expr, [IndexItem])
         /// `a if cond else b`
         case conditional(Expr, Expr, Expr)
+        /// An f-string: text and formatted values, joined.
+        case formatted([FormattedPart])
     }
 
     package let kind: Kind
@@ -42,6 +44,8 @@ package final class Expr {
             case .unary(_, let a), .logicalNot(let a), .attribute(let a, _): pending.append(a)
             case .binary(_, let a, let b), .logicalAnd(let a, let b), .logicalOr(let a, let b): pending += [a, b]
             case .conditional(let a, let b, let c): pending += [a, b, c]
+            case .formatted(let parts):
+                for case .field(let x, _, _) in parts { pending.append(x) }
             case .subscript(let base, let items):
                 pending.append(base)
                 for item in items {
@@ -77,6 +81,23 @@ package final class Expr {
     }
 }
 
+/// A piece of an f-string: text, or a value with its conversion (`!r`) and format spec.
+package enum FormattedPart {
+    case text(String)
+    case field(Expr, conversion: Character?, spec: String)
+}
+
+/// One name an import binds: `import torch.nn as nn` binds `nn` to module `torch.nn`;
+/// `from torch import optim` binds `optim` to member `optim` of module `torch`.
+package struct ImportBinding {
+    package let name: String
+    package let module: String
+    package let member: String?
+    /// Written with `as`: the module itself is bound, not its top-level package.
+    package var aliased = false
+    package let location: SourceLocation
+}
+
 package struct Argument {
     package var label: String?
     package var value: Expr
@@ -93,6 +114,9 @@ package enum IndexItem {
 package struct ModeHead {
     package let kind: GradModeKind
     package let argument: Expr?
+    /// How a `with` statement wrote it (`with torch.no_grad()`), for the graph line and
+    /// `:why`; nil for gradsh's own blocks and decorators.
+    package var spelling: String? = nil
 
     /// The spelling a learner would recognise in messages and prompts.
     package var displayName: String { kind.rawValue }
@@ -113,8 +137,16 @@ package final class Stmt {
         case augmentedAssign(Target, op: String, Expr)
         case modeBlock(ModeHead, [Stmt])
         case functionDef(FunctionDef)
-        case forLoop(Target, Expr, [Stmt])
+        /// `for t in xs:` with Python's `else:` (run when the loop was not left by `break`).
+        case forLoop(Target, Expr, [Stmt], orElse: [Stmt])
         case ifElse(Expr, [Stmt], [Stmt]?)
+        case whileLoop(Expr, [Stmt], orElse: [Stmt])
+        /// `with x:` where `x` is known only when it runs (a grad-mode object in a variable).
+        case withValue(Expr, spelling: String, [Stmt])
+        case breakStmt
+        case continueStmt
+        case pass
+        case importNames([ImportBinding])
         case returnStmt(Expr?)
         /// `:command args`, kept verbatim for the shell.
         case colonCommand(String)
@@ -160,13 +192,15 @@ package final class FunctionDef {
             switch stmt.kind {
             case .assign(let targets, _): targets.forEach(bind)
             case .augmentedAssign(let target, _, _): bind(target)
-            case .forLoop(let target, _, let inner):
+            case .forLoop(let target, _, let inner, let orElse):
                 bind(target)
-                pending += inner
+                pending += inner + orElse
             case .functionDef(let def): names.insert(def.name)
-            case .modeBlock(_, let inner): pending += inner
+            case .modeBlock(_, let inner), .withValue(_, _, let inner): pending += inner
+            case .whileLoop(_, let inner, let orElse): pending += inner + orElse
             case .ifElse(_, let then, let otherwise): pending += then + (otherwise ?? [])
-            case .expression, .returnStmt, .colonCommand: break
+            case .importNames(let bindings): names.formUnion(bindings.map(\.name))
+            case .expression, .returnStmt, .colonCommand, .breakStmt, .continueStmt, .pass: break
             }
         }
         localNames = names

@@ -21,9 +21,10 @@ package struct Lexer {
         "+", "-", "*", "/", "%", "@", "<", ">", "=", "(", ")", "[", "]", "{", "}", ",", ".", ":", ";", "~", "&", "|", "^", "!",
     ]
 
-    package init(_ source: String, firstLine: Int = 1) {
+    package init(_ source: String, firstLine: Int = 1, firstColumn: Int = 1) {
         chars = Array(source)
         line = firstLine
+        column = firstColumn
     }
 
     private var location: SourceLocation { SourceLocation(line: line, column: column) }
@@ -38,18 +39,48 @@ package struct Lexer {
         pos += 1
     }
 
+    /// Where the current physical line starts, and whether the next token begins a
+    /// logical line (so it gets the line's indentation).
+    private var lineStart = 0
+    private var startsLine = true
+
+    /// The indentation before `pos` on its line: a tab advances to the next multiple of 8.
+    private func indentWidth(upTo end: Int) -> Int {
+        var width = 0
+        for i in lineStart..<end {
+            switch chars[i] {
+            case "\t": width = (width / 8 + 1) * 8
+            case "\u{0C}": width = 0
+            default: width += 1
+            }
+        }
+        return width
+    }
+
     package mutating func tokenize() -> Outcome {
         var tokens: [Token] = []
         while pos < chars.count {
             let c = chars[pos]
             let start = location
+            let startPos = pos
+            let tokensBefore = tokens.count
+            defer {
+                if startsLine && tokens.count > tokensBefore && tokens[tokensBefore].kind != .newline {
+                    tokens[tokensBefore].lineIndent = indentWidth(upTo: startPos)
+                    startsLine = false
+                }
+            }
             if c == "\n" {
                 advance()
-                if brackets.isEmpty, let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: start)) }
+                lineStart = pos
+                if brackets.isEmpty {
+                    startsLine = true
+                    if let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: start)) }
+                }
                 continue
             }
             if c == " " || c == "\t" || c == "\r" || c == "\u{0C}" { advance(); continue }
-            if c == "\\" && pos + 1 < chars.count && chars[pos + 1] == "\n" { advance(); advance(); continue }
+            if c == "\\" && pos + 1 < chars.count && chars[pos + 1] == "\n" { advance(); advance(); lineStart = pos; continue }
             if c == "#" {
                 while pos < chars.count && chars[pos] != "\n" { advance() }
                 continue
@@ -59,6 +90,17 @@ package struct Lexer {
                 while pos < chars.count, chars[pos].isASCII, chars[pos].isLetter || chars[pos].isNumber || chars[pos] == "_" {
                     s.append(chars[pos])
                     advance()
+                }
+                // r"...", f"...", rf"...", b"...": a prefix glued to a quote.
+                if pos < chars.count, chars[pos] == "\"" || chars[pos] == "'", s.count <= 2,
+                   Set(s.lowercased()).isSubset(of: ["r", "f", "b", "u"]), Set(s.lowercased()).count == s.count {
+                    let prefix = s.lowercased()
+                    switch string(quote: chars[pos], at: start, raw: prefix.contains("r"), formatted: prefix.contains("f")) {
+                    case .success(let t): tokens.append(t)
+                    case .failure(let e): return .failure(e)
+                    case .none: return .incomplete(.string(at: start))
+                    }
+                    continue
                 }
                 tokens.append(Token(kind: Token.keywords.contains(s) ? .keyword(s) : .name(s), location: start))
                 continue
@@ -179,17 +221,45 @@ package struct Lexer {
         return .success(Token(kind: .int(i), location: start))
     }
 
-    /// A string literal; nil when the line ends inside it (more input may complete it).
-    private mutating func string(quote: Character, at start: SourceLocation) -> Lexed? {
-        advance()
+    /// A string literal (`'...'`, `"..."`, triple-quoted, raw, or an f-string); nil when
+    /// the input ends inside it and more lines may complete it.
+    private mutating func string(quote: Character, at start: SourceLocation, raw: Bool = false, formatted: Bool = false) -> Lexed? {
+        let triple = pos + 2 < chars.count && chars[pos + 1] == quote && chars[pos + 2] == quote
+        for _ in 0..<(triple ? 3 : 1) { advance() }
         var s = ""
+        var pieces: [FormattedPiece] = []
         while pos < chars.count {
             let c = chars[pos]
-            if c == quote { advance(); return .success(Token(kind: .string(s), location: start)) }
+            if c == quote && (!triple || (pos + 2 < chars.count && chars[pos + 1] == quote && chars[pos + 2] == quote)) {
+                for _ in 0..<(triple ? 3 : 1) { advance() }
+                guard formatted else { return .success(Token(kind: .string(s), location: start)) }
+                if !s.isEmpty { pieces.append(.text(s)) }
+                return .success(Token(kind: .formatted(pieces), location: start))
+            }
             // As in Python, a quoted string ends on its line (a backslash continues it):
             // an unclosed quote is an error, not a reason to swallow the lines after it.
-            if c == "\n" {
+            if c == "\n" && !triple {
                 return .failure(.syntax("unterminated string literal (detected at line \(start.line))", at: start))
+            }
+            if formatted && (c == "{" || c == "}") {
+                if pos + 1 < chars.count && chars[pos + 1] == c {
+                    s.append(c)
+                    advance(); advance()
+                    continue
+                }
+                guard c == "{" else { return .failure(.syntax("f-string: single '}' is not allowed", at: location)) }
+                if !s.isEmpty { pieces.append(.text(s)); s = "" }
+                switch formattedField(quote: quote) {
+                case .success(let piece): pieces.append(piece)
+                case .failure(let e): return .failure(e)
+                }
+                continue
+            }
+            if c == "\\" && pos + 1 < chars.count && raw {
+                s.append(c)
+                s.append(chars[pos + 1])
+                advance(); advance()
+                continue
             }
             if c == "\\" && pos + 1 < chars.count {
                 advance()
@@ -197,6 +267,7 @@ package struct Lexer {
                 switch e {
                 case "n": s.append("\n")
                 case "t": s.append("\t")
+                case "r": s.append("\r")
                 case "\\": s.append("\\")
                 case "\"": s.append("\"")
                 case "'": s.append("'")
@@ -224,8 +295,63 @@ package struct Lexer {
             s.append(c)
             advance()
         }
-        // Only a backslash at the very end continues the string on the next line.
-        if chars.last == "\\" { return nil }
+        // A triple-quoted string, or a backslash at the very end, continues on the next line.
+        if triple || chars.last == "\\" { return nil }
         return .failure(.syntax("unterminated string literal (detected at line \(start.line))", at: start))
+    }
+
+    /// `{expression!r:spec}` inside an f-string, from its `{` to its `}`.
+    private mutating func formattedField(quote: Character) -> Result<FormattedPiece, GradError> {
+        let open = location
+        advance()
+        let exprStart = location
+        var source = ""
+        var depth = 0
+        var inner: Character? = nil
+        while pos < chars.count {
+            let c = chars[pos]
+            if c == quote && inner == nil { break }
+            if let q = inner {
+                if c == q { inner = nil }
+            } else if c == "'" || c == "\"" {
+                inner = c
+            } else if "([{".contains(c) {
+                depth += 1
+            } else if ")]}".contains(c) {
+                if depth == 0 { break }
+                depth -= 1
+            } else if depth == 0 && (c == ":" || (c == "!" && !(pos + 1 < chars.count && chars[pos + 1] == "="))) {
+                break
+            }
+            if c == "\n" { return .failure(.syntax("f-string: expressions cannot span lines here", at: open)) }
+            source.append(c)
+            advance()
+        }
+        guard !source.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return .failure(.syntax("f-string: empty expression not allowed", at: open))
+        }
+        var conversion: Character? = nil
+        if pos < chars.count && chars[pos] == "!" {
+            advance()
+            guard pos < chars.count, "rsa".contains(chars[pos]) else {
+                return .failure(.syntax("f-string: invalid conversion character: expected 's', 'r', or 'a'", at: location))
+            }
+            conversion = chars[pos]
+            advance()
+        }
+        var spec = ""
+        if pos < chars.count && chars[pos] == ":" {
+            advance()
+            while pos < chars.count, chars[pos] != "}", chars[pos] != quote, chars[pos] != "\n" {
+                if chars[pos] == "{" { return .failure(.syntax("f-string: nested replacement fields in a format spec are not supported by gradsh", at: location)) }
+                spec.append(chars[pos])
+                advance()
+            }
+        }
+        guard pos < chars.count, chars[pos] == "}" else {
+            return .failure(.syntax("f-string: expecting '}'", at: open))
+        }
+        advance()
+        return .success(.field(source: source, location: exprStart, conversion: conversion, spec: spec))
     }
 }

@@ -14,14 +14,17 @@ package struct Parser {
         case failure(GradError)
     }
 
-    /// Parses `source` whose first line is line `firstLine` of the user's input.
-    package static func parse(_ source: String, firstLine: Int = 1) -> Outcome {
+    /// Parses `source` whose first line is line `firstLine` of the user's input. With
+    /// `final`, no more lines will come: the end of input ends Python blocks (the lines
+    /// indented under a `:`), which otherwise the next indented line could continue.
+    package static func parse(_ source: String, firstLine: Int = 1, final: Bool = false) -> Outcome {
         var lexer = Lexer(source, firstLine: firstLine)
         switch lexer.tokenize() {
         case .incomplete(let unfinished): return .incomplete(unfinished)
         case .failure(let e): return .failure(e)
         case .tokens(let tokens):
             var parser = Parser(tokens: tokens)
+            parser.isFinal = final
             do {
                 return .program(try parser.parseProgram())
             } catch let e as GradError {
@@ -48,7 +51,10 @@ package struct Parser {
 
     /// What is still open when the input ended.
     private func unfinished(_ e: Incomplete) -> Unfinished {
-        if let (head, at) = openHeads.last { return .block(head: head, at: at) }
+        if let open = openHeads.last {
+            return open.isSuite ? .suite(head: open.name, at: open.at, topLevel: openHeads.allSatisfy(\.isSuite))
+                : .block(head: open.name, at: open.at)
+        }
         if let (head, at) = e.head { return .blockBody(head: head, at: at) }
         if let at = pendingDecoratorAt { return .decorator(at: at) }
         return .block(head: "", at: tokens.last?.location ?? SourceLocation(line: 1, column: 1))
@@ -64,8 +70,8 @@ package struct Parser {
         do {
             _ = try parser.parseProgram()
             return nil
-        } catch is Incomplete {
-            return parser.openHeads.last?.0 ?? (parser.pendingDecorator ? "@" : nil)
+        } catch let e as Incomplete {
+            return parser.openHeads.last?.name ?? e.head?.0 ?? (parser.pendingDecorator ? "@" : nil)
         } catch {
             return nil
         }
@@ -85,9 +91,21 @@ package struct Parser {
     /// The first syntax error inside a block; parsing goes on to the block's end so that a
     /// broken block is discarded whole rather than leaving its closing `>` behind.
     private var firstError: GradError?
-    /// Heads of the blocks open at the current position, innermost last, with where each
-    /// block's `<` is.
-    private var openHeads: [(String, SourceLocation)] = []
+    /// Blocks open at the current position, innermost last: gradsh blocks with where their
+    /// `<` is, Python blocks (suites) with where their statement starts.
+    private struct OpenHead {
+        let name: String
+        let at: SourceLocation
+        let isSuite: Bool
+    }
+    private var openHeads: [OpenHead] = []
+    /// No more input will come: the end closes Python blocks.
+    var isFinal = false
+    /// Indentation of the Python blocks open here, outermost first (with the indentation
+    /// of the outermost statement's line before them).
+    private var indentLevels: [Int] = []
+    /// Loops around the current statement inside the current function (for break/continue).
+    private var loopDepth = 0
     private var pendingDecoratorAt: SourceLocation?
     private var pendingDecorator: Bool {
         get { pendingDecoratorAt != nil }
@@ -150,7 +168,7 @@ package struct Parser {
     /// Whether `t` can begin an operand: decides if a `>` in a block is greater-than.
     private static func canStartOperand(_ t: Token) -> Bool {
         switch t.kind {
-        case .name, .int, .float, .string: return true
+        case .name, .int, .float, .string, .formatted: return true
         case .keyword(let k): return ["not", "True", "False", "None"].contains(k)
         case .op(let o): return ["(", "[", "-", "+", "~", "..."].contains(o)
         case .newline, .end: return false
@@ -186,11 +204,10 @@ package struct Parser {
 
     private mutating func endOfStatement() throws {
         if current.kind == .newline || current.isOp(";") { _ = advance(); return }
+        // A Python block ended at the line before: its statement has ended too.
+        if index > 0 && tokens[index - 1].kind == .newline { return }
         if current.kind == .end { return }
         if atBlockClose() { return }
-        if current.isOp(":") {
-            throw GradError.syntax("gradsh has no ':' blocks: a block is written between '<' and '>'", at: current.location)
-        }
         throw unexpected(current)
     }
 
@@ -212,19 +229,32 @@ package struct Parser {
         case .keyword("if"):
             return try parseIf()
         case .keyword("else"):
-            throw GradError.syntax("'else' must follow the closing '>' of an if block on the same line", at: t.location)
+            throw GradError.syntax("'else' must follow the closing '>' of an if block, or come under its 'if:' at the same indentation", at: t.location)
+        case .name("while") where !Parser.isUsedAsVariable(peek()):
+            return try parseWhile()
+        case .name("with") where !Parser.isUsedAsVariable(peek()):
+            return try parseWith()
+        case .name("import") where !Parser.isUsedAsVariable(peek()), .name("from") where !Parser.isUsedAsVariable(peek()):
+            return try parseImport()
+        case .name("pass") where Parser.endsStatement(peek()):
+            _ = advance()
+            return Stmt(.pass, t.location)
+        case .name(let word) where (word == "break" || word == "continue") && Parser.endsStatement(peek()):
+            _ = advance()
+            guard loopDepth > 0 else {
+                throw GradError.syntax(word == "break" ? "'break' outside loop" : "'continue' not properly in loop", at: t.location)
+            }
+            return Stmt(word == "break" ? .breakStmt : .continueStmt, t.location)
         case .keyword("return"):
             _ = advance()
             if current.kind == .newline || current.kind == .end || current.isOp(";") || atBlockClose() {
                 return Stmt(.returnStmt(nil), t.location)
             }
             return Stmt(.returnStmt(try parseExpressionList()), t.location)
-        case .keyword(let k) where GradModeKind(name: k) != nil && !isModeObjectCall():
+        case .keyword(let k) where GradModeKind(name: k) != nil && !isModeObjectCall() && headsBlock():
             let head = try parseKeywordModeHead()
             return Stmt(.modeBlock(head, try parseBlock(after: head.displayName)), t.location)
-        case .name("with"):
-            throw withStatementError()
-        case .name(let n) where Token.pythonOnlyKeywords.contains(n) && !Parser.isUsedAsName(peek()):
+        case .name(let n) where Token.pythonOnlyKeywords.contains(n) && !Parser.isUsedAsVariable(peek()):
             throw pythonKeywordError(n, at: t.location)
         default:
             break
@@ -236,35 +266,43 @@ package struct Parser {
     }
 
     /// `with`, `while`, ... used as a variable: `with = 3` is fine.
-    private static func isUsedAsName(_ next: Token) -> Bool {
-        ["=", ".", "(", "[", "+=", "-=", "*=", "/=", ",", ")"].contains { next.isOp($0) } || next.kind == .newline || next.kind == .end
+    private static func isUsedAsVariable(_ next: Token) -> Bool {
+        ["=", ".", "[", "+=", "-=", "*=", "/=", ",", ")"].contains { next.isOp($0) } || next.kind == .newline || next.kind == .end
     }
 
-    private func withStatementError() -> GradError {
-        let loc = current.location
-        var mode = GradModeKind.noGrad.rawValue
-        var spelled = "torch.no_grad()"
-        for k in index..<Swift.min(index + 6, tokens.count) {
-            if case .name(let n) = tokens[k].kind, let kind = GradModeKind(name: n), kind != .noGrad {
-                let argument = kind == .setGradEnabled ? "(...)" : ""
-                mode = kind.rawValue + argument
-                spelled = "torch.\(kind.torchName)(\(argument.isEmpty ? "" : "..."))"
-            } else if case .keyword(let kw) = tokens[k].kind, GradModeKind.keywords.contains(kw) {
-                mode = kw
-                spelled = tokens[k - 1].isOp(".") ? "torch.\(kw)()" : kw
-            }
+    /// `t` ends a simple statement (`pass`, `break`).
+    private static func endsStatement(_ t: Token) -> Bool {
+        t.kind == .newline || t.kind == .end || t.isOp(";") || t.isOp(">")
+    }
+
+    /// Whether the statement starting here is written Python's way: its line has a `:`
+    /// outside brackets (`if x < 3:`, `for i in range(3):`), so a `<` in its head
+    /// compares instead of opening a block.
+    private func headEndsWithColon() -> Bool {
+        var depth = 0
+        var i = index
+        while i < tokens.count {
+            let t = tokens[i]
+            if t.kind == .newline || t.kind == .end { return false }
+            if t.isOp("(") || t.isOp("[") || t.isOp("{") { depth += 1 }
+            if t.isOp(")") || t.isOp("]") || t.isOp("}") { depth -= 1 }
+            if t.isOp(":") && depth == 0 { return true }
+            i += 1
         }
-        return .syntax("use \(mode) < ... > instead of with \(spelled):", at: loc,
-                       hint: "gradsh writes grad-mode blocks as \(mode) < statements >, on one line or many")
+        return false
+    }
+
+    /// The indentation of the line the token at `i` is on.
+    private func indentOfLine(at i: Int) -> Int {
+        var j = Swift.min(i, tokens.count - 1)
+        while j > 0 && tokens[j].lineIndent == nil { j -= 1 }
+        return tokens[j].lineIndent ?? 0
     }
 
     private func pythonKeywordError(_ k: String, at loc: SourceLocation) -> GradError {
         switch k {
-        case "elif": return .syntax("gradsh has no 'elif': write else if (cond) < ... >", at: loc)
-        case "while": return .syntax("gradsh has no 'while' loop: use for i in range(n) < ... >", at: loc)
+        case "elif": return .syntax("'elif' must come under its 'if ...:' at the same indentation", at: loc)
         case "lambda": return .syntax("gradsh has no 'lambda': use def name(args) < return ... >", at: loc)
-        case "import", "from": return .syntax("gradsh needs no imports: torch., nn., F. and optim. names are built in", at: loc)
-        case "pass": return .syntax("gradsh has no 'pass': an empty block is written < >", at: loc)
         default: return .syntax("'\(k)' is a Python statement that gradsh does not have", at: loc)
         }
     }
@@ -287,15 +325,15 @@ package struct Parser {
         case .int(let i): return String(i)
         case .float(let d): return String(d)
         case .string(let s): return "\"\(s)\""
+        case .formatted: return "f\"...\""
         case .newline, .end: return ""
         }
     }
 
     /// `<` then statements then `>`; newlines may come between a keyword head and its `<`.
-    private mutating func parseBlock(after head: String) throws -> [Stmt] {
+    private mutating func parseBlock(after head: String, statement: String? = nil, startedAt start: SourceLocation? = nil) throws -> [Stmt] {
         if current.isOp(":") {
-            throw GradError.syntax("gradsh blocks are written < ... >, not with ':'", at: current.location,
-                                   hint: "write \(head) < statements >")
+            return try parseSuite(head: head, statement: statement ?? "'\(head.split(separator: " ").first ?? "")' statement", startedAt: start ?? current.location)
         }
         if current.kind == .newline && peek().kind == .end { throw Incomplete(head: (head, current.location)) }
         if current.kind == .end { throw Incomplete(head: (head, current.location)) }
@@ -305,7 +343,7 @@ package struct Parser {
         }
         let opening = advance()
         blockDepth += 1
-        openHeads.append((head, opening.location))
+        openHeads.append(OpenHead(name: head, at: opening.location, isSuite: false))
         var body: [Stmt] = []
         while true {
             skipSeparators()
@@ -328,6 +366,86 @@ package struct Parser {
                 if current.kind == .end { throw Incomplete() }
             }
         }
+    }
+
+    /// Python's block: `:` then simple statements on the same line, or the lines indented
+    /// under it (more than the line of `start`, all alike). A line indented less ends it
+    /// (at an indentation of a block around it, else it is an IndentationError); so does
+    /// a `>` that closes a gradsh block around it, and, with `isFinal`, the end of input.
+    private mutating func parseSuite(head: String, statement: String, startedAt start: SourceLocation) throws -> [Stmt] {
+        let headIndent = indentOfLine(at: index)
+        _ = advance()
+        if current.kind != .newline && current.kind != .end {
+            var body = [try parseStatement()]
+            while current.isOp(";") && !Parser.endsStatement(peek()) {
+                _ = advance()
+                body.append(try parseStatement())
+            }
+            if current.isOp(";") { _ = advance() }
+            return body
+        }
+        if current.kind == .newline { _ = advance() }
+        let missing = GradError("IndentationError", "expected an indented block after \(statement) on line \(start.line)", at: current.location)
+        if current.kind == .end {
+            // No line of the block yet: the next line belongs to it, whatever its indentation.
+            if isFinal { throw missing }
+            throw Incomplete(head: (head, start))
+        }
+        guard let bodyIndent = current.lineIndent, bodyIndent > headIndent else { throw missing }
+        if indentLevels.isEmpty { indentLevels.append(headIndent) }
+        indentLevels.append(bodyIndent)
+        openHeads.append(OpenHead(name: head, at: start, isSuite: true))
+        let savedDepth = blockDepth
+        blockDepth = 0
+        var body: [Stmt] = []
+        while true {
+            skipSeparators()
+            if current.kind == .end {
+                if isFinal { break }
+                throw Incomplete()
+            }
+            // A `>` of a gradsh block around this Python block closes both.
+            if savedDepth > 0 && current.isOp(">") && !Parser.canStartOperand(peek()) { break }
+            let indent = current.lineIndent ?? bodyIndent
+            if indent > bodyIndent {
+                throw GradError("IndentationError", "unexpected indent", at: current.location)
+            }
+            if indent < bodyIndent {
+                let outer = indentLevels.dropLast()
+                if !outer.contains(indent) && indent > (outer.first ?? 0) {
+                    throw GradError("IndentationError", "unindent does not match any outer indentation level", at: current.location)
+                }
+                break
+            }
+            body.append(try parseStatement())
+            try endOfStatement()
+        }
+        blockDepth = savedDepth
+        openHeads.removeLast()
+        indentLevels.removeLast()
+        if indentLevels.count == 1 { indentLevels = [] }
+        return body
+    }
+
+    /// Block words are soft keywords: one heads a block only when a block follows it, that
+    /// is `<` or `:` after it and its parenthesized argument, or the end of the line after
+    /// the bare word (its `<` may come on a later line). `inference(model, x)` is a call.
+    private func headsBlock() -> Bool {
+        var i = 1
+        if peek().isOp("(") {
+            var depth = 0
+            while true {
+                let t = peek(i)
+                if t.kind == .end || t.kind == .newline { return false }
+                if t.isOp("(") { depth += 1 }
+                if t.isOp(")") { depth -= 1; if depth == 0 { break } }
+                i += 1
+            }
+            let after = peek(i + 1)
+            return after.isOp("<") || after.isOp(":") || after.kind == .end && peek(i).kind != .end
+        }
+        let after = peek(i)
+        return after.isOp("<") || after.isOp(":") || after.kind == .newline || after.kind == .end
     }
 
     /// `no_grad()(f)` or `x = no_grad()`: the keyword is a call of the mode object, not a
@@ -429,6 +547,8 @@ package struct Parser {
 
     private mutating func parseName(_ what: String) throws -> String {
         if case .name(let n) = current.kind { _ = advance(); return n }
+        // Block words are soft keywords: `def inference(model, x):` names a function.
+        if case .keyword(let k) = current.kind, GradModeKind.keywords.contains(k) { _ = advance(); return k }
         if current.kind == .end && blockDepth > 0 { throw Incomplete() }
         throw unexpected(current, expected: what)
     }
@@ -458,26 +578,100 @@ package struct Parser {
         if current.isOp("->") {
             throw GradError.syntax("gradsh functions have no return annotations", at: current.location)
         }
-        let body = try parseBlock(after: "def \(name)(...)")
+        let savedLoops = loopDepth
+        loopDepth = 0
+        defer { loopDepth = savedLoops }
+        let body = try parseBlock(after: "def \(name)(...)", statement: "function definition", startedAt: start)
         return Stmt(.functionDef(FunctionDef(name: name, parameters: params, decorators: decorators, body: body, location: start)), start)
     }
 
     private mutating func parseFor() throws -> Stmt {
+        let pythonHead = headEndsWithColon()
         let start = advance().location
         let targetExprs = try parseTargetList()
         guard current.isKeyword("in") else { throw unexpected(current, expected: "'in'") }
         _ = advance()
-        let iterable = try parseHeadExpression()
-        let body = try parseBlock(after: "for ... in ...")
-        return Stmt(.forLoop(targetExprs, iterable, body), start)
+        let iterable = pythonHead ? try parseExpressionList() : try parseHeadExpression()
+        loopDepth += 1
+        defer { loopDepth -= 1 }
+        let body = try parseBlock(after: "for ... in ...", statement: "'for' statement", startedAt: start)
+        loopDepth -= 1
+        defer { loopDepth += 1 }
+        return Stmt(.forLoop(targetExprs, iterable, body, orElse: try parseLoopElse(pythonHead: pythonHead, headAt: start)), start)
     }
 
-    private mutating func parseIf() throws -> Stmt {
+    private mutating func parseWhile() throws -> Stmt {
+        let pythonHead = headEndsWithColon()
         let start = advance().location
-        let condition = try parseHeadExpression()
-        let body = try parseBlock(after: "if ...")
+        let condition = pythonHead ? try parseExpression() : try parseHeadExpression()
+        loopDepth += 1
+        defer { loopDepth -= 1 }
+        let body = try parseBlock(after: "while ...", statement: "'while' statement", startedAt: start)
+        loopDepth -= 1
+        defer { loopDepth += 1 }
+        return Stmt(.whileLoop(condition, body, orElse: try parseLoopElse(pythonHead: pythonHead, headAt: start)), start)
+    }
+
+    /// A Python loop's `else:` on the next line at the loop's indentation, if there is one.
+    private mutating func parseLoopElse(pythonHead: Bool, headAt start: SourceLocation) throws -> [Stmt] {
+        guard pythonHead else { return [] }
+        try awaitNextLine(of: pythonHead ? "for ... in ..." : "", at: start)
+        guard let at = elseLine(indentOf: start) else { return [] }
+        index = at
+        let elseStart = advance().location
+        guard current.isOp(":") else { throw unexpected(current, expected: "':' after else") }
+        return try parseBlock(after: "else", statement: "'else' statement", startedAt: elseStart)
+    }
+
+    /// When the input ends right after a Python statement that a next line could continue
+    /// (`else:` under `if x: y`), more lines may come: the chunk stays open.
+    private mutating func awaitNextLine(of head: String, at start: SourceLocation) throws {
+        guard !isFinal else { return }
+        var look = index
+        if tokens[look].kind == .newline { look += 1 }
+        if look >= tokens.count - 1 && tokens[tokens.count - 1].kind == .end {
+            openHeads.append(OpenHead(name: head, at: start, isSuite: true))
+            throw Incomplete()
+        }
+    }
+
+    /// Where an `else` (or `elif` when `elif` is true) continuing a Python statement begins:
+    /// the next line, at the indentation of the line of `start`.
+    private func elseLine(indentOf start: SourceLocation, elif: Bool = false) -> Int? {
+        var look = index
+        if tokens[look].kind == .newline { look += 1 }
+        guard look < tokens.count else { return nil }
+        let next = tokens[look]
+        var headIndex = index
+        while headIndex > 0 && tokens[headIndex].location > start { headIndex -= 1 }
+        let indent = indentOfLine(at: headIndex)
+        let word = next.isKeyword("else") || (elif && next.kind == .name("elif"))
+        return word && (next.lineIndent ?? indent) == indent ? look : nil
+    }
+
+    /// `if c < ... > else < ... >`, or Python's `if c:` with `elif c:` and `else:` lines at
+    /// the `if`'s indentation.
+    private mutating func parseIf() throws -> Stmt {
+        let pythonHead = headEndsWithColon()
+        let ifIndex = index
+        let start = advance().location
+        let condition = pythonHead ? try parseExpression() : try parseHeadExpression()
+        let body = try parseBlock(after: "if ...", statement: "'if' statement", startedAt: start)
         var elseBody: [Stmt]? = nil
-        if current.isKeyword("else") {
+        if pythonHead {
+            // The next line continues the statement when it is `elif`/`else` at the if's indentation.
+            try awaitNextLine(of: "if ...", at: start)
+            if let look = elseLine(indentOf: tokens[ifIndex].location, elif: true) {
+                index = look
+                if current.kind == .name("elif") {
+                    elseBody = [try parseIf()]
+                } else {
+                    let elseStart = advance().location
+                    guard current.isOp(":") else { throw unexpected(current, expected: "':' after else") }
+                    elseBody = try parseBlock(after: "else", statement: "'else' statement", startedAt: elseStart)
+                }
+            }
+        } else if current.isKeyword("else") {
             _ = advance()
             if current.isKeyword("if") {
                 elseBody = [try parseIf()]
@@ -486,6 +680,105 @@ package struct Parser {
             }
         }
         return Stmt(.ifElse(condition, body, elseBody), start)
+    }
+
+    /// `with torch.no_grad():`, `with torch.set_grad_enabled(b), torch.enable_grad():`:
+    /// grad-mode blocks, nested in the order written; any other value is checked when the
+    /// statement runs.
+    private mutating func parseWith() throws -> Stmt {
+        let start = advance().location
+        var items: [(head: ModeHead?, value: Expr, spelling: String)] = []
+        repeat {
+            let itemStart = index
+            let value = try parseExpression()
+            let spelling = Parser.sourceText(tokens[itemStart..<index])
+            var head: ModeHead? = nil
+            let after = index
+            index = itemStart
+            if var known = try? parseCallModeHead(), index == after {
+                known.spelling = "with " + spelling
+                head = known
+            }
+            index = after
+            if current.name == "as" {
+                throw GradError.syntax("gradsh's with statement takes grad-mode objects only; 'as' binds nothing here", at: current.location)
+            }
+            items.append((head, value, spelling))
+        } while accept(",")
+        guard current.isOp(":") else {
+            if current.kind == .end { throw Incomplete(head: ("with", current.location)) }
+            throw unexpected(current, expected: "':' to begin the with block")
+        }
+        let name = items.last?.head?.displayName ?? "with"
+        var body = try parseBlock(after: name, statement: "'with' statement", startedAt: start)
+        for item in items.reversed() {
+            let stmt = item.head.map { Stmt(.modeBlock($0, body), start) } ?? Stmt(.withValue(item.value, spelling: item.spelling, body), start)
+            body = [stmt]
+        }
+        return body[0]
+    }
+
+    /// `import torch`, `import torch.nn as nn`, `from torch import nn, optim`,
+    /// `from torch.utils.data import (DataLoader, TensorDataset)`.
+    private mutating func parseImport() throws -> Stmt {
+        let start = current.location
+        let isFrom = current.name == "from"
+        _ = advance()
+        func dotted() throws -> String {
+            var parts = [try parseName("a module name")]
+            while accept(".") { parts.append(try parseName("a module name")) }
+            return parts.joined(separator: ".")
+        }
+        func alias() throws -> String? {
+            guard current.name == "as" else { return nil }
+            _ = advance()
+            return try parseName("a name after 'as'")
+        }
+        var bindings: [ImportBinding] = []
+        if isFrom {
+            let module = try dotted()
+            guard current.name == "import" else { throw unexpected(current, expected: "'import'") }
+            _ = advance()
+            if current.isOp("*") {
+                throw GradError.syntax("gradsh does not import '*': name what you use (from \(module) import a, b)", at: current.location)
+            }
+            let parenthesized = accept("(")
+            repeat {
+                if parenthesized && current.isOp(")") { break }
+                let loc = current.location
+                let member = try parseName("a name to import")
+                let name = try alias()
+                bindings.append(ImportBinding(name: name ?? member, module: module, member: member, aliased: name != nil, location: loc))
+            } while accept(",")
+            if parenthesized { _ = try expect(")") }
+        } else {
+            repeat {
+                let loc = current.location
+                let module = try dotted()
+                // `import torch.nn` binds `torch`, as in Python; with `as`, the module itself.
+                if let name = try alias() {
+                    bindings.append(ImportBinding(name: name, module: module, member: nil, aliased: true, location: loc))
+                } else {
+                    let top = String(module.split(separator: ".")[0])
+                    bindings.append(ImportBinding(name: top, module: module, member: nil, location: loc))
+                }
+            } while accept(",")
+        }
+        return Stmt(.importNames(bindings), start)
+    }
+
+    /// Tokens as the source wrote them, near enough for a message: `torch.no_grad()`.
+    static func sourceText(_ slice: ArraySlice<Token>) -> String {
+        var out = ""
+        for t in slice {
+            let text: String
+            switch t.kind {
+            case .string(let s): text = "'" + s + "'"
+            default: text = spelling(t)
+            }
+            out += text + (t.isOp(",") ? " " : "")
+        }
+        return out
     }
 
     /// An `if`/`for` head: `<` at bracket level 0 opens the block instead of comparing.
@@ -819,15 +1112,55 @@ package struct Parser {
         return .slice(start, end, step)
     }
 
+    /// The expression inside an f-string's `{...}`, located where it is in the line.
+    private static func fieldExpression(_ source: String, at location: SourceLocation) throws -> Expr {
+        var lexer = Lexer(source, firstLine: location.line, firstColumn: location.column)
+        switch lexer.tokenize() {
+        case .incomplete(let unfinished): throw GradError.syntax("f-string: \(unfinished.message)", at: unfinished.location)
+        case .failure(let e): throw e
+        case .tokens(let tokens):
+            var parser = Parser(tokens: tokens)
+            let e = try parser.bracketed { p in try p.parseExpressionList() }
+            parser.skipSeparators()
+            guard parser.current.kind == .end else { throw parser.unexpected(parser.current) }
+            return e
+        }
+    }
+
     private mutating func parsePrimary() throws -> Expr {
         let t = current
         switch t.kind {
         case .int(let i): _ = advance(); return Expr(.intLiteral(i), t.location)
         case .float(let d): _ = advance(); return Expr(.floatLiteral(d), t.location)
-        case .string(let s):
-            _ = advance()
-            var text = s
-            while case .string(let more) = current.kind { text += more; _ = advance() }
+        case .string, .formatted:
+            // Adjacent literals join, as in Python; with an f-string among them, the whole is one.
+            var parts: [FormattedPart] = []
+            var isFormatted = false
+            while true {
+                if case .string(let text) = current.kind {
+                    parts.append(.text(text))
+                } else if case .formatted(let pieces) = current.kind {
+                    isFormatted = true
+                    for piece in pieces {
+                        switch piece {
+                        case .text(let text): parts.append(.text(text))
+                        case .field(let source, let at, let conversion, let spec):
+                            parts.append(.field(try Parser.fieldExpression(source, at: at), conversion: conversion, spec: spec))
+                        }
+                    }
+                } else {
+                    break
+                }
+                _ = advance()
+            }
+            if isFormatted {
+                var merged: [FormattedPart] = []
+                for part in parts {
+                    if case .text(let b) = part, case .text(let a)? = merged.last { merged[merged.count - 1] = .text(a + b) } else { merged.append(part) }
+                }
+                return Expr(.formatted(merged), t.location)
+            }
+            let text = parts.map { if case .text(let s) = $0 { return s } else { return "" } }.joined()
             return Expr(.stringLiteral(text), t.location)
         case .keyword("True"): _ = advance(); return Expr(.boolLiteral(true), t.location)
         case .keyword("False"): _ = advance(); return Expr(.boolLiteral(false), t.location)
@@ -869,12 +1202,10 @@ package struct Parser {
         case .newline:
             throw GradError.syntax("invalid syntax: the line ends too early", at: t.location)
         case .keyword(let k) where GradModeKind(name: k) != nil:
-            // `no_grad()(f)`: the mode object, called on a function.
-            if peek().isOp("("), let kind = GradModeKind(name: k) {
-                _ = advance()
-                return Expr(.name(kind.torchName), t.location)
-            }
-            throw GradError.syntax("'\(k)' heads a block: write \(k) < statements >", at: t.location)
+            // Not heading a block, a block word is a name: the mode object (`no_grad()(f)`)
+            // unless the session bound the name to something else (`def inference(...)`).
+            _ = advance()
+            return Expr(.name(k), t.location)
         case .op("..."):
             throw GradError.syntax("'...' can only be used inside an index", at: t.location)
         default:

@@ -69,10 +69,14 @@ package enum Unfinished: Equatable {
     case bracket(Character, at: SourceLocation)
     case string(at: SourceLocation)
     case decorator(at: SourceLocation)
+    /// A Python block (the lines indented under `if ...:`) that more indented lines may
+    /// continue; `head` names it, `at` is its statement's start. `topLevel`: no gradsh
+    /// block is open around it, so a line indented no more than the chunk's first ends it.
+    case suite(head: String, at: SourceLocation, topLevel: Bool)
 
     package var location: SourceLocation {
         switch self {
-        case .block(_, let at), .blockBody(_, let at), .bracket(_, let at), .string(let at), .decorator(let at): return at
+        case .block(_, let at), .blockBody(_, let at), .bracket(_, let at), .string(let at), .decorator(let at), .suite(_, let at, _): return at
         }
     }
 
@@ -86,6 +90,7 @@ package enum Unfinished: Equatable {
         case .bracket(let c, _): return "'\(c)' was never closed"
         case .string: return "the string opened here was never closed"
         case .decorator: return "a decorator must be followed by a def"
+        case .suite(let head, _, _): return "the \(head) block is not finished"
         }
     }
 }

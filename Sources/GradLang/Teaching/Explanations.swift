@@ -149,6 +149,7 @@ enum Hints {
                     }
                 }
             case .conditional(let a, let b, let c): visit(a); visit(b); visit(c)
+            case .formatted(let parts): for case .field(let x, _, _) in parts { visit(x) }
             default: break
             }
         }
@@ -165,10 +166,12 @@ enum Hints {
             case .assign(let ts, let e): ts.forEach(visitTarget); visit(e)
             case .augmentedAssign(let t, _, let e): visitTarget(t); visit(e)
             case .modeBlock(_, let body): body.forEach(visitStmt)
-            case .forLoop(let t, let e, let body): visitTarget(t); visit(e); body.forEach(visitStmt)
+            case .withValue(let c, _, let body): visit(c); body.forEach(visitStmt)
+            case .whileLoop(let c, let body, let orElse): visit(c); (body + orElse).forEach(visitStmt)
+            case .forLoop(let t, let e, let body, let orElse): visitTarget(t); visit(e); (body + orElse).forEach(visitStmt)
             case .ifElse(let c, let a, let b): visit(c); a.forEach(visitStmt); b?.forEach(visitStmt)
             case .returnStmt(let e): e.map(visit)
-            case .functionDef, .colonCommand: break
+            case .functionDef, .colonCommand, .breakStmt, .continueStmt, .pass, .importNames: break
             }
         }
         visitStmt(stmt)

@@ -113,6 +113,7 @@ package enum Completion {
         case .optimizer: return ModuleRegistry.optimizerMethods.map(\.name) + ["param_groups"]
         case .node: return ["next_functions", "name"]
         case .list: return Methods.listMethodNames
+        case .dict: return Methods.dictMethodNames
         case .str: return Methods.stringMethodNames
         case .loader: return ["dataset", "batch_size"]
         case .dataset: return ["tensors"]

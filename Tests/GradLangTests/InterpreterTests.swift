@@ -148,6 +148,107 @@ final class InterpreterTests: XCTestCase {
                        "a failed import binds nothing")
     }
 
+    /// Dicts, comprehensions and lambdas as in Python 3 (expected values are what CPython
+    /// prints for the same code).
+    func testDictsComprehensionsAndLambdas() {
+        let script = """
+        d = {"a": 1, "b": [2, 3], 1: "one"}
+        print(d, len(d), d["a"], d[1.0], d[True], "a" in d, "z" in d)
+        d["c"] = {"x": None}
+        print(d.get("zz", 5), d.pop("a"), list(d.keys()), d)
+        del d[1]
+        print(d, d == {"b": [2, 3], "c": {"x": None}}, dict(a=1, b=2), dict([("k", 1)]), {})
+        sq = [x * x for x in range(6) if x % 2 == 0]
+        pairs = [(i, j) for i in range(3) for j in range(i)]
+        names = {k: v for k, v in [("w", 1), ("b", 2)]}
+        print(sq, pairs, names, sum(x for x in range(4)), max(len(s) for s in ["a", "abc"]))
+        f = lambda a, b=2: a * b
+        print(f(3), f(3, b=4), (lambda: "none")())
+        for k, v in {"p": 1, "q": 2}.items():
+            print(k, v)
+        g = {}
+        g.setdefault("k", []).append(1)
+        g.update({"m": 2}, n=3)
+        print(g, sorted([3, 1, 2]))
+        """
+        XCTAssertEqual(run(script).filter { $0.contains(" print ") }.map { String($0.drop { $0 != " " }.dropFirst(7)) }, [
+            "{'a': 1, 'b': [2, 3], 1: 'one'} 3 1 one one True False",
+            "5 1 ['b', 1, 'c'] {'b': [2, 3], 1: 'one', 'c': {'x': None}}",
+            "{'b': [2, 3], 'c': {'x': None}} True {'a': 1, 'b': 2} {'k': 1} {}",
+            "[0, 4, 16] [(1, 0), (2, 0), (2, 1)] {'w': 1, 'b': 2} 6 3",
+            "6 12 none",
+            "p 1", "q 2",
+            "{'k': [1], 'm': 2, 'n': 3} [1, 2, 3]",
+        ])
+        XCTAssertEqual(value("d = {}\nd[[1]] = 2"), "2 TypeError: unhashable type: 'list'")
+        XCTAssertEqual(value("{'a': 1}['b']"), "1 KeyError: 'b'")
+        XCTAssertEqual(value("[i for i in range(3)]\ni"), "2 NameError: name 'i' is not defined", "a comprehension's variable stays inside it")
+        XCTAssertEqual(value("d = {'a': [1]}\nd['a'].append(2) or d"), "2 _ = {'a': [1, 2]}")
+        // A failed statement leaves a dict as it was.
+        XCTAssertEqual(value("d = {'a': 1}\nd['b'] = 1 / 0\nd"), "3 _ = {'a': 1}")
+    }
+
+    /// try/except/else/finally, raise, assert, del, global and nonlocal as in Python;
+    /// Ctrl-C and --timeout are never caught.
+    func testExceptionsAndScopes() {
+        let script = """
+        def safe_div(a, b):
+            try:
+                return a / b
+            except ZeroDivisionError as e:
+                print("caught:", e, repr(e))
+                return None
+            finally:
+                print("finally")
+        print(safe_div(1, 0), safe_div(4, 2))
+        try:
+            ones(2) @ ones(3)
+        except (KeyError, RuntimeError) as err:
+            print(type(err), "inconsistent" in str(err))
+        try:
+            [1][5]
+        except LookupError:
+            print("lookup")
+        else:
+            print("no error")
+        try:
+            raise ValueError("custom")
+        except Exception as e:
+            print(e)
+        count = 0
+        def bump():
+            global count
+            count += 1
+        bump(); bump()
+        def outer():
+            n = 0
+            def inner():
+                nonlocal n
+                n += 10
+            inner()
+            return n
+        print(count, outer())
+        for i in range(3):
+            try:
+                if i == 1:
+                    continue
+                print("body", i)
+            finally:
+                print("finally", i)
+        """
+        XCTAssertEqual(run(script).filter { $0.contains(" print ") }.map { String($0.drop { $0 != " " }.dropFirst(7)) }, [
+            "caught: division by zero ZeroDivisionError('division by zero')", "finally", "finally", "None 2.0",
+            "<class 'RuntimeError'> True", "lookup", "custom", "2 10",
+            "body 0", "finally 0", "finally 1", "body 2", "finally 2",
+        ])
+        XCTAssertEqual(value("assert 1 == 2, 'one is not two'"), "1 AssertionError: one is not two")
+        XCTAssertEqual(value("try:\n    1 / 0\nexcept ValueError:\n    pass"), "1 ZeroDivisionError: division by zero", "no handler matches")
+        XCTAssertEqual(value("raise"), "1 RuntimeError: No active exception to reraise")
+        XCTAssertEqual(value("try:\n    x = 1\nexcept 3:\n    pass\nx"), "5 _ = 1", "the except classes are only looked at when an error comes")
+        XCTAssertEqual(value("x = 1\ndel x\nx"), "3 NameError: name 'x' is not defined")
+        XCTAssertEqual(value("def f():\n    nonlocal q\nf()"), "3 SyntaxError: no binding for nonlocal 'q' found", "checked when the function runs")
+    }
+
     /// f-strings, format() and str.format follow Python's format-spec mini-language; the
     /// expected strings are what CPython 3.11 prints for the same calls.
     func testFormatting() {

@@ -7,6 +7,7 @@ package enum Repr {
     /// RecursionError past 1,000 levels of nesting, and interruptible.
     package static func str(_ v: Value) throws -> String {
         if case .str(let s) = v { return s }
+        if case .exception(let e) = v { return e.message }
         return try repr(v)
     }
 
@@ -51,6 +52,17 @@ package enum Repr {
             listsBeingShown.update { _ = $0.insert(id) }
             defer { listsBeingShown.update { _ = $0.remove(id) } }
             return "[" + (try items(l.items, &budget, depth: depth)) + "]"
+        case .dict(let d):
+            let id = ObjectIdentifier(d)
+            if listsBeingShown.value.contains(id) { return "{...}" }
+            listsBeingShown.update { _ = $0.insert(id) }
+            defer { listsBeingShown.update { _ = $0.remove(id) } }
+            // Keys and values are shown (and counted against the budget) as items are.
+            var parts: [String] = []
+            for (k, v) in zip(d.keys, d.values) {
+                parts.append(try items([k], &budget, depth: depth) + ": " + (try items([v], &budget, depth: depth)))
+            }
+            return "{" + parts.joined(separator: ", ") + "}"
         default:
             return leaf(v)
         }
@@ -71,7 +83,7 @@ package enum Repr {
             let text = try repr(x, &budget, depth: depth + 1)
             // A nested container's items were counted inside it.
             let isContainer: Bool
-            switch x { case .list, .tuple: isContainer = true; default: isContainer = false }
+            switch x { case .list, .tuple, .dict: isContainer = true; default: isContainer = false }
             budget.characters -= (isContainer ? 0 : text.utf8.count) + 2
             if budget.characters < 0 {
                 if depth == 0 { budget.partial = String((out + text).prefix(10_000)) }
@@ -92,7 +104,8 @@ package enum Repr {
         case .float(let d): return pythonFloat(d)
         case .str(let s): return quoted(s)
         case .tensor(let t): return TensorRepr.repr(t)
-        case .tuple, .list: return "..."
+        case .tuple, .list, .dict: return "..."
+        case .exception(let e): return "\(e.type)(\(e.message.isEmpty ? "" : quoted(e.message)))"
         case .function(let f): return "<function \(f.name)>"
         case .builtin(let b): return "<built-in function \(b.name)>"
         case .boundMethod(let r, let name):
@@ -100,6 +113,7 @@ package enum Repr {
             switch r {
             case .tensor: owner = "Tensor"
             case .list: owner = "list"
+            case .dict: owner = "dict"
             case .module(let m): owner = m.typeName
             case .optimizer(let o): owner = o.typeName
             case .node(let n): owner = n.name

@@ -36,7 +36,7 @@ enum Builtins {
     }
 
     /// Python builtins that are not part of torch's namespace.
-    static let pythonOnly: Set<String> = ["print", "len", "range", "int", "str", "list", "tuple", "round", "enumerate", "zip", "sorted", "repr", "isinstance", "type", "format"]
+    static let pythonOnly: Set<String> = ["print", "len", "range", "int", "str", "list", "tuple", "round", "enumerate", "zip", "sorted", "repr", "isinstance", "type", "format", "dict"]
 
     /// Every builtin name, for completion and `:help`.
     static var allNames: [String] { table.keys.filter { !$0.contains(".") }.sorted() }
@@ -49,6 +49,7 @@ enum Builtins {
         registerNeuralNets(add)
         registerPython(add)
         registerAutograd(add)
+        Exceptions.register(add)
         return t
     }()
 
@@ -315,6 +316,7 @@ enum Builtins {
             switch v {
             case .str(let s): return .int(Int64(s.count))
             case .list(let l): return .int(Int64(l.items.count))
+            case .dict(let d): return .int(Int64(d.count))
             case .tuple(let xs): return .int(Int64(xs.count))
             case .tensor(let t):
                 guard t.rank > 0 else { throw GradError.type("len() of a 0-d tensor") }
@@ -387,6 +389,13 @@ enum Builtins {
             if args.positional.isEmpty { return .str("") }
             try args.expectCount(1)
             return .str(try Repr.str(args.positional[0]))
+        }
+        add("dict") { args, interp in
+            guard args.positional.count <= 1 else { throw GradError.type("dict expected at most 1 argument, got \(args.positional.count)") }
+            let d = DictStorage()
+            if let source = args.positional.first { try Dicts.insertPairs(of: source, into: d, interp) }
+            for (k, v) in args.keywords { try d.set(.str(k), v) }
+            return .dict(d)
         }
         add("format") { args, _ in
             let b = try args.bind(["value", "format_spec"], required: 1)

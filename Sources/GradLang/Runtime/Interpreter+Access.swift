@@ -40,6 +40,15 @@ extension Interpreter {
         }
     }
 
+    /// A dict's key: `d[k]`, or `d[a, b]` for the tuple `(a, b)` as in Python.
+    func dictKey(_ items: [IndexItem], in scope: Scope) throws -> Value {
+        let values = try items.map { item -> Value in
+            guard case .expr(let e) = item else { throw GradError.type("unhashable type: 'slice'") }
+            return try evaluate(e, in: scope)
+        }
+        return values.count == 1 ? values[0] : .tuple(TupleStorage(values))
+    }
+
     func getItem(_ base: Value, _ items: [IndexItem], in scope: Scope) throws -> Value {
         switch base {
         case .tensor(let t):
@@ -54,6 +63,10 @@ extension Interpreter {
             }
         case .range(let a, let b, let step):
             return try rangeItem(start: a, stop: b, step: step, items, in: scope)
+        case .dict(let d):
+            let key = try dictKey(items, in: scope)
+            guard let v = try d.value(for: key) else { throw GradError("KeyError", try Repr.repr(key)) }
+            return v
         case .dataset(let d):
             guard items.count == 1, case .expr(let e) = items[0] else { throw GradError.type("a dataset is indexed by one integer") }
             var i = try evaluate(e, in: scope).asInt("index")
@@ -173,6 +186,8 @@ extension Interpreter {
             l.items[i] = value
         case .tuple:
             throw GradError.type("'tuple' object does not support item assignment")
+        case .dict(let d):
+            try d.set(try dictKey(items, in: scope), value)
         default:
             throw GradError.type("'\(base.typeName)' object does not support item assignment")
         }
@@ -204,6 +219,10 @@ extension Interpreter {
         case .list(let l):
             if Methods.listMethodNames.contains(name) {
                 return .boundMethod(receiver: .list(l), name: name)
+            }
+        case .dict(let d):
+            if Methods.dictMethodNames.contains(name) {
+                return .boundMethod(receiver: .dict(d), name: name)
             }
         case .str(let s):
             if Methods.stringMethodNames.contains(name) {

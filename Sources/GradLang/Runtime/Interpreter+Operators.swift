@@ -290,6 +290,8 @@ extension Interpreter {
             var found = false
             if case .str(let hay) = r, case .str(let needle) = l {
                 found = hay.contains(needle)
+            } else if case .dict(let d) = r {
+                found = try d.contains(l)
             } else if case .range(let start, let stop, let step) = r, case .int(let x) = l {
                 // As Python: an int in a range is arithmetic, not a search.
                 let inside = step > 0 ? (x >= start && x < stop) : (x <= start && x > stop)
@@ -373,6 +375,13 @@ extension Interpreter {
         case (.list(let x), .list(let y)):
             if x === y { return true }
             return try x.items.count == y.items.count && zip(x.items, y.items).allSatisfy { try itemsEqual($0, $1) }
+        case (.dict(let x), .dict(let y)):
+            if x === y { return true }
+            guard x.count == y.count else { return false }
+            for (k, v) in zip(x.keys, x.values) {
+                guard let other = try y.value(for: k), try itemsEqual(v, other) else { return false }
+            }
+            return true
         case (.tensor(let x), .tensor(let y)): return x === y
         case (.dtype(let x), .dtype(let y)): return x == y
         case (.module(let x), .module(let y)): return x === y

@@ -323,6 +323,36 @@ package final class Interpreter {
                 }
             }
             for s in orElse { try execute(s, display: false, in: scope) }
+        case .assertStmt(let condition, let message):
+            if !(try evaluate(condition, in: scope).truth()) {
+                throw GradError("AssertionError", try message.map { try Repr.str(evaluate($0, in: scope)) } ?? "")
+            }
+        case .raise(let valueExpr):
+            guard let valueExpr else {
+                guard let current = handledErrors.last else { throw GradError.runtime("No active exception to reraise") }
+                throw current
+            }
+            var e = try Exceptions.raised(try evaluate(valueExpr, in: scope))
+            e.location = valueExpr.location
+            throw e
+        case .tryStmt(let body, let handlers, let orElse, let finally):
+            try runTry(body, handlers, orElse, finally, in: scope)
+        case .delete(let targets):
+            for t in targets { try delete(t, in: scope) }
+        case .declare(let names, let isGlobal):
+            for n in names {
+                if isGlobal {
+                    scope.redirects[n] = globals
+                } else {
+                    // The nearest enclosing function's scope that binds it (not the globals).
+                    var s = scope.parent
+                    while let candidate = s, candidate !== globals, candidate.variables[n] == nil { s = candidate.parent }
+                    guard let owner = s, owner !== globals else {
+                        throw GradError.syntax("no binding for nonlocal '\(n)' found", at: stmt.location)
+                    }
+                    scope.redirects[n] = owner
+                }
+            }
         case .breakStmt: throw BreakSignal()
         case .continueStmt: throw ContinueSignal()
         case .pass: break
@@ -333,7 +363,7 @@ package final class Interpreter {
         case .functionDef(let def):
             let defaults = try def.parameters.map { p in try p.defaultValue.map { try evaluate($0, in: scope) } }
             let modes = try def.decorators.map { try modeChange($0, in: scope) }
-            scope.variables[def.name] = .function(Function(definition: def, defaults: defaults, closure: scope, modes: modes))
+            scope.target(for: def.name).variables[def.name] = .function(Function(definition: def, defaults: defaults, closure: scope, modes: modes))
         case .forLoop(let target, let iterableExpr, let body, let orElse):
             let iterable = try evaluate(iterableExpr, in: scope)
             // Errors of the iteration itself (not iterable, a 0-d tensor) point at the iterable.
@@ -388,7 +418,7 @@ package final class Interpreter {
     func assign(_ target: Target, _ value: Value, in scope: Scope) throws -> [(String, Value)] {
         if case .name(let n, _) = target {
             noteRebinding(n, value, in: scope)
-            scope.variables[n] = value
+            scope.target(for: n).variables[n] = value
             return [(n, value)]
         }
         var plan: [(Target, Value)] = []
@@ -409,7 +439,7 @@ package final class Interpreter {
         }
         for (n, v) in bound {
             noteRebinding(n, v, in: scope)
-            scope.variables[n] = v
+            scope.target(for: n).variables[n] = v
         }
         return bound
     }
@@ -478,7 +508,7 @@ package final class Interpreter {
             guard let current = scope.lookup(n) else { throw GradError.name(n).located(loc) }
             let rhs = try evaluate(valueExpr, in: scope)
             let result = try located(valueExpr.location) { try inPlaceOrBinary(binaryOp, current, rhs) }
-            scope.variables[n] = result
+            scope.target(for: n).variables[n] = result
             return result
         case .subscript(let baseExpr, let items, let loc):
             let base = try evaluate(baseExpr, in: scope)
@@ -583,6 +613,18 @@ package final class Interpreter {
             return .bool(!(try evaluate(e, in: scope).truth()))
         case .conditional(let value, let cond, let other):
             return try evaluate(cond, in: scope).truth() ? try evaluate(value, in: scope) : try evaluate(other, in: scope)
+        case .dict(let pairs):
+            let d = DictStorage()
+            for (k, v) in pairs {
+                let key = try evaluate(k, in: scope)
+                try d.set(key, try evaluate(v, in: scope))
+            }
+            return .dict(d)
+        case .comprehension(let element, let value, let clauses):
+            return try comprehension(element, value, clauses, in: scope)
+        case .lambda(let def):
+            let defaults = try def.parameters.map { p in try p.defaultValue.map { try evaluate($0, in: scope) } }
+            return .function(Function(definition: def, defaults: defaults, closure: scope, modes: []))
         case .formatted(let parts):
             var text = ""
             for part in parts {
@@ -617,6 +659,105 @@ package final class Interpreter {
             return try getAttribute(try evaluate(base, in: scope), name)
         case .subscript(let base, let items):
             return try getItem(try evaluate(base, in: scope), items, in: scope)
+        }
+    }
+
+    /// A list or dict comprehension, in a scope of its own (its loop variables do not
+    /// leak, as in Python 3); the first iterable is evaluated where the comprehension is.
+    private func comprehension(_ element: Expr, _ value: Expr?, _ clauses: [ComprehensionClause], in scope: Scope) throws -> Value {
+        let local = Scope(parent: scope)
+        var items: [Value] = []
+        let dict = value == nil ? nil : DictStorage()
+        func run(_ i: Int) throws {
+            guard i < clauses.count else {
+                if let dict, let value {
+                    try dict.set(try evaluate(element, in: local), try evaluate(value, in: local))
+                } else {
+                    items.append(try evaluate(element, in: local))
+                    if items.count & 0xFFFF == 0 { try Interpreter.checkSequence(Int64(items.count)) }
+                }
+                return
+            }
+            switch clauses[i] {
+            case .loop(let target, let iterableExpr):
+                let iterable = try evaluate(iterableExpr, in: i == 0 ? scope : local)
+                try located(iterableExpr.location) {
+                    try forEachItem(of: iterable) { item in
+                        _ = try assign(target, item, in: local)
+                        try run(i + 1)
+                    }
+                }
+            case .filter(let condition):
+                if try evaluate(condition, in: local).truth() { try run(i + 1) }
+            }
+        }
+        try run(0)
+        if let dict { return .dict(dict) }
+        return .list(ListStorage(items))
+    }
+
+    /// Errors being handled by the `except` blocks running now, innermost last (for `raise`).
+    private var handledErrors: [GradError] = []
+
+    /// `try`: an error of the body goes to the first `except` whose classes it belongs to;
+    /// `else` runs when there was none; `finally` runs however the statement ends (an
+    /// error, `return`, `break`). Ctrl-C and --timeout are never caught.
+    private func runTry(_ body: [Stmt], _ handlers: [ExceptHandler], _ orElse: [Stmt], _ finally: [Stmt], in scope: Scope) throws {
+        var pending: Error? = nil
+        do {
+            var failed = false
+            do {
+                for s in body { try execute(s, display: false, in: scope) }
+            } catch let e as GradError where !e.isInterruption {
+                failed = true
+                var handler: ExceptHandler? = nil
+                for h in handlers {
+                    guard let typesExpr = h.types else { handler = h; break }
+                    let classes = try located(typesExpr.location) { try Exceptions.classes(in: try evaluate(typesExpr, in: scope)) }
+                    if classes.contains(where: { Exceptions.isSubclass(e.type, of: $0) }) { handler = h; break }
+                }
+                guard let handler else { throw e }
+                if let name = handler.name { scope.target(for: name).variables[name] = .exception(e) }
+                handledErrors.append(e)
+                defer { handledErrors.removeLast() }
+                for s in handler.body { try execute(s, display: false, in: scope) }
+            }
+            if !failed { for s in orElse { try execute(s, display: false, in: scope) } }
+        } catch {
+            pending = error
+        }
+        for s in finally { try execute(s, display: false, in: scope) }
+        if let pending { throw pending }
+    }
+
+    /// `del name`, `del l[i]`, `del d[k]`.
+    private func delete(_ target: Target, in scope: Scope) throws {
+        switch target {
+        case .name(let n, let loc):
+            let owner = scope.target(for: n)
+            guard owner.variables.removeValue(forKey: n) != nil else { throw GradError.name(n).located(loc) }
+        case .subscript(let baseExpr, let items, let loc):
+            let base = try evaluate(baseExpr, in: scope)
+            try located(loc) {
+                switch base {
+                case .dict(let d):
+                    let key = try dictKey(items, in: scope)
+                    guard try d.remove(key) != nil else { throw GradError("KeyError", try Repr.repr(key)) }
+                case .list(let l):
+                    guard items.count == 1, case .expr(let e) = items[0] else { throw GradError.type("list indices must be integers") }
+                    var i = try evaluate(e, in: scope).asInt("list index")
+                    if i < 0 { i += l.items.count }
+                    guard i >= 0 && i < l.items.count else { throw GradError.index("list assignment index out of range") }
+                    l.willMutate()
+                    l.items.remove(at: i)
+                default:
+                    throw GradError.type("'\(base.typeName)' object doesn't support item deletion")
+                }
+            }
+        case .tuple(let targets, _):
+            for t in targets { try delete(t, in: scope) }
+        case .attribute(_, let name, let loc):
+            throw GradError("AttributeError", "gradsh cannot delete attributes ('\(name)')").located(loc)
         }
     }
 
@@ -716,6 +857,7 @@ package final class Interpreter {
                 i += 1
             }
         case .tuple(let items): for v in items { try body(v) }
+        case .dict(let d): for k in d.keys { try body(k) }
         case .range(let start, let stop, let step):
             var i = start
             if collecting, let n = Builtins.rangeLength(start, stop, step) { try Interpreter.checkSequence(n) }

@@ -22,6 +22,7 @@ enum Methods {
             try args.expectCount(0)
             return .str(["AccumulateGrad", "CopySlices"].contains(n.name) ? "torch::autograd::" + n.name : n.name)
         case .list(let l): return try callListMethod(l, name, &args, interp)
+        case .dict(let d): return try callDictMethod(d, name, &args, interp)
         case .str(let s): return try callStringMethod(s, name, &args)
         }
     }
@@ -130,6 +131,41 @@ enum Methods {
 
     /// The methods of lists and strings gradsh has, for attribute lookup and completion.
     static let listMethodNames = ["append", "pop", "extend", "index", "count", "insert", "reverse", "clear", "copy"]
+    static let dictMethodNames = ["keys", "values", "items", "get", "pop", "setdefault", "update", "clear", "copy"]
+
+    /// Python's dict methods; `keys()`, `values()` and `items()` give lists (Python's views
+    /// iterate the same way).
+    static func callDictMethod(_ d: DictStorage, _ name: String, _ args: inout CallArguments, _ interp: Interpreter) throws -> Value {
+        switch name {
+        case "keys": try args.expectCount(0); return .list(ListStorage(d.keys))
+        case "values": try args.expectCount(0); return .list(ListStorage(d.values))
+        case "items":
+            try args.expectCount(0)
+            return .list(ListStorage(zip(d.keys, d.values).map { .tuple([$0, $1]) }))
+        case "get":
+            let b = try args.bind(["key", "default"], required: 1)
+            return try d.value(for: b[0]!) ?? b[1] ?? .none
+        case "pop":
+            let b = try args.bind(["key", "default"], required: 1)
+            if let v = try d.remove(b[0]!) { return v }
+            if let fallback = b[1] { return fallback }
+            throw GradError("KeyError", try Repr.repr(b[0]!))
+        case "setdefault":
+            let b = try args.bind(["key", "default"], required: 1)
+            if let v = try d.value(for: b[0]!) { return v }
+            try d.set(b[0]!, b[1] ?? .none)
+            return b[1] ?? .none
+        case "update":
+            let other = args.positional
+            guard other.count <= 1 else { throw GradError.type("update expected at most 1 argument, got \(other.count)") }
+            if let source = other.first { try Dicts.insertPairs(of: source, into: d, interp) }
+            for (k, v) in args.keywords { try d.set(.str(k), v) }
+            return .none
+        case "clear": try args.expectCount(0); d.removeAll(); return .none
+        case "copy": try args.expectCount(0); return .dict(d.copy())
+        default: throw GradError.attribute("dict", name)
+        }
+    }
     static let stringMethodNames = ["upper", "lower", "strip", "split", "join", "format", "startswith", "endswith", "replace"]
 
     static func callListMethod(_ l: ListStorage, _ name: String, _ args: inout CallArguments, _ interp: Interpreter) throws -> Value {

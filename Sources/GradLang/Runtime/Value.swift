@@ -11,6 +11,9 @@ package enum Value {
     case tensor(Tensor)
     case tuple(TupleStorage)
     case list(ListStorage)
+    case dict(DictStorage)
+    /// A raised or constructed exception (`except ValueError as e`, `ValueError("x")`).
+    case exception(GradError)
     case function(Function)
     case builtin(Builtin)
     case boundMethod(receiver: Receiver, name: String)
@@ -43,6 +46,8 @@ package enum Value {
         case .tensor: return "Tensor"
         case .tuple: return "tuple"
         case .list: return "list"
+        case .dict: return "dict"
+        case .exception(let e): return e.type
         case .function: return "function"
         case .builtin: return "builtin_function_or_method"
         case .boundMethod: return "builtin_function_or_method"
@@ -69,6 +74,7 @@ package enum Value {
         case .str(let s): return !s.isEmpty
         case .tuple(let items): return !items.isEmpty
         case .list(let l): return !l.items.isEmpty
+        case .dict(let d): return d.count > 0
         case .range(let a, let b, let s): return s > 0 ? a < b : a > b
         case .tensor(let t):
             guard t.numel == 1 else {
@@ -126,6 +132,8 @@ enum NestedValues {
                 detach(&list.items, into: &pending)
             } else if let tuple = next as? TupleStorage {
                 tuple.detach(into: &pending)
+            } else if let dict = next as? DictStorage {
+                dict.detach(into: &pending)
             }
         }
     }
@@ -135,6 +143,7 @@ enum NestedValues {
             switch item {
             case .list(let l): pending.append(l)
             case .tuple(let t): pending.append(t)
+            case .dict(let d): pending.append(d)
             default: break
             }
         }
@@ -145,7 +154,7 @@ enum NestedValues {
 extension Value {
     fileprivate var isContainer: Bool {
         switch self {
-        case .list, .tuple: return true
+        case .list, .tuple, .dict: return true
         default: return false
         }
     }
@@ -155,6 +164,7 @@ extension Value {
 package enum Receiver {
     case tensor(Tensor)
     case list(ListStorage)
+    case dict(DictStorage)
     case module(Module)
     case optimizer(Optimizer)
     case node(Node)
@@ -190,6 +200,11 @@ package struct Builtin: Sendable {
 package final class Scope {
     var variables: [String: Value] = [:]
     let parent: Scope?
+    /// Names a `global` or `nonlocal` statement sent elsewhere, with the scope they live in.
+    var redirects: [String: Scope] = [:]
+
+    /// The scope an assignment to `name` writes to.
+    func target(for name: String) -> Scope { redirects[name] ?? self }
     /// A function call's local names (`FunctionDef.localNames`); empty at top level.
     let localNames: Set<String>
 
@@ -233,6 +248,7 @@ package final class Scope {
             case .tensor(let t): hold(t)
             case .list(let l): l.items.forEach { visit($0, depth: depth + 1) }
             case .tuple(let items): items.forEach { visit($0, depth: depth + 1) }
+            case .dict(let d): d.values.forEach { visit($0, depth: depth + 1) }
             case .module(let m): m.parameters().forEach(hold)
             case .optimizer(let o): o.parameters.forEach(hold)
             case .dataset(let d): d.tensors.forEach(hold)

@@ -26,6 +26,13 @@ package final class Expr {
         case conditional(Expr, Expr, Expr)
         /// An f-string: text and formatted values, joined.
         case formatted([FormattedPart])
+        /// `{k: v, ...}`
+        case dict([(key: Expr, value: Expr)])
+        /// `[e for t in xs if c]`, `{k: v for ...}` (`value` set), and `(e for ...)`, which
+        /// gradsh makes a list at once.
+        case comprehension(element: Expr, value: Expr?, clauses: [ComprehensionClause])
+        /// `lambda a, b=1: expr`: a function whose body returns `expr`.
+        case lambda(FunctionDef)
     }
 
     package let kind: Kind
@@ -46,6 +53,10 @@ package final class Expr {
             case .conditional(let a, let b, let c): pending += [a, b, c]
             case .formatted(let parts):
                 for case .field(let x, _, _) in parts { pending.append(x) }
+            case .dict(let pairs): for (k, v) in pairs { pending += [k, v] }
+            // A comprehension runs code as a loop does.
+            case .comprehension: return e
+            case .lambda: break
             case .subscript(let base, let items):
                 pending.append(base)
                 for item in items {
@@ -79,6 +90,20 @@ package final class Expr {
         self.kind = kind
         self.location = location
     }
+}
+
+/// `except TYPES as NAME:` and its lines; no types catches every error.
+package struct ExceptHandler {
+    package let types: Expr?
+    package let name: String?
+    package let body: [Stmt]
+    package let location: SourceLocation
+}
+
+/// A `for ... in ...` or `if ...` of a comprehension.
+package enum ComprehensionClause {
+    case loop(Target, Expr)
+    case filter(Expr)
 }
 
 /// A piece of an f-string: text, or a value with its conversion (`!r`) and format spec.
@@ -147,6 +172,13 @@ package final class Stmt {
         case continueStmt
         case pass
         case importNames([ImportBinding])
+        case assertStmt(Expr, message: Expr?)
+        /// `raise`, `raise E(...)` (`from` is read and ignored).
+        case raise(Expr?)
+        case tryStmt(body: [Stmt], handlers: [ExceptHandler], orElse: [Stmt], finally: [Stmt])
+        case delete([Target])
+        /// `global a, b` and `nonlocal a` (`isGlobal` false).
+        case declare([String], isGlobal: Bool)
         case returnStmt(Expr?)
         /// `:command args`, kept verbatim for the shell.
         case colonCommand(String)
@@ -188,6 +220,7 @@ package final class FunctionDef {
             }
         }
         var pending = body
+        var declared: Set<String> = []
         while let stmt = pending.popLast() {
             switch stmt.kind {
             case .assign(let targets, _): targets.forEach(bind)
@@ -200,9 +233,14 @@ package final class FunctionDef {
             case .whileLoop(_, let inner, let orElse): pending += inner + orElse
             case .ifElse(_, let then, let otherwise): pending += then + (otherwise ?? [])
             case .importNames(let bindings): names.formUnion(bindings.map(\.name))
-            case .expression, .returnStmt, .colonCommand, .breakStmt, .continueStmt, .pass: break
+            case .tryStmt(let inner, let handlers, let orElse, let finally):
+                pending += inner + orElse + finally + handlers.flatMap(\.body)
+                names.formUnion(handlers.compactMap(\.name))
+            case .delete(let targets): targets.forEach(bind)
+            case .declare(let declaredNames, _): declared.formUnion(declaredNames)
+            case .expression, .returnStmt, .colonCommand, .breakStmt, .continueStmt, .pass, .assertStmt, .raise: break
             }
         }
-        localNames = names
+        localNames = names.subtracting(declared)
     }
 }

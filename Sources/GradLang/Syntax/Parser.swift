@@ -106,6 +106,8 @@ package struct Parser {
     private var indentLevels: [Int] = []
     /// Loops around the current statement inside the current function (for break/continue).
     private var loopDepth = 0
+    /// Function definitions around the current statement (for nonlocal).
+    private var functionDepth = 0
     private var pendingDecoratorAt: SourceLocation?
     private var pendingDecorator: Bool {
         get { pendingDecoratorAt != nil }
@@ -236,6 +238,35 @@ package struct Parser {
             return try parseWith()
         case .name("import") where !Parser.isUsedAsVariable(peek()), .name("from") where !Parser.isUsedAsVariable(peek()):
             return try parseImport()
+        case .name("assert") where !Parser.isUsedAsVariable(peek()):
+            _ = advance()
+            let condition = try parseExpression()
+            let message = accept(",") ? try parseExpression() : nil
+            return Stmt(.assertStmt(condition, message: message), t.location)
+        case .name("raise") where !Parser.isUsedAsVariable(peek()) || Parser.endsStatement(peek()):
+            _ = advance()
+            if Parser.endsStatement(current) { return Stmt(.raise(nil), t.location) }
+            let e = try parseExpression()
+            if current.name == "from" { _ = advance(); _ = try parseExpression() }
+            return Stmt(.raise(e), t.location)
+        case .name("del") where !Parser.isUsedAsVariable(peek()):
+            _ = advance()
+            var targets: [Target] = []
+            repeat {
+                if Parser.endsStatement(current) { break }
+                targets.append(try target(from: try parsePostfix()))
+            } while accept(",")
+            return Stmt(.delete(targets), t.location)
+        case .name(let word) where (word == "global" || word == "nonlocal") && !Parser.isUsedAsVariable(peek()):
+            _ = advance()
+            var names: [String] = []
+            repeat { names.append(try parseName("a name")) } while accept(",")
+            if word == "nonlocal" && functionDepth == 0 {
+                throw GradError.syntax("nonlocal declaration not allowed at module level", at: t.location)
+            }
+            return Stmt(.declare(names, isGlobal: word == "global"), t.location)
+        case .name("try") where peek().isOp(":"):
+            return try parseTry()
         case .name("pass") where Parser.endsStatement(peek()):
             _ = advance()
             return Stmt(.pass, t.location)
@@ -580,7 +611,8 @@ package struct Parser {
         }
         let savedLoops = loopDepth
         loopDepth = 0
-        defer { loopDepth = savedLoops }
+        functionDepth += 1
+        defer { loopDepth = savedLoops; functionDepth -= 1 }
         let body = try parseBlock(after: "def \(name)(...)", statement: "function definition", startedAt: start)
         return Stmt(.functionDef(FunctionDef(name: name, parameters: params, decorators: decorators, body: body, location: start)), start)
     }
@@ -680,6 +712,60 @@ package struct Parser {
             }
         }
         return Stmt(.ifElse(condition, body, elseBody), start)
+    }
+
+    /// `try:` with `except [TYPES [as NAME]]:` blocks, `else:` and `finally:`, each on a
+    /// line at the try's indentation.
+    private mutating func parseTry() throws -> Stmt {
+        let start = advance().location
+        let body = try parseBlock(after: "try", statement: "'try' statement", startedAt: start)
+        var handlers: [ExceptHandler] = []
+        var orElse: [Stmt] = []
+        var finally: [Stmt] = []
+        while true {
+            try awaitNextLine(of: "try", at: start)
+            guard let look = clauseLine(indentOf: start, words: ["except", "else", "finally"]) else { break }
+            index = look
+            let word = current.name ?? (current.isKeyword("else") ? "else" : "")
+            let clauseStart = advance().location
+            switch word {
+            case "except":
+                guard finally.isEmpty, orElse.isEmpty else { throw GradError.syntax("invalid syntax: 'except' after 'else' or 'finally'", at: clauseStart) }
+                var types: Expr? = nil
+                var name: String? = nil
+                if !current.isOp(":") {
+                    types = try parseExpression()
+                    if current.name == "as" { _ = advance(); name = try parseName("a name after 'as'") }
+                }
+                guard current.isOp(":") else { throw unexpected(current, expected: "':'") }
+                handlers.append(ExceptHandler(types: types, name: name, body: try parseBlock(after: "except", statement: "'except' statement", startedAt: clauseStart), location: clauseStart))
+            case "else":
+                guard !handlers.isEmpty, finally.isEmpty else { throw GradError.syntax("invalid syntax: 'else' needs an 'except' before it", at: clauseStart) }
+                orElse = try parseBlock(after: "else", statement: "'else' statement", startedAt: clauseStart)
+            default:
+                finally = try parseBlock(after: "finally", statement: "'finally' statement", startedAt: clauseStart)
+            }
+            if !finally.isEmpty { break }
+        }
+        guard !handlers.isEmpty || !finally.isEmpty else {
+            throw GradError.syntax("expected 'except' or 'finally' block", at: current.location)
+        }
+        return Stmt(.tryStmt(body: body, handlers: handlers, orElse: orElse, finally: finally), start)
+    }
+
+    /// Where a clause continuing a Python statement (`except`, `else`, `finally`) begins:
+    /// the next line, at the indentation of the line of `start`, starting with one of `words`.
+    private func clauseLine(indentOf start: SourceLocation, words: Set<String>) -> Int? {
+        var look = index
+        if tokens[look].kind == .newline { look += 1 }
+        guard look < tokens.count else { return nil }
+        let next = tokens[look]
+        let word = next.name ?? (next.isKeyword("else") ? "else" : "")
+        guard words.contains(word) else { return nil }
+        var headIndex = index
+        while headIndex > 0 && tokens[headIndex].location > start { headIndex -= 1 }
+        let indent = indentOfLine(at: headIndex)
+        return (next.lineIndent ?? indent) == indent ? look : nil
     }
 
     /// `with torch.no_grad():`, `with torch.set_grad_enabled(b), torch.enable_grad():`:
@@ -854,7 +940,8 @@ package struct Parser {
     }
 
     mutating func parseExpression() throws -> Expr {
-        try nest { p in
+        if current.name == "lambda" && !Parser.isUsedAsVariable(peek()) { return try parseLambda() }
+        return try nest { p in
             let start = p.current.location
             let value = try p.parseOr()
             if p.current.isKeyword("if") && !p.inBlockHead {
@@ -867,6 +954,46 @@ package struct Parser {
             }
             return value
         }
+    }
+
+    /// `lambda a, b=1: expr`
+    private mutating func parseLambda() throws -> Expr {
+        let start = advance().location
+        var params: [(name: String, defaultValue: Expr?)] = []
+        while !current.isOp(":") {
+            let loc = current.location
+            let p = try parseName("a parameter name or ':'")
+            if params.contains(where: { $0.name == p }) {
+                throw GradError.syntax("duplicate argument '\(p)' in function definition", at: loc)
+            }
+            var value: Expr? = nil
+            if accept("=") { value = try parseExpression() } else if params.last?.defaultValue != nil {
+                throw GradError.syntax("parameter without a default follows parameter with a default", at: loc)
+            }
+            params.append((p, value))
+            if !accept(",") { break }
+        }
+        _ = try expect(":", "':' after the lambda's parameters")
+        let body = try parseExpression()
+        let def = FunctionDef(name: "<lambda>", parameters: params, decorators: [], body: [Stmt(.returnStmt(body), body.location)], location: start)
+        return Expr(.lambda(def), start)
+    }
+
+    /// The `for ... in ... if ...` clauses after a comprehension's element.
+    private mutating func parseComprehensionClauses() throws -> [ComprehensionClause] {
+        var clauses: [ComprehensionClause] = []
+        while current.isKeyword("for") {
+            _ = advance()
+            let target = try parseTargetList()
+            guard current.isKeyword("in") else { throw unexpected(current, expected: "'in'") }
+            _ = advance()
+            clauses.append(.loop(target, try parseOr()))
+            while current.isKeyword("if") {
+                _ = advance()
+                clauses.append(.filter(try parseOr()))
+            }
+        }
+        return clauses
     }
 
     private mutating func parseOr() throws -> Expr {
@@ -1059,9 +1186,16 @@ package struct Parser {
                     sawKeyword = true
                 } else {
                     let loc = p.current.location
-                    let value = try p.parseExpression()
+                    var value = try p.parseExpression()
                     if sawKeyword {
                         throw GradError.syntax("positional argument follows keyword argument", at: loc)
+                    }
+                    // `sum(x * x for x in xs)`: a generator as the only argument.
+                    if p.current.isKeyword("for") {
+                        value = Expr(.comprehension(element: value, value: nil, clauses: try p.parseComprehensionClauses()), loc)
+                        guard args.isEmpty && p.current.isOp(")") else {
+                            throw GradError.syntax("Generator expression must be parenthesized", at: loc)
+                        }
                     }
                     args.append(Argument(label: nil, value: value))
                 }
@@ -1172,6 +1306,11 @@ package struct Parser {
                 if p.accept(")") { return Expr(.tuple([]), t.location) }
                 let first = try p.parseExpression()
                 if p.accept(")") { return first }
+                if p.current.isKeyword("for") {
+                    let clauses = try p.parseComprehensionClauses()
+                    _ = try p.expect(")")
+                    return Expr(.comprehension(element: first, value: nil, clauses: clauses), t.location)
+                }
                 guard p.current.isOp(",") else { throw p.missingComma(closing: ")") }
                 var items = [first]
                 while p.accept(",") {
@@ -1188,6 +1327,11 @@ package struct Parser {
                 var items: [Expr] = []
                 while !p.current.isOp("]") {
                     items.append(try p.parseExpression())
+                    if items.count == 1 && p.current.isKeyword("for") {
+                        let clauses = try p.parseComprehensionClauses()
+                        _ = try p.expect("]")
+                        return Expr(.comprehension(element: items[0], value: nil, clauses: clauses), t.location)
+                    }
                     if !p.accept(",") {
                         if p.current.isOp("]") { break }
                         throw p.missingComma(closing: "]")
@@ -1195,6 +1339,30 @@ package struct Parser {
                 }
                 _ = p.advance()
                 return Expr(.list(items), t.location)
+            }
+        case .op("{"):
+            _ = advance()
+            return try bracketed { p in
+                var pairs: [(key: Expr, value: Expr)] = []
+                while !p.current.isOp("}") {
+                    let key = try p.parseExpression()
+                    guard p.accept(":") else {
+                        throw GradError.syntax("gradsh has no sets: write a list [...] or a dict {key: value}", at: key.location)
+                    }
+                    let value = try p.parseExpression()
+                    if pairs.isEmpty && p.current.isKeyword("for") {
+                        let clauses = try p.parseComprehensionClauses()
+                        _ = try p.expect("}")
+                        return Expr(.comprehension(element: key, value: value, clauses: clauses), t.location)
+                    }
+                    pairs.append((key, value))
+                    if !p.accept(",") {
+                        if p.current.isOp("}") { break }
+                        throw p.missingComma(closing: "}")
+                    }
+                }
+                _ = p.advance()
+                return Expr(.dict(pairs), t.location)
             }
         case .end:
             if blockDepth > 0 { throw Incomplete() }

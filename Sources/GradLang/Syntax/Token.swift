@@ -30,8 +30,7 @@ package struct Token: Equatable, Sendable {
 
     /// Python keywords that gradsh does not have, so a learner gets a targeted message.
     static let pythonOnlyKeywords: Set<String> = [
-        "with", "while", "elif", "lambda", "class", "import", "from", "try", "except", "pass",
-        "break", "continue", "yield", "global", "nonlocal", "raise", "del", "assert", "finally", "as",
+        "elif", "class", "except", "yield", "finally", "as",
     ]
 
     func isOp(_ s: String) -> Bool { kind == .op(s) }

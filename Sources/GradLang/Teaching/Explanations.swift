@@ -150,6 +150,8 @@ enum Hints {
                 }
             case .conditional(let a, let b, let c): visit(a); visit(b); visit(c)
             case .formatted(let parts): for case .field(let x, _, _) in parts { visit(x) }
+            case .dict(let pairs): for (k, v) in pairs { visit(k); visit(v) }
+            case .comprehension(let element, let value, _): visit(element); value.map(visit)
             default: break
             }
         }
@@ -171,7 +173,12 @@ enum Hints {
             case .forLoop(let t, let e, let body, let orElse): visitTarget(t); visit(e); (body + orElse).forEach(visitStmt)
             case .ifElse(let c, let a, let b): visit(c); a.forEach(visitStmt); b?.forEach(visitStmt)
             case .returnStmt(let e): e.map(visit)
-            case .functionDef, .colonCommand, .breakStmt, .continueStmt, .pass, .importNames: break
+            case .assertStmt(let c, let m): visit(c); m.map(visit)
+            case .raise(let e): e.map(visit)
+            case .tryStmt(let body, let handlers, let orElse, let finally):
+                (body + handlers.flatMap(\.body) + orElse + finally).forEach(visitStmt)
+            case .delete(let targets): targets.forEach(visitTarget)
+            case .functionDef, .colonCommand, .breakStmt, .continueStmt, .pass, .importNames, .declare: break
             }
         }
         visitStmt(stmt)

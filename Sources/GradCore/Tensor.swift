@@ -55,6 +55,8 @@ package final class Tensor {
     package let creationMode: GradMode
     /// Made by `detach()` / `detach_()`: cut from its graph on purpose.
     package internal(set) var isDetached = false
+    /// Made by `nn.Parameter(...)`: a module registers it when it is assigned as an attribute.
+    package var isParameter = false
     /// A Python number turned into a 0-d tensor for an op (PyTorch's wrapped number): ops
     /// that keep such an operand as a plain number (`x ** 2` records `PowBackward0` and
     /// saves only `x`) can tell it from a real 0-d tensor (`x ** tensor(2.)`: `PowBackward1`).

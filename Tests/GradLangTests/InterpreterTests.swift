@@ -249,6 +249,69 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(value("def f():\n    nonlocal q\nf()"), "3 SyntaxError: no binding for nonlocal 'q' found", "checked when the function runs")
     }
 
+    /// Classes as in Python: plain ones (class attributes, inheritance, super(), static
+    /// methods), nn.Module subclasses (registration, forward through model(x) and inside
+    /// Sequential, PyTorch's errors), torch.autograd.Function subclasses.
+    func testClasses() {
+        let script = """
+        class A:
+            kind = "a"
+            def __init__(self, n):
+                self.n = n
+            def twice(self):
+                return self.n * 2
+            @staticmethod
+            def make():
+                return A(7)
+        class B(A):
+            def twice(self):
+                return super().twice() + 1
+        b = B(3)
+        print(b.twice(), b.kind, A.make().n, isinstance(b, A), isinstance(A(1), B), A.__name__)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(2, 1)
+                self.act = nn.ReLU()
+            def forward(self, x):
+                return self.act(self.fc(x))
+        seq = nn.Sequential(Net(), nn.Sigmoid())
+        print(seq(ones(1, 2)).shape, len(list(seq.parameters())), [n for n, p in seq.named_parameters()])
+        print(Net())
+        """
+        XCTAssertEqual(run(script).filter { $0.contains(" print ") }.map { String($0.drop { $0 != " " }.dropFirst(7)) }, [
+            "7 a 7 True False A",
+            "(1, 1) 2 ['0.fc.weight', '0.fc.bias']",
+            "Net(\n  (fc): Linear(in_features=2, out_features=1, bias=True)\n  (act): ReLU()\n)",
+        ])
+        XCTAssertEqual(value("class C:\n    pass\nC(1)"), "3 TypeError: C() takes no arguments")
+        XCTAssertEqual(value("class C:\n    def __init__(self):\n        return 1\nC()"), "4 TypeError: __init__() should return None, not 'int'")
+        XCTAssertEqual(value("class C:\n    pass\nC().missing"), "3 AttributeError: 'C' object has no attribute 'missing'")
+        XCTAssertEqual(value("class M(nn.Module):\n    pass\nM()(ones(1))"), "3 NotImplementedError: Module [M] is missing the required \"forward\" function")
+        XCTAssertEqual(value("class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.w = nn.Parameter(ones(1))\nm = M()\nm.w = ones(1)"),
+                       "6 TypeError: cannot assign 'torch.FloatTensor' as parameter 'w' (torch.nn.Parameter or None expected)")
+        XCTAssertEqual(value("class C:\n    pass\nclass D(3):\n    pass"), "3 TypeError: gradsh classes derive from other classes, nn.Module or torch.autograd.Function, not int")
+        // A failed statement undoes attribute changes on objects and module registrations.
+        XCTAssertEqual(value("class C:\n    pass\nc = C()\nc.x = 1\ndef f():\n    c.x = 2\n    c.y = 3\n    1 / 0\nf()\nc.x"), "10 _ = 1")
+        XCTAssertEqual(value("class C:\n    pass\nc = C()\ndef f():\n    c.y = 3\n    1 / 0\nf()\nc.y"), "8 AttributeError: 'C' object has no attribute 'y'")
+        XCTAssertEqual(value("class M(nn.Module):\n    pass\nm = M()\ndef f():\n    m.fc = nn.Linear(1, 1)\n    1 / 0\nf()\nlen(list(m.parameters()))"), "8 _ = 0")
+
+        let custom = """
+        class Twice(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2, g
+        x = ones(2, requires_grad=True)
+        y = Twice.apply(x)
+        y.sum().backward()
+        """
+        XCTAssertEqual(run(custom).last.map { String($0.prefix(90)) }, "10 RuntimeError: function TwiceBackward returned an incorrect number of gradients (expecte")
+        XCTAssertEqual(value("class T(torch.autograd.Function):\n    pass\nT()"), "3 RuntimeError: T is a torch.autograd.Function: call it as T.apply(...)")
+    }
+
     /// f-strings, format() and str.format follow Python's format-spec mini-language; the
     /// expected strings are what CPython 3.11 prints for the same calls.
     func testFormatting() {

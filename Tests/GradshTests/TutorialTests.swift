@@ -19,12 +19,12 @@ final class TutorialTests: XCTestCase {
         "grad_mode_no_grad_doc": "nn.Parameter, PyTorch's random numbers",
         "nn_tutorial_from_scratch": "PyTorch's random numbers, more indexing forms",
         "polynomial_autograd": "torch.device, torch.cuda, PyTorch's random numbers",
-        "polynomial_module": "classes (nn.Module subclasses)",
-        "quickstart_train_test": "classes, torch.cuda, torch.Size",
+        "polynomial_module": "nn.MSELoss, PyTorch's random numbers",
+        "quickstart_train_test": "torch.cuda, torch.Size, PyTorch's random numbers",
         "seed_evaluate_model": "nn.CrossEntropyLoss, PyTorch's random numbers",
         "seed_update_weights": "Parameter's repr, PyTorch's random numbers",
-        "tensor_register_hook": "lambda, register_hook",
-        "transfer_learning_train_model": "lr_scheduler, dict comprehensions, classes",
+        "tensor_register_hook": "register_hook",
+        "transfer_learning_train_model": "lr_scheduler, optimizer parameter groups",
     ]
 
     func testTutorialsPrintWhatPyTorchPrints() throws {

@@ -188,7 +188,7 @@ extension Tensor {
 }
 
 /// The one place that decides whether an op records, and attaches its node when it does.
-enum Recorder {
+package enum Recorder {
     /// The edge through which gradient reaches `t`, or nil when `t` needs none. A leaf
     /// view that requires grad only through its base (made under no_grad) has no
     /// accumulator, as in PyTorch: gradient reaching it is dropped.
@@ -266,6 +266,38 @@ enum Recorder {
             if !t.isInference { allInference = false }
         }
         return requires && !allInference
+    }
+
+    /// A node for an op defined in the session (a `torch.autograd.Function` subclass):
+    /// `backward` gets the saved tensors (checked for in-place changes, as any op's are)
+    /// and the output's gradient, and returns one gradient (or nil) per input.
+    package static func recordCustom(_ name: String, inputs: [Tensor], output: Tensor, save: [Tensor],
+                                     backward: @escaping (_ saved: [Tensor], _ gradOutput: Tensor) throws -> [Tensor?]) throws {
+        guard shouldRecord(inputs) else {
+            _ = unrecorded(output, inputs)
+            return
+        }
+        for t in save where t.isInference { throw TensorError.runtime(AutogradMessage.inferenceSaved) }
+        // Only the inputs' shapes are kept: the node must not hold the inputs alive.
+        let shapes = inputs.map(\.shape)
+        let node = Node(name: name, nextEdges: try inputs.map(edge(to:)), saved: []) { ctx, grad in
+            let saved = try ctx.node.savedTensors.indices.map { try ctx.saved($0) }
+            let grads = try backward(saved, grad)
+            guard grads.count == shapes.count else {
+                throw TensorError.runtime("function \(name) returned an incorrect number of gradients (expected \(shapes.count), got \(grads.count))")
+            }
+            for (i, g) in grads.enumerated() {
+                if let g, g.shape != shapes[i] {
+                    func dims(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
+                    throw TensorError.runtime("Function \(name) returned an invalid gradient at index \(i) - got \(dims(g.shape)) but expected shape compatible with \(dims(shapes[i]))")
+                }
+            }
+            return grads
+        }
+        // The output saved for backward is saved as an output (named in version errors as
+        // "output 0 of Fn"), the rest as inputs.
+        node.savedTensors = save.map { $0 === output ? SavedTensor(output: output, of: node) : SavedTensor(input: $0) }
+        output.setGradFn(node)
     }
 
     /// Attaches a node named `name` to `output` if the op records; `save` lists the inputs its

@@ -8,6 +8,10 @@ package class Module {
     /// Direct sub-modules, in order.
     package var children: [Module] { [] }
 
+    /// The names of `children` in reprs and `named_parameters()`: their positions, or the
+    /// attribute names a subclass gave them.
+    package var childNames: [String] { children.indices.map(String.init) }
+
     /// This module's own parameters (not its children's).
     package var ownParameters: [(name: String, tensor: Tensor)] { [] }
 
@@ -42,11 +46,11 @@ package class Module {
     package var repr: String {
         if children.isEmpty { return "\(typeName)(\(extraRepr))" }
         var lines = ["\(typeName)("]
-        for (i, c) in children.enumerated() {
+        for (name, c) in zip(childNames, children) {
             let inner = c.repr.split(separator: "\n", omittingEmptySubsequences: false)
                 .enumerated().map { $0.offset == 0 ? String($0.element) : "  " + $0.element }
                 .joined(separator: "\n")
-            lines.append("  (\(i)): \(inner)")
+            lines.append("  (\(name)): \(inner)")
         }
         lines.append(")")
         return lines.joined(separator: "\n")
@@ -141,6 +145,48 @@ package final class Sequential: Module {
     override package var children: [Module] { modules }
     override package func forward(_ input: Tensor) throws -> Tensor {
         try modules.reduce(input) { try $1.forward($0) }
+    }
+}
+
+/// A module defined by a class in the session (`class Net(nn.Module)`): its sub-modules and
+/// parameters are registered by name in assignment order, as `nn.Module.__setattr__` does,
+/// and its forward is the class's, run by the interpreter.
+package final class ScriptModule: Module {
+    package let className: String
+    package private(set) var namedChildren: [(name: String, module: Module)] = []
+    package private(set) var namedParameters: [(name: String, tensor: Tensor)] = []
+    /// The language's object behind it (attributes that are neither modules nor parameters).
+    package var pythonObject: AnyObject?
+    /// Runs the class's `forward` on one tensor, for Sequential and other modules that hold
+    /// this one; the interpreter sets it.
+    package var forwardBody: ((Tensor) throws -> Tensor)?
+
+    package init(className: String) { self.className = className }
+
+    override package var typeName: String { className }
+    override package var children: [Module] { namedChildren.map(\.module) }
+    override package var childNames: [String] { namedChildren.map(\.name) }
+    override package var ownParameters: [(name: String, tensor: Tensor)] { namedParameters }
+
+    override package func forward(_ input: Tensor) throws -> Tensor {
+        guard let forwardBody else { throw TensorError.runtime("Module [\(className)] is missing the required \"forward\" function") }
+        return try forwardBody(input)
+    }
+
+    /// `self.name = module` or `self.name = parameter`; nil removes the name from both.
+    package func register(_ name: String, module: Module? = nil, parameter: Tensor? = nil) {
+        let before = (namedChildren, namedParameters)
+        StatementJournal.willChange(self) { (self.namedChildren, self.namedParameters) = before }
+        if let module {
+            if let i = namedChildren.firstIndex(where: { $0.name == name }) { namedChildren[i].module = module } else { namedChildren.append((name, module)) }
+        } else {
+            namedChildren.removeAll { $0.name == name }
+        }
+        if let parameter {
+            if let i = namedParameters.firstIndex(where: { $0.name == name }) { namedParameters[i].tensor = parameter } else { namedParameters.append((name, parameter)) }
+        } else {
+            namedParameters.removeAll { $0.name == name }
+        }
     }
 }
 

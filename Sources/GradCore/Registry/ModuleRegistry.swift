@@ -128,9 +128,10 @@ extension Module {
         [self] + children.flatMap { $0.allModules() }
     }
 
-    /// `named_parameters()`: own parameters by name, children's prefixed with their index.
+    /// `named_parameters()`: own parameters by name, children's prefixed with their name
+    /// (their index in a Sequential).
     package func namedParameters(prefix: String) -> [(String, Tensor)] {
         ownParameters.map { (prefix + $0.name, $0.tensor) }
-            + children.enumerated().flatMap { $0.element.namedParameters(prefix: "\(prefix)\($0.offset).") }
+            + zip(childNames, children).flatMap { $0.1.namedParameters(prefix: "\(prefix)\($0.0).") }
     }
 }

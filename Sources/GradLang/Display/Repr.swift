@@ -106,6 +106,10 @@ package enum Repr {
         case .tensor(let t): return TensorRepr.repr(t)
         case .tuple, .list, .dict: return "..."
         case .exception(let e): return "\(e.type)(\(e.message.isEmpty ? "" : quoted(e.message)))"
+        case .classObject(let c): return "<class '__main__.\(c.name)'>"
+        case .instance(let i): return "<__main__.\(i.cls.name) object>"
+        case .boundFunction(let f, let receiver): return "<bound method \(f.owner?.name ?? receiver.typeName).\(f.name) of \(leaf(receiver).split(separator: "\n").first ?? "")>"
+        case .superObject(let c, _): return "<super: <class '\(c.name)'>>"
         case .function(let f): return "<function \(f.name)>"
         case .builtin(let b): return "<built-in function \(b.name)>"
         case .boundMethod(let r, let name):

@@ -50,6 +50,7 @@ enum Builtins {
         registerPython(add)
         registerAutograd(add)
         Exceptions.register(add)
+        registerClassSupport(add)
         return t
     }()
 
@@ -470,9 +471,27 @@ enum Builtins {
         }
         add("isinstance") { args, _ in
             try args.expectCount(2)
-            guard case .builtin(let b) = args.positional[1] else { return .bool(false) }
-            let name = b.name == "tensor" ? "Tensor" : b.name
-            return .bool(args.positional[0].typeName == name || (name == "int" && args.positional[0].isBool))
+            let object = args.positional[0]
+            func matches(_ classInfo: Value) throws -> Bool {
+                switch classInfo {
+                case .tuple(let items): return try items.contains { try matches($0) }
+                case .classObject(let c):
+                    switch object {
+                    case .instance(let i): return i.cls.isSubclass(of: c)
+                    case .module(let m as ScriptModule): return (m.pythonObject as? Instance)?.cls.isSubclass(of: c) ?? false
+                    default: return false
+                    }
+                case .builtin(let b):
+                    if b.name == "Module", case .module = object { return true }
+                    if b.name == "object" { return true }
+                    let name = b.name == "tensor" ? "Tensor" : b.name
+                    if Exceptions.parent[name] != nil, case .exception(let e) = object { return Exceptions.isSubclass(e.type, of: name) }
+                    return object.typeName == name || (name == "int" && object.isBool)
+                default:
+                    throw GradError.type("isinstance() arg 2 must be a type, a tuple of types, or a union")
+                }
+            }
+            return .bool(try matches(args.positional[1]))
         }
         add("type") { args, _ in
             try args.expectCount(1)

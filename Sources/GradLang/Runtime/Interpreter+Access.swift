@@ -203,7 +203,32 @@ extension Interpreter {
             }
             return try Methods.tensorAttribute(t, name)
         case .namespace(let ns): return try Builtins.namespaceMember(ns, name)
+        case .module(let m as ScriptModule):
+            if let instance = m.pythonObject as? Instance, let v = classInstanceAttribute(base, instance, name) { return v }
+            if let p = m.namedParameters.first(where: { $0.name == name }) { return .tensor(p.tensor) }
+            if let c = m.namedChildren.first(where: { $0.name == name }) { return .module(c.module) }
+            return try Methods.moduleAttribute(m, name)
         case .module(let m): return try Methods.moduleAttribute(m, name)
+        case .instance(let i):
+            if let v = classInstanceAttribute(base, i, name) { return v }
+            throw GradError.attribute(i.cls.name, name)
+        case .classObject(let c):
+            if name == "__name__" { return .str(c.name) }
+            if let v = c.lookup(name) { return v }
+            if c.kind == .autogradFunction && name == "apply" { return applyMethod(of: c) }
+            throw GradError("AttributeError", "type object '\(c.name)' has no attribute '\(name)'")
+        case .superObject(let c, let object):
+            let cls: ClassValue?
+            switch object {
+            case .instance(let i): cls = i.cls
+            case .module(let m as ScriptModule): cls = (m.pythonObject as? Instance)?.cls
+            default: cls = nil
+            }
+            if let cls, let v = cls.lookup(name, after: c) { return bind(v, to: object) }
+            // What object and nn.Module give every class.
+            if name == "__init__" { return .builtin(Builtin(name: "__init__") { _, _ in .none }) }
+            if case .module(let m) = object { return try Methods.moduleAttribute(m, name) }
+            throw GradError("AttributeError", "'super' object has no attribute '\(name)'")
         case .optimizer(let o):
             if ModuleRegistry.optimizerMethodsByName[name] != nil { return .boundMethod(receiver: .optimizer(o), name: name) }
             if name == "param_groups" { return .list(ListStorage([.opaque(typeName: "dict", repr: o.repr)])) }
@@ -282,6 +307,17 @@ extension Interpreter {
                 }
                 throw GradError.attribute("Tensor", name)
             }
+        case .module(let m as ScriptModule):
+            if name == "training" { m.train(try value.asBool("training")); return }
+            guard let instance = m.pythonObject as? Instance else { break }
+            try setModuleAttribute(m, instance, name, value)
+            return
+        case .instance(let i):
+            i.set(name, value)
+            return
+        case .classObject(let c):
+            c.attributes[name] = value
+            return
         case .module(let m):
             if name == "training" { m.train(try value.asBool("training")); return }
             throw GradError("AttributeError", "cannot assign '\(name)' on \(m.typeName): gradsh modules have fixed attributes")

@@ -187,6 +187,8 @@ package final class Interpreter {
     struct BreakSignal: ControlSignal {}
     struct ContinueSignal: ControlSignal {}
     private var returnedValue: Value = .none
+    /// The class and object of each method call running, innermost last (for `super()`).
+    var methodFrames: [(cls: ClassValue, object: Value)] = []
 
     /// The variables whose tensors had in-place changes undone, by name.
     private func undoneNames() -> [String] {
@@ -360,6 +362,9 @@ package final class Interpreter {
             // Everything is resolved before anything is bound, so a failed import binds nothing.
             let values = try bindings.map { b in try located(b.location) { try Modules.importValue(b) } }
             for (b, v) in zip(bindings, values) { _ = try assign(.name(b.name, b.location), v, in: scope) }
+        case .classDef(let def):
+            let cls = try makeClass(def, in: scope)
+            scope.target(for: def.name).variables[def.name] = .classObject(cls)
         case .functionDef(let def):
             let defaults = try def.parameters.map { p in try p.defaultValue.map { try evaluate($0, in: scope) } }
             let modes = try def.decorators.map { try modeChange($0, in: scope) }
@@ -793,22 +798,41 @@ package final class Interpreter {
             }
             if let restoring { GradModeState.setGradEnabled(restoring) }
             return .function(Function(definition: f.definition, defaults: f.defaults, closure: f.closure, modes: [change] + f.modes))
+        case .module(let m as ScriptModule):
+            // model(x): the class's forward, with every argument it takes.
+            guard let instance = m.pythonObject as? Instance, case .function(let forward)? = instance.cls.lookup("forward") else {
+                throw GradError("NotImplementedError", "Module [\(m.className)] is missing the required \"forward\" function")
+            }
+            return try callFunction(forward, [fn] + positional, keywords)
         case .module(let m):
             let args = CallArguments(positional, keywords, function: "forward")
             let bound = try args.bind(["input"], required: 1)
             return .tensor(try m.forward(try bound[0]!.asTensor("input")))
+        case .classObject(let cls):
+            return try instantiate(cls, positional, keywords)
+        case .boundFunction(let f, let receiver):
+            return try callFunction(f, [receiver] + positional, keywords)
+        case .instance(let i):
+            guard case .function(let f)? = i.cls.lookup("__call__") else {
+                throw GradError.type("'\(i.cls.name)' object is not callable")
+            }
+            return try callFunction(f, [fn] + positional, keywords)
         default:
             throw GradError.type("'\(fn.typeName)' object is not callable")
         }
     }
 
-    private func callFunction(_ f: Function, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
+    func callFunction(_ f: Function, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
         let params = f.definition.parameters.map(\.name)
         let required = f.defaults.firstIndex { $0 != nil } ?? params.count
         let args = CallArguments(positional, keywords, function: f.name)
         let bound = try args.bind(params, required: required)
         let local = Scope(parent: f.closure, localNames: f.definition.localNames)
         for (i, name) in params.enumerated() { local.variables[name] = bound[i] ?? f.defaults[i] ?? Value.none }
+        if let owner = f.owner, let object = positional.first, !f.definition.isStatic {
+            methodFrames.append((owner, object))
+        }
+        defer { if f.owner != nil, !positional.isEmpty, !f.definition.isStatic { methodFrames.removeLast() } }
         callDepth += 1
         try StackGuard.check()
         let callerLine = currentLine

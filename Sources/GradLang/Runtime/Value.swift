@@ -14,6 +14,14 @@ package enum Value {
     case dict(DictStorage)
     /// A raised or constructed exception (`except ValueError as e`, `ValueError("x")`).
     case exception(GradError)
+    /// A class defined with `class`, and an object made from one (modules made from a class
+    /// are `.module`).
+    case classObject(ClassValue)
+    case instance(Instance)
+    /// `obj.method`: a function of a class with its first argument taken.
+    indirect case boundFunction(Function, Value)
+    /// `super()` inside a method of `ClassValue`, for the object `Value`.
+    indirect case superObject(ClassValue, Value)
     case function(Function)
     case builtin(Builtin)
     case boundMethod(receiver: Receiver, name: String)
@@ -48,6 +56,10 @@ package enum Value {
         case .list: return "list"
         case .dict: return "dict"
         case .exception(let e): return e.type
+        case .classObject: return "type"
+        case .instance(let i): return i.cls.name
+        case .boundFunction: return "method"
+        case .superObject: return "super"
         case .function: return "function"
         case .builtin: return "builtin_function_or_method"
         case .boundMethod: return "builtin_function_or_method"
@@ -178,6 +190,8 @@ package final class Function {
     let defaults: [Value?]
     let closure: Scope
     let modes: [GradModeChange]
+    /// The class whose body defined it (for `super()`); weak, as the class holds it.
+    weak var owner: ClassValue?
 
     init(definition: FunctionDef, defaults: [Value?], closure: Scope, modes: [GradModeChange]) {
         self.definition = definition

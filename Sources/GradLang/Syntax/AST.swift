@@ -92,6 +92,21 @@ package final class Expr {
     }
 }
 
+/// `class Name(bases):` and its body, which runs once to make the class's attributes.
+package final class ClassDef {
+    package let name: String
+    package let bases: [Expr]
+    package let body: [Stmt]
+    package let location: SourceLocation
+
+    init(name: String, bases: [Expr], body: [Stmt], location: SourceLocation) {
+        self.name = name
+        self.bases = bases
+        self.body = body
+        self.location = location
+    }
+}
+
 /// `except TYPES as NAME:` and its lines; no types catches every error.
 package struct ExceptHandler {
     package let types: Expr?
@@ -162,6 +177,7 @@ package final class Stmt {
         case augmentedAssign(Target, op: String, Expr)
         case modeBlock(ModeHead, [Stmt])
         case functionDef(FunctionDef)
+        case classDef(ClassDef)
         /// `for t in xs:` with Python's `else:` (run when the loop was not left by `break`).
         case forLoop(Target, Expr, [Stmt], orElse: [Stmt])
         case ifElse(Expr, [Stmt], [Stmt]?)
@@ -197,6 +213,8 @@ package final class FunctionDef {
     package let name: String
     package let parameters: [(name: String, defaultValue: Expr?)]
     package let decorators: [ModeHead]
+    /// Decorated `@staticmethod`: called without `self`.
+    package var isStatic = false
     package let body: [Stmt]
     package let location: SourceLocation
 
@@ -229,6 +247,7 @@ package final class FunctionDef {
                 bind(target)
                 pending += inner + orElse
             case .functionDef(let def): names.insert(def.name)
+            case .classDef(let def): names.insert(def.name)
             case .modeBlock(_, let inner), .withValue(_, _, let inner): pending += inner
             case .whileLoop(_, let inner, let orElse): pending += inner + orElse
             case .ifElse(_, let then, let otherwise): pending += then + (otherwise ?? [])

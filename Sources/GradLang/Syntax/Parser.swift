@@ -265,6 +265,8 @@ package struct Parser {
                 throw GradError.syntax("nonlocal declaration not allowed at module level", at: t.location)
             }
             return Stmt(.declare(names, isGlobal: word == "global"), t.location)
+        case .name("class") where !Parser.isUsedAsVariable(peek()):
+            return try parseClass()
         case .name("try") where peek().isOp(":"):
             return try parseTry()
         case .name("pass") where Parser.endsStatement(peek()):
@@ -551,8 +553,17 @@ package struct Parser {
     private mutating func parseDecorated() throws -> Stmt {
         pendingDecorator = true
         var decorators: [ModeHead] = []
+        var isStatic = false
         while current.isOp("@") {
             let at = advance()
+            if current.name == "staticmethod" && (peek().kind == .newline || peek().isOp(";")) {
+                _ = advance()
+                isStatic = true
+                _ = advance()
+                skipSeparators()
+                if current.kind == .end { throw Incomplete() }
+                continue
+            }
             let head: ModeHead?
             if case .keyword = current.kind {
                 head = try parseKeywordModeHead()
@@ -560,7 +571,7 @@ package struct Parser {
                 head = try parseCallModeHead()
             }
             guard let head else {
-                throw GradError.syntax("unknown decorator: gradsh decorators are @no_grad, @enable_grad, @inference, @set_grad_enabled(b) and their torch. forms", at: at.location)
+                throw GradError.syntax("unknown decorator: gradsh decorators are @no_grad, @enable_grad, @inference, @set_grad_enabled(b), their torch. forms and @staticmethod", at: at.location)
             }
             decorators.append(head)
             if current.kind == .end { throw Incomplete() }
@@ -573,7 +584,9 @@ package struct Parser {
             throw GradError.syntax("a decorator must be followed by a def", at: current.location)
         }
         pendingDecorator = false
-        return try parseDef(decorators: decorators)
+        let stmt = try parseDef(decorators: decorators)
+        if isStatic, case .functionDef(let def) = stmt.kind { def.isStatic = true }
+        return stmt
     }
 
     private mutating func parseName(_ what: String) throws -> String {
@@ -712,6 +725,29 @@ package struct Parser {
             }
         }
         return Stmt(.ifElse(condition, body, elseBody), start)
+    }
+
+    /// `class Name(Base, ...):` and its indented body (or `< ... >`).
+    private mutating func parseClass() throws -> Stmt {
+        let start = advance().location
+        let name = try parseName("a class name")
+        var bases: [Expr] = []
+        if accept("(") {
+            bases = try bracketed { p in
+                var list: [Expr] = []
+                while !p.current.isOp(")") {
+                    list.append(try p.parseExpression())
+                    if !p.accept(",") { break }
+                }
+                _ = try p.expect(")")
+                return list
+            }
+        }
+        let savedLoops = loopDepth
+        loopDepth = 0
+        defer { loopDepth = savedLoops }
+        let body = try parseBlock(after: "class \(name)", statement: "class definition", startedAt: start)
+        return Stmt(.classDef(ClassDef(name: name, bases: bases, body: body, location: start)), start)
     }
 
     /// `try:` with `except [TYPES [as NAME]]:` blocks, `else:` and `finally:`, each on a

@@ -30,7 +30,7 @@ package struct Token: Equatable, Sendable {
 
     /// Python keywords that gradsh does not have, so a learner gets a targeted message.
     static let pythonOnlyKeywords: Set<String> = [
-        "elif", "class", "except", "yield", "finally", "as",
+        "elif", "except", "yield", "finally", "as",
     ]
 
     func isOp(_ s: String) -> Bool { kind == .op(s) }

@@ -178,7 +178,7 @@ enum Hints {
             case .tryStmt(let body, let handlers, let orElse, let finally):
                 (body + handlers.flatMap(\.body) + orElse + finally).forEach(visitStmt)
             case .delete(let targets): targets.forEach(visitTarget)
-            case .functionDef, .colonCommand, .breakStmt, .continueStmt, .pass, .importNames, .declare: break
+            case .functionDef, .classDef, .colonCommand, .breakStmt, .continueStmt, .pass, .importNames, .declare: break
             }
         }
         visitStmt(stmt)

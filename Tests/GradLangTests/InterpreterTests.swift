@@ -312,6 +312,35 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(value("class T(torch.autograd.Function):\n    pass\nT()"), "3 RuntimeError: T is a torch.autograd.Function: call it as T.apply(...)")
     }
 
+    /// Starred unpacking and arguments, `f"{x=}"`, `__name__`, devices (the CPU only),
+    /// and a range as an index, as tutorials use them.
+    func testMoreEverydayPython() {
+        let script = """
+        a, *rest = [1, 2, 3, 4]
+        first, *mid, end = "abcd"
+        def f(x, *args, **kwargs):
+            return x, args, kwargs
+        nums = [1, 2]
+        print(a, rest, first, mid, end, f(1, 2, 3, k=4), f(*nums, **{"k": 5}), [*nums, *range(2)])
+        x = 3
+        print(f"{x=} {x = :>4} {x*2=!s}", __name__)
+        device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+        t = torch.tensor([[1., 2.], [3., 4.]]).to(device)
+        print(device, torch.backends.mps.is_available(), t.cpu().equal(t), nn.Linear(1, 1).to(device).in_features)
+        print(t[range(2), torch.tensor([1, 0])])
+        """
+        XCTAssertEqual(run(script).filter { $0.contains(" print ") }.map { String($0.drop { $0 != " " }.dropFirst(7)) }, [
+            "1 [2, 3, 4] a ['b', 'c'] d (1, (2, 3), {'k': 4}) (1, (2,), {'k': 5}) [1, 2, 0, 1]",
+            "x=3 x =    3 x*2=6 __main__",
+            "cpu False True 1",
+            "tensor([2., 3.])",
+        ])
+        XCTAssertEqual(value("a, *b, c = [1]"), "1 ValueError: not enough values to unpack (expected at least 2, got 1)")
+        XCTAssertEqual(value("*a, *b = [1, 2]"), "1 SyntaxError: multiple starred expressions in assignment")
+        XCTAssertEqual(value("ones(1).to('cuda')"), "1 AssertionError: Torch not compiled with CUDA enabled")
+        XCTAssertEqual(value("def f(**kw):\n    return kw\nf(**{1: 2})"), "3 TypeError: keywords must be strings")
+    }
+
     /// f-strings, format() and str.format follow Python's format-spec mini-language; the
     /// expected strings are what CPython 3.11 prints for the same calls.
     func testFormatting() {

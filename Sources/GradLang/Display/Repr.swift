@@ -8,6 +8,7 @@ package enum Repr {
     package static func str(_ v: Value) throws -> String {
         if case .str(let s) = v { return s }
         if case .exception(let e) = v { return e.message }
+        if case .opaque("device", let repr) = v { return Devices.text(ofRepr: repr) }
         return try repr(v)
     }
 

@@ -7,10 +7,13 @@ enum Builtins {
     typealias Body = @Sendable (inout CallArguments, Interpreter) throws -> Value
 
     /// Names that are namespaces rather than functions.
-    static let namespaces: Set<String> = ["torch", "nn", "F", "optim", "autograd", "functional", "utils", "data", "init"]
+    static let namespaces: Set<String> = ["torch", "nn", "F", "optim", "autograd", "functional", "utils", "data", "init",
+                                          "cuda", "backends", "mps", "accelerator"]
 
     static func lookup(_ name: String) -> Value? {
         if namespaces.contains(name) { return .namespace(name) }
+        // A session is Python's main module: `if __name__ == "__main__":` runs.
+        if name == "__name__" { return .str("__main__") }
         // gradsh's block word for a mode names PyTorch's object: `inference` is inference_mode.
         if let kind = GradModeKind(name: name), kind.torchName != name { return lookup(kind.torchName) }
         if let b = table[name] { return .builtin(b) }
@@ -51,6 +54,7 @@ enum Builtins {
         registerAutograd(add)
         Exceptions.register(add)
         registerClassSupport(add)
+        Devices.register(add)
         return t
     }()
 

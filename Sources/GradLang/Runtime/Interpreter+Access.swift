@@ -31,6 +31,11 @@ extension Interpreter {
                     return .tensor(t)
                 case .list(let l):
                     return .tensor(try Builtins.tensorFromData(.list(l), dtype: nil))
+                // `x[range(n), labels]`: a range indexes as the list of its ints, as in PyTorch.
+                case .range(let start, let stop, let step):
+                    let n = Builtins.rangeLength(start, stop, step) ?? 0
+                    try Interpreter.checkSequence(n, bytesPerItem: 8)
+                    return .tensor(try Tensor.arange(.int(start), .int(stop), .int(step), dtype: .int64))
                 case .tuple:
                     throw GradError.index("a tuple inside an index is not supported; write the indices separated by commas")
                 default:

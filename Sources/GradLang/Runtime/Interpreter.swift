@@ -439,7 +439,7 @@ package final class Interpreter {
             case .attribute(let baseExpr, let name, let loc):
                 let base = try evaluate(baseExpr, in: scope)
                 try located(loc) { try setAttribute(base, name, v) }
-            case .tuple: break
+            case .tuple, .starred: break
             }
         }
         for (n, v) in bound {
@@ -472,6 +472,20 @@ package final class Interpreter {
     private func planAssignment(_ target: Target, _ value: Value, into plan: inout [(Target, Value)]) throws {
         guard case .tuple(let targets, let loc) = target else {
             plan.append((target, value))
+            return
+        }
+        if let star = targets.firstIndex(where: { if case .starred = $0 { return true } else { return false } }) {
+            // `a, *rest, z = xs`: the starred target takes what the others leave, as a list.
+            var all: [Value] = []
+            try located(loc) { try forEachItem(of: value, collecting: true) { all.append($0) } }
+            let after = targets.count - star - 1
+            guard all.count >= targets.count - 1 else {
+                throw GradError.value("not enough values to unpack (expected at least \(targets.count - 1), got \(all.count))").located(loc)
+            }
+            for i in 0..<star { try planAssignment(targets[i], all[i], into: &plan) }
+            guard case .starred(let inner, _) = targets[star] else { return }
+            try planAssignment(inner, .list(ListStorage(Array(all[star..<(all.count - after)]))), into: &plan)
+            for i in 0..<after { try planAssignment(targets[star + 1 + i], all[all.count - after + i], into: &plan) }
             return
         }
         let items = try located(loc) { try unpack(value, count: targets.count) }
@@ -508,6 +522,8 @@ package final class Interpreter {
     private func augmented(_ target: Target, _ op: String, _ valueExpr: Expr, in scope: Scope) throws -> Value {
         let binaryOp = String(op.dropLast())
         switch target {
+        case .starred(_, let loc):
+            throw GradError.syntax("'starred' is an illegal expression for augmented assignment", at: loc)
         case .name(let n, let loc):
             try located(loc) { try scope.checkBound(n) }
             guard let current = scope.lookup(n) else { throw GradError.name(n).located(loc) }
@@ -586,8 +602,10 @@ package final class Interpreter {
             if let v = scope.lookup(n) { return v }
             if let v = Builtins.lookup(n) { return v }
             throw GradError.name(n)
-        case .tuple(let items): return .tuple(TupleStorage(try items.map { try evaluate($0, in: scope) }))
-        case .list(let items): return .list(ListStorage(try items.map { try evaluate($0, in: scope) }))
+        case .tuple(let items): return .tuple(TupleStorage(try spread(items, in: scope)))
+        case .list(let items): return .list(ListStorage(try spread(items, in: scope)))
+        case .starred:
+            throw GradError.syntax("can't use starred expression here", at: expr.location)
         case .unary(let op, let e):
             return try unary(op, try evaluate(e, in: scope))
         case .binary(let op, let a, let b):
@@ -761,6 +779,8 @@ package final class Interpreter {
             }
         case .tuple(let targets, _):
             for t in targets { try delete(t, in: scope) }
+        case .starred(_, let loc):
+            throw GradError.syntax("cannot delete starred", at: loc)
         case .attribute(_, let name, let loc):
             throw GradError("AttributeError", "gradsh cannot delete attributes ('\(name)')").located(loc)
         }
@@ -774,9 +794,37 @@ package final class Interpreter {
         var keywords: [(String, Value)] = []
         for a in args {
             let v = try evaluate(a.value, in: scope)
-            if let label = a.label { keywords.append((label, v)) } else { positional.append(v) }
+            switch a.spread {
+            case 1:
+                try located(a.value.location) { try forEachItem(of: v, collecting: true) { positional.append($0) } }
+            case 2:
+                guard case .dict(let d) = v else {
+                    throw GradError.type("argument after ** must be a mapping, not \(v.typeName)").located(a.value.location)
+                }
+                for (k, value) in zip(d.keys, d.values) {
+                    guard case .str(let name) = k else { throw GradError.type("keywords must be strings").located(a.value.location) }
+                    if keywords.contains(where: { $0.0 == name }) { throw GradError.type("got multiple values for keyword argument '\(name)'").located(a.value.location) }
+                    keywords.append((name, value))
+                }
+            default:
+                if let label = a.label { keywords.append((label, v)) } else { positional.append(v) }
+            }
         }
         return (positional, keywords)
+    }
+
+    /// The items of a list or tuple display, `*xs` spread.
+    private func spread(_ items: [Expr], in scope: Scope) throws -> [Value] {
+        var out: [Value] = []
+        for item in items {
+            if case .starred(let inner) = item.kind {
+                let v = try evaluate(inner, in: scope)
+                try located(inner.location) { try forEachItem(of: v, collecting: true) { out.append($0) } }
+            } else {
+                out.append(try evaluate(item, in: scope))
+            }
+        }
+        return out
     }
 
     package func call(_ fn: Value, _ positional: [Value], _ keywords: [(String, Value)] = []) throws -> Value {
@@ -822,17 +870,35 @@ package final class Interpreter {
         }
     }
 
-    func callFunction(_ f: Function, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
+    func callFunction(_ f: Function, _ allPositional: [Value], _ allKeywords: [(String, Value)]) throws -> Value {
         let params = f.definition.parameters.map(\.name)
         let required = f.defaults.firstIndex { $0 != nil } ?? params.count
+        // `*args` takes the positional arguments past the named ones, `**kwargs` the
+        // keywords no parameter has.
+        var (positional, keywords) = (allPositional, allKeywords)
+        var surplus: [Value] = [], extraKeywords: [(String, Value)] = []
+        if f.definition.varArgs != nil && positional.count > params.count {
+            surplus = Array(positional[params.count...])
+            positional.removeLast(positional.count - params.count)
+        }
+        if f.definition.varKeywords != nil {
+            extraKeywords = keywords.filter { !params.contains($0.0) }
+            keywords = keywords.filter { params.contains($0.0) }
+        }
         let args = CallArguments(positional, keywords, function: f.name)
         let bound = try args.bind(params, required: required)
         let local = Scope(parent: f.closure, localNames: f.definition.localNames)
         for (i, name) in params.enumerated() { local.variables[name] = bound[i] ?? f.defaults[i] ?? Value.none }
-        if let owner = f.owner, let object = positional.first, !f.definition.isStatic {
+        if let name = f.definition.varArgs { local.variables[name] = .tuple(TupleStorage(surplus)) }
+        if let name = f.definition.varKeywords {
+            let d = DictStorage()
+            for (k, v) in extraKeywords { try d.set(.str(k), v) }
+            local.variables[name] = .dict(d)
+        }
+        if let owner = f.owner, let object = allPositional.first, !f.definition.isStatic {
             methodFrames.append((owner, object))
         }
-        defer { if f.owner != nil, !positional.isEmpty, !f.definition.isStatic { methodFrames.removeLast() } }
+        defer { if f.owner != nil, !allPositional.isEmpty, !f.definition.isStatic { methodFrames.removeLast() } }
         callDepth += 1
         try StackGuard.check()
         let callerLine = currentLine

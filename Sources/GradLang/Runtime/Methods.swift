@@ -76,6 +76,7 @@ enum Methods {
         table["numpy"] = { t, name, a, interp in
             throw GradError.runtime("gradsh has no NumPy; use .tolist() to see the values")
         }
+        Devices.addTensorMethods(to: &table)
         return table
     }()
 
@@ -112,7 +113,7 @@ enum Methods {
         if name == "training" { return .bool(m.training) }
         if let p = m.ownParameters.first(where: { $0.name == name }) { return .tensor(p.tensor) }
         if name == "bias", let l = m as? Linear, l.bias == nil { return .none }
-        if ModuleRegistry.moduleMethodsByName[name] != nil { return .boundMethod(receiver: .module(m), name: name) }
+        if ModuleRegistry.moduleMethodsByName[name] != nil || name == "to" || name == "cpu" { return .boundMethod(receiver: .module(m), name: name) }
         switch name {
         case "in_features": if let l = m as? Linear { return .int(Int64(l.inFeatures)) }
         case "out_features": if let l = m as? Linear { return .int(Int64(l.outFeatures)) }
@@ -123,6 +124,12 @@ enum Methods {
     }
 
     static func callModuleMethod(_ m: Module, _ name: String, _ args: inout CallArguments, _ interp: Interpreter) throws -> Value {
+        // A model moves to a device as its tensors do: to the CPU it stays where it is.
+        if name == "to" || name == "cpu" {
+            for v in args.positional { try Devices.check(v) }
+            if let d = args.takeKeyword("device") { try Devices.check(d) }
+            return .module(m)
+        }
         guard let result = try OpBindings.callModuleMethod(m, name, args) else { throw GradError.attribute(m.typeName, name) }
         return result
     }

@@ -33,6 +33,8 @@ package final class Expr {
         case comprehension(element: Expr, value: Expr?, clauses: [ComprehensionClause])
         /// `lambda a, b=1: expr`: a function whose body returns `expr`.
         case lambda(FunctionDef)
+        /// `*xs` inside a list or tuple display: its items, spread.
+        case starred(Expr)
     }
 
     package let kind: Kind
@@ -57,6 +59,7 @@ package final class Expr {
             // A comprehension runs code as a loop does.
             case .comprehension: return e
             case .lambda: break
+            case .starred(let x): pending.append(x)
             case .subscript(let base, let items):
                 pending.append(base)
                 for item in items {
@@ -141,6 +144,8 @@ package struct ImportBinding {
 package struct Argument {
     package var label: String?
     package var value: Expr
+    /// `f(*xs)` (1) and `f(**kw)` (2) spread their value into the call.
+    package var spread = 0
 }
 
 package enum IndexItem {
@@ -168,6 +173,8 @@ package indirect enum Target {
     case `subscript`(Expr, [IndexItem], SourceLocation)
     case attribute(Expr, String, SourceLocation)
     case tuple([Target], SourceLocation)
+    /// `*rest` in `a, *rest = xs`: the items left over, as a list.
+    case starred(Target, SourceLocation)
 }
 
 package final class Stmt {
@@ -215,13 +222,16 @@ package final class FunctionDef {
     package let decorators: [ModeHead]
     /// Decorated `@staticmethod`: called without `self`.
     package var isStatic = false
+    /// `*args` and `**kwargs`: where surplus positional and keyword arguments go.
+    package var varArgs: String? = nil { didSet { if let varArgs { localNames.insert(varArgs) } } }
+    package var varKeywords: String? = nil { didSet { if let varKeywords { localNames.insert(varKeywords) } } }
     package let body: [Stmt]
     package let location: SourceLocation
 
     /// The names the body assigns (not those of nested functions' bodies): as in Python,
     /// they are local everywhere in the function, so reading one before it is assigned is
     /// an UnboundLocalError, never the global of the same name.
-    package let localNames: Set<String>
+    package private(set) var localNames: Set<String>
 
     init(name: String, parameters: [(name: String, defaultValue: Expr?)], decorators: [ModeHead], body: [Stmt], location: SourceLocation) {
         self.name = name
@@ -234,6 +244,7 @@ package final class FunctionDef {
             switch target {
             case .name(let n, _): names.insert(n)
             case .tuple(let targets, _): targets.forEach(bind)
+            case .starred(let inner, _): bind(inner)
             case .subscript, .attribute: break
             }
         }

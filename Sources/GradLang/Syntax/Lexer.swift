@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns source text into tokens. Newlines inside `(` `)` and `[` `]` are not statement ends;
 /// `<` and `>` are plain operators here: the parser decides which ones open and close blocks.
 package struct Lexer {
@@ -330,6 +332,13 @@ package struct Lexer {
         guard !source.trimmingCharacters(in: .whitespaces).isEmpty else {
             return .failure(.syntax("f-string: empty expression not allowed", at: open))
         }
+        // `{x=}`: the expression's text, then its value (repr unless a spec or conversion says).
+        var echo: String? = nil
+        let trimmed = source.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        if trimmed.hasSuffix("="), !["==", "!=", "<=", ">="].contains(where: { trimmed.hasSuffix($0) }) {
+            echo = source
+            source = String(trimmed.dropLast())
+        }
         var conversion: Character? = nil
         if pos < chars.count && chars[pos] == "!" {
             advance()
@@ -352,6 +361,9 @@ package struct Lexer {
             return .failure(.syntax("f-string: expecting '}'", at: open))
         }
         advance()
-        return .success(.field(source: source, location: exprStart, conversion: conversion, spec: spec))
+        if let echo {
+            return .success(.field(source: source, location: exprStart, conversion: conversion ?? (spec.isEmpty ? "r" : nil), spec: spec, echo: echo))
+        }
+        return .success(.field(source: source, location: exprStart, conversion: conversion, spec: spec, echo: nil))
     }
 }

@@ -602,10 +602,24 @@ package struct Parser {
         let name = try parseName("a function name")
         _ = try expect("(")
         var params: [(name: String, defaultValue: Expr?)] = []
+        var varArgs: String? = nil, varKeywords: String? = nil
         if !accept(")") {
             repeat {
                 if current.isOp(")") { break }
                 let loc = current.location
+                if varKeywords != nil { throw GradError.syntax("arguments cannot follow var-keyword argument", at: loc) }
+                if current.isOp("**") || current.isOp("*") {
+                    let stars = advance()
+                    let p = try parseName("a parameter name")
+                    if params.contains(where: { $0.name == p }) || p == varArgs {
+                        throw GradError.syntax("duplicate argument '\(p)' in function definition", at: loc)
+                    }
+                    if stars.isOp("**") { varKeywords = p } else if varArgs == nil { varArgs = p } else {
+                        throw GradError.syntax("* argument may appear only once", at: loc)
+                    }
+                    continue
+                }
+                if varArgs != nil { throw GradError.syntax("gradsh has no keyword-only parameters (after *args)", at: loc) }
                 let p = try parseName("a parameter name")
                 if params.contains(where: { $0.name == p }) {
                     throw GradError.syntax("duplicate argument '\(p)' in function definition", at: loc)
@@ -627,7 +641,10 @@ package struct Parser {
         functionDepth += 1
         defer { loopDepth = savedLoops; functionDepth -= 1 }
         let body = try parseBlock(after: "def \(name)(...)", statement: "function definition", startedAt: start)
-        return Stmt(.functionDef(FunctionDef(name: name, parameters: params, decorators: decorators, body: body, location: start)), start)
+        let def = FunctionDef(name: name, parameters: params, decorators: decorators, body: body, location: start)
+        def.varArgs = varArgs
+        def.varKeywords = varKeywords
+        return Stmt(.functionDef(def), start)
     }
 
     private mutating func parseFor() throws -> Stmt {
@@ -917,6 +934,11 @@ package struct Parser {
         var targets: [Target] = []
         repeat {
             if current.isKeyword("in") { break }
+            if current.isOp("*") {
+                let loc = advance().location
+                targets.append(.starred(try target(from: try parsePostfix()), loc))
+                continue
+            }
             let e = try parsePostfix()
             targets.append(try target(from: e))
         } while accept(",")
@@ -952,7 +974,13 @@ package struct Parser {
         case .name(let n): return .name(n, e.location)
         case .subscript(let base, let items): return .subscript(base, items, e.location)
         case .attribute(let base, let name): return .attribute(base, name, e.location)
-        case .tuple(let items), .list(let items): return .tuple(try items.map { try target(from: $0) }, e.location)
+        case .tuple(let items), .list(let items):
+            let targets = try items.map { try target(from: $0) }
+            if targets.filter({ if case .starred = $0 { return true } else { return false } }).count > 1 {
+                throw GradError.syntax("multiple starred expressions in assignment", at: e.location)
+            }
+            return .tuple(targets, e.location)
+        case .starred(let inner): return .starred(try target(from: inner), e.location)
         case .call: throw GradError.syntax("cannot assign to function call", at: e.location)
         case .intLiteral, .floatLiteral, .stringLiteral, .boolLiteral, .noneLiteral:
             throw GradError.syntax("cannot assign to literal", at: e.location)
@@ -965,14 +993,24 @@ package struct Parser {
     /// `a, b, c` (a tuple when there is a comma) or a single expression.
     private mutating func parseExpressionList() throws -> Expr {
         let start = current.location
-        let first = try parseExpression()
-        guard current.isOp(",") else { return first }
+        let first = try parseItem()
+        guard current.isOp(",") else {
+            if case .starred = first.kind { throw GradError.syntax("can't use starred expression here", at: start) }
+            return first
+        }
         var items = [first]
         while accept(",") {
-            if !Parser.canStartOperand(current) { break }
-            items.append(try parseExpression())
+            if !Parser.canStartOperand(current) && !current.isOp("*") { break }
+            items.append(try parseItem())
         }
         return Expr(.tuple(items), start)
+    }
+
+    /// An item of a list, a tuple or an assignment target list: an expression or `*expr`.
+    private mutating func parseItem() throws -> Expr {
+        guard current.isOp("*") else { return try parseExpression() }
+        let loc = advance().location
+        return Expr(.starred(try parseBitOr()), loc)
     }
 
     mutating func parseExpression() throws -> Expr {
@@ -1213,6 +1251,19 @@ package struct Parser {
             var args: [Argument] = []
             var sawKeyword = false
             while !p.current.isOp(")") {
+                if p.current.isOp("*") || p.current.isOp("**") {
+                    let spread = p.advance().isOp("**") ? 2 : 1
+                    if spread == 1 && sawKeyword && args.contains(where: { $0.spread == 2 }) {
+                        throw GradError.syntax("iterable argument unpacking follows keyword argument unpacking", at: p.current.location)
+                    }
+                    args.append(Argument(label: nil, value: try p.parseExpression(), spread: spread))
+                    if spread == 2 { sawKeyword = true }
+                    if !p.accept(",") {
+                        if p.current.isOp(")") { break }
+                        throw p.missingComma(closing: ")")
+                    }
+                    continue
+                }
                 if case .name(let n) = p.current.kind, p.peek().isOp("=") {
                     _ = p.advance(); _ = p.advance()
                     if args.contains(where: { $0.label == n }) {
@@ -1314,7 +1365,8 @@ package struct Parser {
                     for piece in pieces {
                         switch piece {
                         case .text(let text): parts.append(.text(text))
-                        case .field(let source, let at, let conversion, let spec):
+                        case .field(let source, let at, let conversion, let spec, let echo):
+                            if let echo { parts.append(.text(echo)) }
                             parts.append(.field(try Parser.fieldExpression(source, at: at), conversion: conversion, spec: spec))
                         }
                     }
@@ -1340,7 +1392,7 @@ package struct Parser {
             _ = advance()
             return try bracketed { p in
                 if p.accept(")") { return Expr(.tuple([]), t.location) }
-                let first = try p.parseExpression()
+                let first = try p.parseItem()
                 if p.accept(")") { return first }
                 if p.current.isKeyword("for") {
                     let clauses = try p.parseComprehensionClauses()
@@ -1351,7 +1403,7 @@ package struct Parser {
                 var items = [first]
                 while p.accept(",") {
                     if p.current.isOp(")") { break }
-                    items.append(try p.parseExpression())
+                    items.append(try p.parseItem())
                 }
                 if !p.current.isOp(")") { throw p.missingComma(closing: ")") }
                 _ = p.advance()
@@ -1362,7 +1414,7 @@ package struct Parser {
             return try bracketed { p in
                 var items: [Expr] = []
                 while !p.current.isOp("]") {
-                    items.append(try p.parseExpression())
+                    items.append(try p.parseItem())
                     if items.count == 1 && p.current.isKeyword("for") {
                         let clauses = try p.parseComprehensionClauses()
                         _ = try p.expect("]")

@@ -57,5 +57,6 @@ package struct Token: Equatable, Sendable {
 package enum FormattedPiece: Equatable, Sendable {
     case text(String)
     /// `{source!conversion:spec}`; `location` is where the expression's text starts.
-    case field(source: String, location: SourceLocation, conversion: Character?, spec: String)
+    /// `echo`: for `{x=}`, the text written before the value (`x=`).
+    case field(source: String, location: SourceLocation, conversion: Character?, spec: String, echo: String?)
 }

@@ -160,6 +160,7 @@ enum Hints {
             case .name(let n, _): if !names.contains(n) { names.append(n) }
             case .subscript(let b, _, _), .attribute(let b, _, _): visit(b)
             case .tuple(let ts, _): ts.forEach(visitTarget)
+            case .starred(let inner, _): visitTarget(inner)
             }
         }
         func visitStmt(_ s: Stmt) {

@@ -30,6 +30,7 @@ WORKLOADS = [
     ("small_ops", "no_grad", "small_ops_no_grad.grad", ["small_ops.py", "no_grad"]),
     ("small_ops", "inference", "small_ops_inference.grad", ["small_ops.py", "inference"]),
     ("mlp_train", "grad", "mlp_train.grad", ["mlp_train.py"]),
+    ("mlp_train", "class", "mlp_train_class.grad", ["mlp_train_class.py"]),
     ("mlp_eval", "grad", "mlp_eval.grad", ["mlp_eval.py", "grad"]),
     ("mlp_eval", "no_grad", "mlp_eval_no_grad.grad", ["mlp_eval.py", "no_grad"]),
     ("mlp_eval", "inference", "mlp_eval_inference.grad", ["mlp_eval.py", "inference"]),
@@ -299,6 +300,9 @@ def print_targets(times, peaks, startup, graph, graph_fixed, leaks, with_torch, 
         change = statistics.median(inference) / statistics.median(no_grad) - 1
         p = p_faster(no_grad, inference)
         target(f"{name}: inference no slower than no_grad", f"{change:+.1%} time, p = {p:.2g}", p >= 0.01)
+    native, tutorial = net("mlp_train", "grad", "gradsh"), net("mlp_train", "class", "gradsh")
+    target("mlp_train written as a tutorial (nn.Module subclass, Python blocks, f-strings) within 10% of the native spelling",
+           f"{tutorial / native:.2f}", tutorial <= native * 1.10)
     target("no leaks: the same live tensor memory after 2,000 training steps as after 200",
            leaks[2000], leaks[200] == leaks[2000])
 

@@ -112,12 +112,45 @@ package enum AdversarialProgram {
             default: return "r = \(expression())"
             }
         }
-        switch choose(12) {
+        switch choose(16) {
         case 0: return "\(pick(modes)) < \(simple()) >"
         case 1: return "for i in \(argument()) < \(simple()) >"
         case 2: return "print(\(expression()))"
         case 3: return "repr(\(expression()))"
+        case 4, 5, 6: return python(choose, simple: simple, argument: argument, expression: expression)
         default: return simple()
+        }
+    }
+
+    static let pythonModes = ["torch.no_grad()", "torch.enable_grad()", "torch.inference_mode()", "torch.inference_mode(False)",
+                              "torch.set_grad_enabled(False)", "torch.no_grad(), torch.enable_grad()"]
+    static let indents = ["    ", "  ", "\t", "        ", "", " \t"]
+
+    /// A statement in Python's spelling (blocks by indentation, with, try, classes,
+    /// comprehensions, lambdas, f-strings), now and then indented wrongly.
+    static func python(_ choose: (Int) -> Int, simple: () -> String, argument: () -> String, expression: () -> String) -> String {
+        func pick(_ xs: [String]) -> String { xs[choose(xs.count)] }
+        // Mostly four spaces; sometimes an indentation that does not match.
+        func indent() -> String { choose(6) == 0 ? pick(indents) : "    " }
+        switch choose(12) {
+        case 0: return "with \(pick(pythonModes)):\n\(indent())\(simple())\n\(indent())\(simple())"
+        case 1: return "for i in \(argument()):\n\(indent())\(simple())\n\(indent())if \(argument()):\n\(indent())\(indent())\(pick(["break", "continue", "pass"]))"
+        case 2: return "if \(argument()):\n\(indent())\(simple())\nelif \(argument()):\n\(indent())\(simple())\nelse:\n\(indent())\(simple())"
+        case 3: return "try:\n\(indent())\(simple())\nexcept \(pick(["Exception", "(ValueError, TypeError)", "RuntimeError", "3", "LookupError"])) as e:\n\(indent())r = str(e)\nfinally:\n\(indent())q = 1"
+        case 4: return "k = 0\nwhile \(argument()):\n\(indent())\(simple())\n\(indent())k += 1\n\(indent())if k > 3: break"
+        case 5: return "r = f\"{\(argument())!r:>8} {\(argument()):\(pick([".3f", ">5", "x", ",", "=^9", ".2%", ""]))} {\(argument())=}\""
+        case 6: return "r = [\(pick(["x", "x * 2", "str(x)", "(x, x)"])) for x in \(argument()) if \(pick(["x", "True", "not x"]))]"
+        case 7: return "r = {\(pick(["x", "str(x)", "0"])): x for x in \(argument())}\nr2 = r[\(argument())]"
+        case 8: return "r = (lambda a, *rest, **kw: (a, rest, kw))(\(argument()), \(argument()), k=\(argument()))"
+        case 9:
+            return "class K\(choose(3))(nn.Module):\n\(indent())def __init__(self):\n\(indent())\(indent())super().__init__()\n"
+                + "\(indent())\(indent())self.p = nn.Parameter(\(argument()))\n\(indent())def forward(self, x):\n\(indent())\(indent())return x * self.p\n"
+                + "r = K0()(\(argument())) if \(argument()) else None"
+        case 10:
+            return "class F(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n        ctx.save_for_backward(x)\n        return x * \(argument())\n"
+                + "    @staticmethod\n    def backward(ctx, g):\n        return \(argument())\nF.apply(\(argument())).sum().backward()"
+        default:
+            return "def g(a, *args, **kw):\n\(indent())\(pick(["global r", "nonlocal a", "assert a, 'no'", "del a", "raise ValueError(a)", "return args"]))\n\(indent())return kw\ng(*\(argument()), **{'k': \(argument())})"
         }
     }
 

@@ -100,13 +100,24 @@ package enum Completion {
         "round": ["ndigits"],
     ]
 
+    /// An object's own attributes and its class's (methods and class attributes), without
+    /// the `__dunder__` names.
+    static func classMembers(_ instance: Instance) -> [String] {
+        let names = Array(instance.attributes.keys) + instance.cls.mro.flatMap { $0.attributes.keys }
+        return Array(Set(names.filter { !$0.hasPrefix("__") })).sorted()
+    }
+
     /// Attribute and method names of a value, by its actual type.
     package static func members(of value: Value) -> [String] {
         switch value {
         case .tensor: return Array(Methods.tensorAttributeNames) + Array(Methods.tensorMethodNames)
         case .module(let m):
-            var names = ["training"] + ModuleRegistry.moduleMethods.map(\.name)
+            var names = ["training", "to", "cpu"] + ModuleRegistry.moduleMethods.map(\.name)
             names += m.ownParameters.map(\.name)
+            if let script = m as? ScriptModule {
+                names += script.childNames
+                if let instance = script.pythonObject as? Instance { names += classMembers(instance) }
+            }
             if m is Linear { names += ["in_features", "out_features", "bias"] }
             if m is Dropout { names.append("p") }
             return names
@@ -117,6 +128,8 @@ package enum Completion {
         case .str: return Methods.stringMethodNames
         case .loader: return ["dataset", "batch_size"]
         case .dataset: return ["tensors"]
+        case .instance(let i): return classMembers(i)
+        case .classObject(let c): return c.mro.flatMap { $0.attributes.keys } + (c.kind == .autogradFunction ? ["apply"] : [])
         case .namespace: return Builtins.allNames + ["float32", "float", "long", "int64", "bool", "nn", "functional", "optim", "autograd"]
         default: return []
         }

@@ -44,13 +44,20 @@ final class AdversarialCallTests: XCTestCase {
                 session.run(source: text) { event in if case .error(let line, let e) = event { failures.append((line, e)) } }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 XCTAssertLessThan(seconds, 5, "ignored the statement time limit: \(text)")
+                // A statement may span lines (Python's blocks): its errors are on its lines.
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
                 for (line, e) in failures {
                     XCTAssertTrue(Self.isPythonExceptionName(e.type), "\(e.type) from \(text)")
                     let location = e.location
                     XCTAssertNotNil(location, "no location: \(e) from \(text)")
                     if let location {
-                        XCTAssertEqual(location.line, line, "\(e) from \(text)")
-                        XCTAssertTrue((1...text.utf8.count + 1).contains(location.column), "column \(location.column): \(e) from \(text)")
+                        // An error inside a function or class defined earlier is located
+                        // there, at a line of the session before this statement.
+                        let first = session.nextLineNumber - lines.count
+                        XCTAssertTrue((1..<session.nextLineNumber).contains(location.line), "\(e) at line \(location.line), event line \(line), from \(text)")
+                        XCTAssertTrue((first..<session.nextLineNumber).contains(line), "event line \(line) from \(text)")
+                        let width = session.sourceLine(location.line)?.utf8.count ?? 0
+                        XCTAssertTrue((1...width + 1).contains(location.column), "column \(location.column): \(e) from \(text)")
                     }
                 }
                 if !failures.isEmpty { XCTAssertEqual(GradModeState.current, modeBefore, "grad mode after: \(text)") }

@@ -149,6 +149,16 @@ final class TerminalTests: XCTestCase {
         try t.type("zeros(2, requ")
         try t.key("Tab")
         try t.waitUntil("a keyword argument") { t.lastLine.hasPrefix("grad> zeros(2, requires_grad=") }
+        // An object's methods and attributes, from its class.
+        try t.key("C-u")
+        try t.key("Enter")
+        try t.enter("class Runner < def sprint(self) < return 1 > >")
+        try t.enter("r = Runner()")
+        try t.waitFor("r = <__main__.Runner object>")
+        try t.waitForPrompt()
+        try t.type("r.spr")
+        try t.key("Tab")
+        try t.waitUntil("a method of the object's class") { t.lastLine.hasPrefix("grad> r.sprint") }
     }
 
     func testHistoryPersistsAcrossSessionsAndBlocksAreOneEntry() throws {

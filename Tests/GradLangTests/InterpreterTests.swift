@@ -312,6 +312,64 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(value("class T(torch.autograd.Function):\n    pass\nT()"), "3 RuntimeError: T is a torch.autograd.Function: call it as T.apply(...)")
     }
 
+    /// __len__, __getitem__ (iteration through it, as Python's old protocol), __setitem__,
+    /// __repr__ and __str__ are called as Python calls them.
+    func testSpecialMethods() {
+        let script = """
+        class Squares:
+            def __init__(self, n):
+                self.n = n
+                self.set = {}
+            def __len__(self):
+                return self.n
+            def __getitem__(self, i):
+                if i >= self.n:
+                    raise IndexError("out of range")
+                return i * i
+            def __setitem__(self, k, v):
+                self.set[k] = v
+            def __repr__(self):
+                return f"Squares({self.n})"
+        s = Squares(4)
+        s["a"] = 1
+        print(len(s), s[3], list(s), [x for x in s], s, str(s), repr([s]), s.set)
+        class P:
+            def __str__(self):
+                return "P!"
+        print(P(), f"{P()}")
+        """
+        XCTAssertEqual(run(script).filter { $0.contains(" print ") }.map { String($0.drop { $0 != " " }.dropFirst(7)) }, [
+            "4 9 [0, 1, 4, 9] [0, 1, 4, 9] Squares(4) Squares(4) [Squares(4)] {'a': 1}",
+            "P! P!",
+        ])
+        // A Dataset subclass feeds a DataLoader, batches collated as PyTorch's default_collate does.
+        let data = """
+        from torch.utils.data import Dataset, DataLoader
+        class Pairs(Dataset):
+            def __init__(self, n):
+                self.x = torch.arange(n * 2).reshape(n, 2).float()
+                self.y = torch.arange(n)
+            def __len__(self):
+                return len(self.y)
+            def __getitem__(self, i):
+                return self.x[i], self.y[i]
+        loader = DataLoader(Pairs(5), batch_size=2)
+        print(len(loader), [(xb.shape, yb.tolist()) for xb, yb in loader])
+        class Nums(Dataset):
+            def __len__(self):
+                return 3
+            def __getitem__(self, i):
+                return {"v": i, "name": "n%d" % i}
+        print([b for b in DataLoader(Nums(), batch_size=3)])
+        """
+        XCTAssertEqual(run(data).filter { $0.contains(" print ") }.map { String($0.drop { $0 != " " }.dropFirst(7)) }, [
+            "3 [((2, 2), [0, 1]), ((2, 2), [2, 3]), ((1, 2), [4])]",
+            "[{'v': tensor([0, 1, 2]), 'name': ['n0', 'n1', 'n2']}]",
+        ])
+        XCTAssertEqual(value("class C:\n    pass\nlen(C())"), "3 TypeError: object of type 'C' has no len()")
+        XCTAssertEqual(value("class C:\n    def __repr__(self):\n        return 1\nrepr(C())"), "4 TypeError: __repr__ returned non-string (type int)")
+    }
+
     /// Starred unpacking and arguments, `f"{x=}"`, `__name__`, devices (the CPU only),
     /// and a range as an index, as tutorials use them.
     func testMoreEverydayPython() {

@@ -8,6 +8,7 @@ package enum Repr {
     package static func str(_ v: Value) throws -> String {
         if case .str(let s) = v { return s }
         if case .exception(let e) = v { return e.message }
+        if case .instance = v, let text = try showObject?(v, true) { return text }
         if case .opaque("device", let repr) = v { return Devices.text(ofRepr: repr) }
         return try repr(v)
     }
@@ -38,11 +39,18 @@ package enum Repr {
         var partial = ""
     }
 
+    /// Calls an object's `__repr__` (or, for `str`, `__str__`), when its class has one: set
+    /// by the interpreter, which runs the method. Nil when the class has neither.
+    nonisolated(unsafe) static var showObject: ((Value, _ asString: Bool) throws -> String?)?
+
     /// Lists nested deeper than this (`l = [l]` in a loop) are a RecursionError, as in Python.
     static let maxDepth = 1000
 
     private static func repr(_ v: Value, _ budget: inout Budget, depth: Int) throws -> String {
         switch v {
+        case .instance:
+            if let text = try showObject?(v, false) { return text }
+            return leaf(v)
         case .tuple(let xs):
             if xs.count == 1 { return "(" + (try items(xs.items, &budget, depth: depth)) + ",)" }
             return "(" + (try items(xs.items, &budget, depth: depth)) + ")"
@@ -128,7 +136,7 @@ package enum Repr {
         case .module(let m): return m.repr
         case .optimizer(let o): return o.repr
         case .dataset: return "<torch.utils.data.dataset.TensorDataset object>"
-        case .loader: return "<torch.utils.data.dataloader.DataLoader object>"
+        case .loader, .scriptLoader: return "<torch.utils.data.dataloader.DataLoader object>"
         case .node(let n): return "<\(n.name) object>"
         case .dtype(let d): return d.torchName
         case .range(let a, let b, let s): return s == 1 ? "range(\(a), \(b))" : "range(\(a), \(b), \(s))"

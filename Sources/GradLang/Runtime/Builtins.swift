@@ -289,7 +289,11 @@ enum Builtins {
         }
         add("DataLoader") { args, _ in
             let b = try args.bind(["dataset", "batch_size", "shuffle", "drop_last"], required: 1)
-            guard case .dataset(let d) = b[0]! else { throw GradError.type("DataLoader needs a TensorDataset, not \(b[0]!.typeName)") }
+            if case .instance = b[0]! {
+                return .scriptLoader(try ScriptLoader(dataset: b[0]!, batchSize: try optionalInt(b[1], "batch_size") ?? 1,
+                                                      shuffle: try b[2]?.asBool("shuffle") ?? false, dropLast: try b[3]?.asBool("drop_last") ?? false))
+            }
+            guard case .dataset(let d) = b[0]! else { throw GradError.type("DataLoader needs a TensorDataset or a Dataset class's object, not \(b[0]!.typeName)") }
             return .loader(try DataLoader(d, batchSize: try optionalInt(b[1], "batch_size") ?? 1, shuffle: try b[2]?.asBool("shuffle") ?? false,
                                           dropLast: try b[3]?.asBool("drop_last") ?? false))
         }
@@ -315,13 +319,18 @@ enum Builtins {
             interp.emit(.printed(line: interp.displayLine, text: text))
             return .none
         }
-        add("len") { args, _ in
+        add("len") { args, interp in
             try args.expectCount(1)
             let v = args.positional[0]
             switch v {
             case .str(let s): return .int(Int64(s.count))
             case .list(let l): return .int(Int64(l.items.count))
             case .dict(let d): return .int(Int64(d.count))
+            case .instance(let i):
+                guard case .function(let f)? = i.cls.lookup("__len__") else { throw GradError.type("object of type '\(i.cls.name)' has no len()") }
+                let n = try interp.callFunction(f, [v], [])
+                guard case .int(let count) = n, count >= 0 else { throw GradError.type("'\(n.typeName)' object cannot be interpreted as an integer, or is negative") }
+                return n
             case .tuple(let xs): return .int(Int64(xs.count))
             case .tensor(let t):
                 guard t.rank > 0 else { throw GradError.type("len() of a 0-d tensor") }
@@ -329,6 +338,7 @@ enum Builtins {
             case .range(let a, let b, let s):
                 return .int(rangeLength(a, b, s) ?? 0)
             case .loader(let l): return .int(Int64(l.count))
+            case .scriptLoader(let l): return .int(Int64(try interp.batchCount(l)))
             case .dataset(let d): return .int(Int64(d.count))
             case .module(let m as Sequential): return .int(Int64(m.modules.count))
             default: throw GradError.type("object of type '\(v.typeName)' has no len()")

@@ -81,7 +81,7 @@ extension Interpreter {
                 kind = .module
             case .builtin(let b) where b.name == "autograd.Function":
                 kind = .autogradFunction
-            case .builtin(let b) where b.name == "object":
+            case .builtin(let b) where b.name == "object" || b.name == "data.Dataset":
                 break
             default:
                 throw GradError.type("gradsh classes derive from other classes, nn.Module or torch.autograd.Function, not \(base.typeName)").located(baseExpr.location)
@@ -172,6 +172,9 @@ extension Builtins {
     static func registerClassSupport(_ add: (String, @escaping Body) -> Void) {
         add("Module") { _, _ in
             throw GradError.type("nn.Module is a base class: define class Net(nn.Module) with __init__ and forward")
+        }
+        add("data.Dataset") { _, _ in
+            throw GradError.type("torch.utils.data.Dataset is a base class: define a subclass with __len__ and __getitem__")
         }
         add("autograd.Function") { _, _ in
             throw GradError.runtime("torch.autograd.Function is a base class: define a subclass with static forward and backward")
@@ -270,5 +273,91 @@ extension Interpreter {
             }
         }
         return .tensor(output)
+    }
+}
+
+/// `DataLoader(dataset)` over a dataset defined as a class (`__len__` and `__getitem__`, as
+/// `torch.utils.data.Dataset` subclasses are): batches of items fetched by index and put
+/// together as PyTorch's default collate does.
+package final class ScriptLoader {
+    let dataset: Value
+    let batchSize: Int
+    let shuffle: Bool
+    let dropLast: Bool
+
+    init(dataset: Value, batchSize: Int, shuffle: Bool, dropLast: Bool) throws {
+        guard batchSize > 0 else {
+            throw GradError.value("batch_size should be a positive integer value, but got batch_size=\(batchSize)")
+        }
+        (self.dataset, self.batchSize, self.shuffle, self.dropLast) = (dataset, batchSize, shuffle, dropLast)
+    }
+}
+
+extension Interpreter {
+    /// The dataset's length, by its `__len__`.
+    func datasetLength(_ loader: ScriptLoader) throws -> Int {
+        guard case .instance(let i) = loader.dataset, case .function(let f)? = i.cls.lookup("__len__") else {
+            throw GradError.type("a DataLoader's dataset needs __len__ and __getitem__")
+        }
+        return try callFunction(f, [loader.dataset], []).asInt("__len__()")
+    }
+
+    /// `len(loader)`: the number of batches.
+    func batchCount(_ loader: ScriptLoader) throws -> Int {
+        let n = try datasetLength(loader)
+        return loader.dropLast ? n / loader.batchSize : (n + loader.batchSize - 1) / loader.batchSize
+    }
+
+    /// One pass over the data, a batch at a time.
+    func forEachBatch(_ loader: ScriptLoader, _ body: (Value) throws -> Void) throws {
+        guard case .instance(let i) = loader.dataset, case .function(let getItem)? = i.cls.lookup("__getitem__") else {
+            throw GradError.type("a DataLoader's dataset needs __len__ and __getitem__")
+        }
+        let n = try datasetLength(loader)
+        let order: [Int64] = loader.shuffle ? try Tensor.randperm(n).scalars().map(\.int64Value) : (0..<Int64(n)).map { $0 }
+        var start = 0
+        while start < n {
+            let end = Swift.min(start + loader.batchSize, n)
+            if loader.dropLast && end - start < loader.batchSize { break }
+            let items = try order[start..<end].map { try callFunction(getItem, [loader.dataset, .int($0)], []) }
+            try body(try collate(items))
+            start = end
+        }
+    }
+
+    /// PyTorch's default collate: tensors stacked, numbers made a tensor, tuples and lists
+    /// collated position by position (into a list), dicts key by key, strings kept as a list.
+    func collate(_ items: [Value]) throws -> Value {
+        guard let first = items.first else { return .list(ListStorage([])) }
+        switch first {
+        case .tensor:
+            return .tensor(try Tensor.stack(try items.map { try $0.asTensor("batch item") }))
+        case .int, .float, .bool:
+            return .tensor(try Builtins.tensorFromData(.list(ListStorage(items)), dtype: nil))
+        case .tuple(let t):
+            let width = t.count
+            guard items.allSatisfy({ (try? $0.asSequence("item").count) == width }) else {
+                throw GradError.runtime("each element in list of batch should be of equal size")
+            }
+            let columns = try (0..<width).map { k in try collate(try items.map { try $0.asSequence("item")[k] }) }
+            return .list(ListStorage(columns))
+        case .list(let l):
+            let width = l.items.count
+            let columns = try (0..<width).map { k in try collate(try items.map { try $0.asSequence("item")[k] }) }
+            return .list(ListStorage(columns))
+        case .dict(let d):
+            let out = DictStorage()
+            for key in d.keys {
+                try out.set(key, try collate(try items.map { item -> Value in
+                    guard case .dict(let other) = item, let v = try other.value(for: key) else { throw GradError("KeyError", try Repr.repr(key)) }
+                    return v
+                }))
+            }
+            return .dict(out)
+        case .str:
+            return .list(ListStorage(items))
+        default:
+            throw GradError.type("default_collate: batch must contain tensors, numbers, dicts or lists; found \(first.typeName)")
+        }
     }
 }

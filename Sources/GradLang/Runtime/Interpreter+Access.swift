@@ -72,6 +72,9 @@ extension Interpreter {
             let key = try dictKey(items, in: scope)
             guard let v = try d.value(for: key) else { throw GradError("KeyError", try Repr.repr(key)) }
             return v
+        case .instance(let i):
+            guard case .function(let f)? = i.cls.lookup("__getitem__") else { throw GradError.type("'\(i.cls.name)' object is not subscriptable") }
+            return try callFunction(f, [base, try dictKey(items, in: scope)], [])
         case .dataset(let d):
             guard items.count == 1, case .expr(let e) = items[0] else { throw GradError.type("a dataset is indexed by one integer") }
             var i = try evaluate(e, in: scope).asInt("index")
@@ -193,6 +196,9 @@ extension Interpreter {
             throw GradError.type("'tuple' object does not support item assignment")
         case .dict(let d):
             try d.set(try dictKey(items, in: scope), value)
+        case .instance(let i):
+            guard case .function(let f)? = i.cls.lookup("__setitem__") else { throw GradError.type("'\(i.cls.name)' object does not support item assignment") }
+            _ = try callFunction(f, [base, try dictKey(items, in: scope), value], [])
         default:
             throw GradError.type("'\(base.typeName)' object does not support item assignment")
         }

@@ -93,7 +93,19 @@ package final class Interpreter {
         didSet { GradModeState.line = currentLine }
     }
 
-    package init() {}
+    package init() {
+        // Objects whose class defines __repr__ or __str__ are shown by calling it.
+        Repr.showObject = { [weak self] object, asString in
+            guard let self, case .instance(let instance) = object else { return nil }
+            let method = asString ? (instance.cls.lookup("__str__") ?? instance.cls.lookup("__repr__")) : instance.cls.lookup("__repr__")
+            guard case .function(let f)? = method else { return nil }
+            let result = try self.callFunction(f, [object], [])
+            guard case .str(let text) = result else {
+                throw GradError.type("\(asString ? "__str__" : "__repr__") returned non-string (type \(result.typeName))")
+            }
+            return text
+        }
+    }
 
     /// Forgets every variable (`:reset`), and frees what functions kept alive: a function
     /// refers to the scope it was defined in, which refers back to the function, so those
@@ -948,6 +960,20 @@ package final class Interpreter {
             }
         case .tuple(let items): for v in items { try body(v) }
         case .dict(let d): for k in d.keys { try body(k) }
+        case .instance(let i) where i.cls.lookup("__getitem__") != nil:
+            // Python's old protocol: obj[0], obj[1], ... until IndexError (bounded by __len__ if any).
+            guard case .function(let getItem)? = i.cls.lookup("__getitem__") else { break }
+            var index: Int64 = 0
+            while true {
+                let item: Value
+                do {
+                    item = try callFunction(getItem, [value, .int(index)], [])
+                } catch let e as GradError where e.type == "IndexError" || e.type == "StopIteration" {
+                    break
+                }
+                try body(item)
+                index += 1
+            }
         case .range(let start, let stop, let step):
             var i = start
             if collecting, let n = Builtins.rangeLength(start, stop, step) { try Interpreter.checkSequence(n) }
@@ -962,6 +988,8 @@ package final class Interpreter {
             guard t.rank > 0 else { throw GradError.type("iteration over a 0-d tensor") }
             for i in 0..<t.shape[0] { try body(.tensor(try t.select(dim: 0, index: i))) }
         case .str(let s): for c in s { try body(.str(String(c))) }
+        case .scriptLoader(let l):
+            try forEachBatch(l, body)
         case .loader(let l):
             for batch in try l.batches() { try body(.list(ListStorage(batch.map { .tensor($0) }))) }
         case .dataset(let d):

@@ -29,6 +29,8 @@ package enum Value {
     case optimizer(Optimizer)
     case dataset(TensorDataset)
     case loader(DataLoader)
+    /// A DataLoader over a dataset defined as a class.
+    case scriptLoader(ScriptLoader)
     case node(Node)
     case dtype(DType)
     case range(start: Int64, stop: Int64, step: Int64)
@@ -66,7 +68,7 @@ package enum Value {
         case .module(let m): return m.typeName
         case .optimizer(let o): return o.typeName
         case .dataset: return "TensorDataset"
-        case .loader: return "DataLoader"
+        case .loader, .scriptLoader: return "DataLoader"
         case .node(let n): return n.name
         case .dtype: return "dtype"
         case .range: return "range"

@@ -113,6 +113,32 @@ package enum MemoryBudget {
         }
     }
 
+    /// Like `reserve`, for memory the budget does not see item by item (the language's
+    /// strings and lists, which live as long as anything refers to them): a request of a
+    /// MiB or more is also checked against what the process really holds (its resident
+    /// memory), so building large strings or lists in a loop ends in a MemoryError, not in
+    /// the kernel's OOM killer.
+    package static func reserveUntracked(_ bytes: Int, _ what: @autoclosure () -> String) throws {
+        try reserve(bytes, what())
+        guard bytes >= 1 << 20, let resident = residentBytes() else { return }
+        let (total, o) = resident.addingReportingOverflow(bytes)
+        if o || total > self.bytes {
+            throw TensorError(.memory, "\(what()) (\(formatBytes(bytes))) would take the session past its memory budget: \(formatBytes(resident)) resident of \(formatBytes(self.bytes)) (--max-memory)")
+        }
+    }
+
+    /// The process's resident memory, from /proc (nil where there is none).
+    static func residentBytes() -> Int? {
+        #if os(Linux)
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+        #else
+        return nil
+        #endif
+    }
+
     /// Refuses a host-side array of `count` items (element lists, index tables) that would
     /// not fit, so a huge view fails with an error instead of an abort.
     package static func checkHostArray<T>(count: Int, of _: T.Type) throws {

@@ -293,6 +293,14 @@ final class RobustnessTests: XCTestCase {
         }
         let mem = try Gradsh.run(["--max-memory", "1.5GiB"], input: ":mem\n")
         XCTAssertTrue(mem.stdout.contains("of a budget of 1.5 GiB (--max-memory)"), mem.stdout)
+
+        // Strings and lists kept alive add up too: a loop that keeps 50 MiB strings ends
+        // in a MemoryError when the process's resident memory reaches the budget.
+        let hoard = "l = []\nfor i in range(1000):\n    l.append('x' * (50 * 2**20))\nprint(len(l), 'after')\n"
+        let kept = try Gradsh.run(["--quiet", "--no-color", "--max-memory", "600M"], input: hoard)
+        XCTAssertEqual(kept.stdout, "0 after\n", "the failed loop is undone and the session goes on")
+        XCTAssertTrue(kept.stderr.contains("<stdin>:3:18: error: MemoryError: a string or list of 52428800 items (50.0 MiB) would take the session past its memory budget"), kept.stderr)
+        XCTAssertTrue(kept.stderr.contains("resident of 600.0 MiB (--max-memory)"), kept.stderr)
     }
 
     /// --timeout (and Ctrl-C, the same flag) stops a long kernel part-way: a float product

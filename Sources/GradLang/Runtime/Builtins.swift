@@ -323,7 +323,8 @@ enum Builtins {
             try args.expectCount(1)
             let v = args.positional[0]
             switch v {
-            case .str(let s): return .int(Int64(s.count))
+            // Python counts code points (not grapheme clusters).
+            case .str(let s): return .int(Int64(s.unicodeScalars.count))
             case .list(let l): return .int(Int64(l.items.count))
             case .dict(let d): return .int(Int64(d.count))
             case .instance(let i):

@@ -55,7 +55,22 @@ extension Interpreter {
             return .str(a + b)
         case (.str(let s), .int(let n)) where op == "*", (.int(let n), .str(let s)) where op == "*":
             // An empty string repeated any number of times is empty (and costs nothing).
-            return .str(n > 0 && !s.isEmpty ? String(repeating: s, count: Int(try checkedRepeat(n, s.utf8.count, bytesPerItem: 1))) : "")
+            guard n > 0 && !s.isEmpty else { return .str("") }
+            let count = Int(try checkedRepeat(n, s.utf8.count, bytesPerItem: 1))
+            // Built as bytes: a one-character string repeated 10**8 times takes a copy, not
+            // 10**8 appends.
+            let unit = Array(s.utf8)
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(unit.count * count)
+            if unit.count == 1 {
+                bytes = [UInt8](repeating: unit[0], count: count)
+            } else {
+                for i in 0..<count {
+                    bytes.append(contentsOf: unit)
+                    if i & 0xFFFF == 0xFFFF { try Interruption.check() }
+                }
+            }
+            return .str(String(decoding: bytes, as: UTF8.self))
         case (.str, _) where op == "+":
             throw GradError.type("can only concatenate str (not \"\(r.typeName)\") to str")
         case (.str(let s), _) where op == "%":
@@ -95,7 +110,7 @@ extension Interpreter {
             throw GradError("MemoryError", "a string or list of \(n) items is longer than gradsh allows (\(maxSequenceLength))")
         }
         // A TensorError: the expression evaluating this gives it its type and location.
-        try MemoryBudget.reserve(Int(n) * bytesPerItem, "a string or list of \(n) items")
+        try MemoryBudget.reserveUntracked(Int(n) * bytesPerItem, "a string or list of \(n) items")
     }
 
     func checkSize(_ n: Int, bytesPerItem: Int = MemoryLayout<Value>.stride) throws {

@@ -393,6 +393,8 @@ final class InterpreterTests: XCTestCase {
             "cpu False True 1",
             "tensor([2., 3.])",
         ])
+        XCTAssertEqual(value("d = {'a': 3, 'b': 9}\n(sorted([(1, 'b'), (0, 'c'), (1, 'a')], key=lambda p: p[0]), sorted([3, 1], reverse=True), max(d, key=d.get), min(['bb', 'a'], key=len), max([], default=7))"),
+                       "2 _ = ([(0, 'c'), (1, 'b'), (1, 'a')], [3, 1], 'b', 'a', 7)", "key= sorts stably, as Python does")
         XCTAssertEqual(value("a, *b, c = [1]"), "1 ValueError: not enough values to unpack (expected at least 2, got 1)")
         XCTAssertEqual(value("*a, *b = [1, 2]"), "1 SyntaxError: multiple starred expressions in assignment")
         XCTAssertEqual(value("ones(1).to('cuda')"), "1 AssertionError: Torch not compiled with CUDA enabled")

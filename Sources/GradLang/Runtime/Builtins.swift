@@ -260,23 +260,31 @@ enum Builtins {
         return total
     }
 
-    private static func pythonExtremum(_ name: String, _ args: CallArguments, _ interp: Interpreter) throws -> Value {
+    private static func pythonExtremum(_ name: String, _ arguments: CallArguments, _ interp: Interpreter) throws -> Value {
+        var args = arguments
+        // key= picks what is compared; default= answers for an empty iterable.
+        let key = args.takeKeyword("key").flatMap { $0.isNone ? nil : $0 }
+        let fallback = args.takeKeyword("default")
         try args.rejectKeywords()
         var items: [Value] = []
         if args.positional.count == 1 {
             try interp.forEachItem(of: args.positional[0], collecting: true) { items.append($0) }
-            if items.isEmpty { throw GradError.value("\(name)() iterable argument is empty") }
+            if items.isEmpty {
+                if let fallback { return fallback }
+                throw GradError.value("\(name)() iterable argument is empty")
+            }
         } else if args.positional.isEmpty {
             throw GradError.type("\(name) expected at least 1 argument, got 0")
         } else {
             items = args.positional
         }
-        var best = items[0]
-        for v in items.dropFirst() {
-            let better = try interp.compare(name == "max" ? ">" : "<", v, best)
-            if try better.truth() { best = v }
+        let keys = try key.map { f in try items.map { try interp.call(f, [$0]) } } ?? items
+        var best = 0
+        for i in keys.indices.dropFirst() {
+            let better = try interp.compare(name == "max" ? ">" : "<", keys[i], keys[best])
+            if try better.truth() { best = i }
         }
-        return best
+        return items[best]
     }
 
     // MARK: neural nets, optimizers, data
@@ -473,16 +481,24 @@ enum Builtins {
             return .list(ListStorage((0..<n).map { i in .tuple(TupleStorage(seqs.map { $0[i] })) }))
         }
         add("sorted") { args, interp in
-            let b = try args.bind(["iterable", "reverse"], required: 1)
+            let b = try args.bind(["iterable", "key", "reverse"], required: 1)
             var items: [Value] = []
             try interp.forEachItem(of: b[0]!, collecting: true) { items.append($0) }
+            // Sorted by key (the items themselves without one), stably, as Python sorts.
+            let keyFunction = b[1].flatMap { $0.isNone ? nil : $0 }
+            let keys = try keyFunction.map { f in try items.map { try interp.call(f, [$0]) } } ?? items
+            let reverse = try b[2]?.asBool("reverse") ?? false
             var failure: Error?
-            items.sort { a, c in
-                do { return try interp.compare("<", a, c).truth() } catch { failure = error; return false }
+            let order = items.indices.sorted { i, j in
+                do {
+                    let (a, c) = reverse ? (keys[j], keys[i]) : (keys[i], keys[j])
+                    if try interp.compare("<", a, c).truth() { return true }
+                    if try interp.compare("<", c, a).truth() { return false }
+                    return i < j
+                } catch { failure = error; return false }
             }
             if let failure { throw failure }
-            if try b[1]?.asBool("reverse") ?? false { items.reverse() }
-            return .list(ListStorage(items))
+            return .list(ListStorage(order.map { items[$0] }))
         }
         add("isinstance") { args, _ in
             try args.expectCount(2)

@@ -290,6 +290,8 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(value("class M(nn.Module):\n    pass\nM()(ones(1))"), "3 NotImplementedError: Module [M] is missing the required \"forward\" function")
         XCTAssertEqual(value("class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.w = nn.Parameter(ones(1))\nm = M()\nm.w = ones(1)"),
                        "6 TypeError: cannot assign 'torch.FloatTensor' as parameter 'w' (torch.nn.Parameter or None expected)")
+        XCTAssertEqual(value("class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.w = nn.Parameter(ones(1))\nm = M()\nm.w = None\n(m.w, len(list(m.parameters())))"),
+                       "7 _ = (None, 0)", "assigning None unregisters a parameter, and the attribute reads None")
         XCTAssertEqual(value("class C:\n    pass\nclass D(3):\n    pass"), "3 TypeError: gradsh classes derive from other classes, nn.Module or torch.autograd.Function, not int")
         // A failed statement undoes attribute changes on objects and module registrations.
         XCTAssertEqual(value("class C:\n    pass\nc = C()\nc.x = 1\ndef f():\n    c.x = 2\n    c.y = 3\n    1 / 0\nf()\nc.x"), "10 _ = 1")

@@ -9,8 +9,8 @@ final class FuzzRegressionTests: XCTestCase {
         // are added here as files once found (see README.md in that folder).
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { name in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path, isDirectory: &isDirectory)
-            return !name.hasSuffix(".md") && !isDirectory.boolValue
+            let exists = FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path, isDirectory: &isDirectory)
+            return exists && !name.hasSuffix(".md") && !isDirectory.boolValue
         }.sorted()
         for name in names {
             let data = try Data(contentsOf: dir.appendingPathComponent(name))

@@ -155,11 +155,11 @@ extension Interpreter {
             module.register(name, parameter: t)
         default:
             if module.namedParameters.contains(where: { $0.name == name }) {
-                if case .none = value { module.register(name); instance.set(name, .none); return }
+                if case .none = value { module.register(name); instance.set(name, Value.none); return }
                 throw GradError.type("cannot assign '\(value.typeName == "Tensor" ? "torch.FloatTensor" : value.typeName)' as parameter '\(name)' (torch.nn.Parameter or None expected)")
             }
             if module.namedChildren.contains(where: { $0.name == name }) {
-                if case .none = value { module.register(name); instance.set(name, .none); return }
+                if case .none = value { module.register(name); instance.set(name, Value.none); return }
                 throw GradError.type("cannot assign '\(value.typeName)' as child module '\(name)' (torch.nn.Module or None expected)")
             }
             instance.set(name, value)

@@ -53,7 +53,7 @@ enum FormatSpec {
             }
             p.precision = n
         }
-        if let c = chars.first { p.type = chars.removeFirst() }
+        if !chars.isEmpty { p.type = chars.removeFirst() }
         guard chars.isEmpty else { throw invalid() }
         return p
     }

@@ -368,6 +368,13 @@ final class InterpreterTests: XCTestCase {
             "3 [((2, 2), [0, 1]), ((2, 2), [2, 3]), ((1, 2), [4])]",
             "[{'v': tensor([0, 1, 2]), 'name': ['n0', 'n1', 'n2']}]",
         ])
+        // A dataset may claim any length: batches are fetched as they go, and a batch or a
+        // shuffled order too large for memory is a MemoryError.
+        let huge = "from torch.utils.data import Dataset, DataLoader\nclass Big(Dataset):\n    def __len__(self):\n        return 10**12\n    def __getitem__(self, i):\n        return i\n"
+        XCTAssertEqual(value(huge + "for b in DataLoader(Big(), batch_size=2):\n    break\n(b, len(DataLoader(Big(), batch_size=3)))"),
+                       "9 _ = (tensor([0, 1]), 333333333334)")
+        let shuffled = value(huge + "for b in DataLoader(Big(), shuffle=True):\n    pass")
+        XCTAssertTrue(shuffled.hasPrefix("7 MemoryError: a tensor of 1000000000000 int64 elements"), shuffled)
         XCTAssertEqual(value("class C:\n    pass\nlen(C())"), "3 TypeError: object of type 'C' has no len()")
         XCTAssertEqual(value("class C:\n    def __repr__(self):\n        return 1\nrepr(C())"), "4 TypeError: __repr__ returned non-string (type int)")
     }

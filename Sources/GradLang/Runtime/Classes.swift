@@ -314,21 +314,27 @@ extension Interpreter {
             throw GradError.type("a DataLoader's dataset needs __len__ and __getitem__")
         }
         let n = try datasetLength(loader)
-        let order: [Int64] = loader.shuffle ? try Tensor.randperm(n).scalars().map(\.int64Value) : (0..<Int64(n)).map { $0 }
+        // In order, indices are computed, not listed: __len__ may claim any size.
+        let shuffled: [Int64]? = loader.shuffle ? try Tensor.randperm(n).scalars().map(\.int64Value) : nil
         var start = 0
         while start < n {
-            let end = Swift.min(start + loader.batchSize, n)
+            let end = Swift.min(start + Swift.min(loader.batchSize, n - start), n)
             if loader.dropLast && end - start < loader.batchSize { break }
-            let items = try order[start..<end].map { try callFunction(getItem, [loader.dataset, .int($0)], []) }
-            try body(try collate(items))
+            try checkInterrupt()
+            try Interpreter.checkSequence(Int64(end - start))
+            let items = try (start..<end).map { i in
+                try callFunction(getItem, [loader.dataset, .int(shuffled.map { $0[i] } ?? Int64(i))], [])
+            }
+            try body(try collate(items, depth: 0))
             start = end
         }
     }
 
     /// PyTorch's default collate: tensors stacked, numbers made a tensor, tuples and lists
     /// collated position by position (into a list), dicts key by key, strings kept as a list.
-    func collate(_ items: [Value]) throws -> Value {
+    func collate(_ items: [Value], depth: Int) throws -> Value {
         guard let first = items.first else { return .list(ListStorage([])) }
+        if depth > 1000 { throw GradError("RecursionError", "maximum recursion depth exceeded while collating a batch") }
         switch first {
         case .tensor:
             return .tensor(try Tensor.stack(try items.map { try $0.asTensor("batch item") }))
@@ -339,11 +345,11 @@ extension Interpreter {
             guard items.allSatisfy({ (try? $0.asSequence("item").count) == width }) else {
                 throw GradError.runtime("each element in list of batch should be of equal size")
             }
-            let columns = try (0..<width).map { k in try collate(try items.map { try $0.asSequence("item")[k] }) }
+            let columns = try (0..<width).map { k in try collate(try items.map { try $0.asSequence("item")[k] }, depth: depth + 1) }
             return .list(ListStorage(columns))
         case .list(let l):
             let width = l.items.count
-            let columns = try (0..<width).map { k in try collate(try items.map { try $0.asSequence("item")[k] }) }
+            let columns = try (0..<width).map { k in try collate(try items.map { try $0.asSequence("item")[k] }, depth: depth + 1) }
             return .list(ListStorage(columns))
         case .dict(let d):
             let out = DictStorage()
@@ -351,7 +357,7 @@ extension Interpreter {
                 try out.set(key, try collate(try items.map { item -> Value in
                     guard case .dict(let other) = item, let v = try other.value(for: key) else { throw GradError("KeyError", try Repr.repr(key)) }
                     return v
-                }))
+                }, depth: depth + 1))
             }
             return .dict(out)
         case .str:

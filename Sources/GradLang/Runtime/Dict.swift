@@ -93,7 +93,9 @@ package indirect enum HashKey: Hashable {
     case tuple([HashKey])
     case object(ObjectIdentifier)
 
-    init(_ v: Value) throws {
+    init(_ v: Value, depth: Int = 0) throws {
+        // Keys nested deeper than this are refused rather than hashed by deep recursion.
+        if depth > 1000 { throw GradError("RecursionError", "maximum recursion depth exceeded while hashing a key") }
         switch v {
         case .none: self = .none
         case .bool(let b): self = .int(b ? 1 : 0)
@@ -102,7 +104,7 @@ package indirect enum HashKey: Hashable {
             // A float equal to an int is the same key as the int, as in Python.
             if d == d.rounded(), d >= -9.2e18, d <= 9.2e18 { self = .int(Int64(d)) } else { self = .float(d.bitPattern) }
         case .str(let s): self = .str(s)
-        case .tuple(let items): self = .tuple(try items.map { try HashKey($0) })
+        case .tuple(let items): self = .tuple(try items.map { try HashKey($0, depth: depth + 1) })
         case .range(let a, let b, let c): self = .tuple([.int(a), .int(b), .int(c)])
         case .tensor(let t): self = .object(ObjectIdentifier(t))
         case .module(let m): self = .object(ObjectIdentifier(m))

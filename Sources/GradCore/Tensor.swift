@@ -203,15 +203,19 @@ package enum Shape {
     /// The number of elements, refusing overflow and negative sizes.
     package static func elementCount(_ shape: [Int]) throws -> Int {
         var n = 1
+        // The sizes other than 0 must multiply without overflow too: strides and offsets
+        // are formed from them even when another size is 0 (zeros(10**18, 0, 2**40)).
+        var span = 1
         for s in shape {
             if s < 0 {
                 throw TensorError.runtime("Trying to create tensor with negative dimension \(s): \(shape)")
             }
             let (m, overflow) = n.multipliedReportingOverflow(by: s)
-            if overflow {
+            let (w, spanOverflow) = span.multipliedReportingOverflow(by: Swift.max(s, 1))
+            if overflow || spanOverflow {
                 throw TensorError.runtime("the shape \(shape) has more elements than can be addressed")
             }
-            n = m
+            (n, span) = (m, w)
         }
         return n
     }
@@ -228,7 +232,10 @@ package enum Shape {
         var acc = 1
         for d in stride(from: shape.count - 1, through: 0, by: -1) {
             strides[d] = acc
-            acc *= max(shape[d], 1)
+            // Only a tensor with no elements can have sizes whose product overflows
+            // (zeros(10**18, 0, 2**31)); its strides address nothing, so they saturate.
+            let (next, overflow) = acc.multipliedReportingOverflow(by: max(shape[d], 1))
+            acc = overflow ? Int.max : next
         }
         return strides
     }

@@ -179,6 +179,21 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(echoed.stderr, "gradsh: cannot read '/dev/zero': longer than 256 MiB, which is not a script\n")
     }
 
+    /// A tensor with no elements whose other sizes multiply past Int64 used to overflow in
+    /// stride arithmetic (a trap) or to allocate for them (an abort); such a shape is now
+    /// refused at creation, and zero-size tensors of large but addressable sizes reduce.
+    func testZeroSizeTensorsWithHugeDimensions() throws {
+        let script = """
+        x = zeros(10**18, 0, 2**31)
+        z = randn(0, 10**9, 10**9)
+        print(z.sum(), z.sum(1).shape, z.max(1)[0].shape, z.transpose(0, 2).contiguous().shape)
+        print("alive")
+        """
+        let r = try Gradsh.run(["--quiet", "--no-color"], input: script)
+        XCTAssertEqual(r.stdout, "tensor(0.) (0, 1000000000) (0, 1000000000) (1000000000, 1000000000, 0)\nalive\n", r.stderr)
+        XCTAssertTrue(r.stderr.contains("<stdin>:1:10: error: RuntimeError: the shape [1000000000000000000, 0, 2147483648] has more elements than can be addressed"), r.stderr)
+    }
+
     /// A million-term chain (`1+1+...+1`) used to overflow the stack; now it is a located
     /// SyntaxError that shows only the stretch of the 2 MB line around the error, and the
     /// session goes on.

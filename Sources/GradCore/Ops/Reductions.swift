@@ -13,9 +13,12 @@ extension Tensor {
         var outShape = x.shape
         let n = x.shape[dim]
         outShape[dim] = 1
+        let out = try Tensor(uninitialized: outShape, dtype: dtype)
+        // No output elements: the other sizes may be anything (ones(0, 10**18, 10**18)),
+        // and their products must not be formed.
+        if out.numel == 0 { return out }
         let outer = x.shape[..<dim].reduce(1, *)
         let inner = x.shape[(dim + 1)...].reduce(1, *)
-        let out = try Tensor(uninitialized: outShape, dtype: dtype)
         let po = out.storage.pointer(R.self)
         let px = UnsafePointer(x.storage.pointer(T.self)) + x.offset
         if inner == 1 {

@@ -194,6 +194,14 @@ final class RobustnessTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("<stdin>:1:10: error: RuntimeError: the shape [1000000000000000000, 0, 2147483648] has more elements than can be addressed"), r.stderr)
     }
 
+    /// No `except` catches Ctrl-C or --timeout (the same flag), so a script can always be stopped.
+    func testTimeoutIsNeverCaught() throws {
+        let script = "try:\n    while True:\n        pass\nexcept BaseException:\n    print('caught')\nprint('after')\n"
+        let r = try Gradsh.run(["--quiet", "--no-color", "--timeout", "0.3"], input: script)
+        XCTAssertEqual(r.stdout, "after\n")
+        XCTAssertTrue(r.stderr.contains("error: TimeoutError"), r.stderr)
+    }
+
     /// A million-term chain (`1+1+...+1`) used to overflow the stack; now it is a located
     /// SyntaxError that shows only the stretch of the 2 MB line around the error, and the
     /// session goes on.

@@ -55,26 +55,29 @@ package enum Repr {
             if xs.count == 1 { return "(" + (try items(xs.items, &budget, depth: depth)) + ",)" }
             return "(" + (try items(xs.items, &budget, depth: depth)) + ")"
         case .list(let l):
-            // A list that contains itself shows as [...] there, as in Python.
-            let id = ObjectIdentifier(l)
-            if listsBeingShown.value.contains(id) { return "[...]" }
-            listsBeingShown.update { _ = $0.insert(id) }
-            defer { listsBeingShown.update { _ = $0.remove(id) } }
-            return "[" + (try items(l.items, &budget, depth: depth)) + "]"
+            return try once(l, else: "[...]") { "[" + (try items(l.items, &budget, depth: depth)) + "]" }
         case .dict(let d):
-            let id = ObjectIdentifier(d)
-            if listsBeingShown.value.contains(id) { return "{...}" }
-            listsBeingShown.update { _ = $0.insert(id) }
-            defer { listsBeingShown.update { _ = $0.remove(id) } }
-            // Keys and values are shown (and counted against the budget) as items are.
-            var parts: [String] = []
-            for (k, v) in zip(d.keys, d.values) {
-                parts.append(try items([k], &budget, depth: depth) + ": " + (try items([v], &budget, depth: depth)))
+            return try once(d, else: "{...}") {
+                // Keys and values are shown (and counted against the budget) as items are.
+                var parts: [String] = []
+                for (k, v) in zip(d.keys, d.values) {
+                    parts.append(try items([k], &budget, depth: depth) + ": " + (try items([v], &budget, depth: depth)))
+                }
+                return "{" + parts.joined(separator: ", ") + "}"
             }
-            return "{" + parts.joined(separator: ", ") + "}"
         default:
             return leaf(v)
         }
+    }
+
+    /// A container that contains itself shows as `[...]` (or `{...}`) where it recurs, as
+    /// in Python: `show` runs unless `container` is already being shown.
+    private static func once(_ container: AnyObject, else placeholder: String, _ show: () throws -> String) rethrows -> String {
+        let id = ObjectIdentifier(container)
+        if listsBeingShown.value.contains(id) { return placeholder }
+        listsBeingShown.update { _ = $0.insert(id) }
+        defer { listsBeingShown.update { _ = $0.remove(id) } }
+        return try show()
     }
 
     /// The items of a container joined by ", ", counted against the budget as they are

@@ -62,11 +62,3 @@ enum Exceptions {
         }
     }
 }
-
-extension GradError {
-    /// Ctrl-C and --timeout: they stop the statement whatever `except` says, so a script
-    /// can always be interrupted.
-    var isInterruption: Bool {
-        (type == "KeyboardInterrupt" && message.hasPrefix("interrupted")) || (type == "TimeoutError" && message.hasPrefix("the statement ran longer"))
-    }
-}

@@ -219,7 +219,7 @@ enum FormatSpec {
     }
 
     /// `lead` (sign and prefix) and `body` padded to the width as the alignment says.
-    private static func pad(_ lead: String, _ body: String, _ p: Parsed, defaultAlign: Character) -> String {
+    static func pad(_ lead: String, _ body: String, _ p: Parsed, defaultAlign: Character) -> String {
         let fill = Swift.max(0, p.width - lead.count - body.count)
         let padding = { (n: Int) in String(repeating: p.fill, count: n) }
         switch p.align ?? defaultAlign {

@@ -183,12 +183,12 @@ extension Interpreter {
     /// `text` after `lead` (a sign and prefix), padded to the spec's width: on the right
     /// with `-`, with zeros between lead and text with `0`, else with spaces on the left.
     static func padded(_ text: String, spec: String, lead: String = "") -> String {
+        // %-flags in the format-spec's terms: `-` left-aligns, `0` pads with zeros after the sign.
         let flags = spec.prefix { "-+ #0".contains($0) }
-        let width = Int(spec.dropFirst(flags.count).prefix { $0.isNumber }) ?? 0
-        let fill = max(0, width - lead.count - text.count)
-        if flags.contains("-") { return lead + text + String(repeating: " ", count: fill) }
-        if flags.contains("0") { return lead + String(repeating: "0", count: fill) + text }
-        return String(repeating: " ", count: fill) + lead + text
+        var p = FormatSpec.Parsed()
+        p.width = Int(spec.dropFirst(flags.count).prefix { $0.isNumber }) ?? 0
+        if flags.contains("-") { p.align = "<" } else if flags.contains("0") { (p.fill, p.align) = ("0", "=") }
+        return FormatSpec.pad(lead, text, p, defaultAlign: ">")
     }
 
     private func intBinary(_ op: String, _ a: Int64, _ b: Int64, _ l: Value, _ r: Value) throws -> Value {

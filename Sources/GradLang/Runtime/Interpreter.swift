@@ -235,10 +235,11 @@ package final class Interpreter {
 
     /// The error a pending Ctrl-C or timeout becomes (Ctrl-C when the request was taken).
     func interruptionError(_ reason: Interruption.Reason?) -> GradError {
-        if reason == .timeout {
-            return GradError("TimeoutError", "the statement ran longer than the \(Repr.pythonFloat(statementTimeLimit ?? 0)) s allowed by --timeout; it was undone")
-        }
-        return GradError("KeyboardInterrupt", "interrupted; the statement was undone")
+        var e = reason == .timeout
+            ? GradError("TimeoutError", "the statement ran longer than the \(Repr.pythonFloat(statementTimeLimit ?? 0)) s allowed by --timeout; it was undone")
+            : GradError("KeyboardInterrupt", "interrupted; the statement was undone")
+        e.isInterruption = true
+        return e
     }
 
     /// Set once the innermost failing statement has put back what it changed, so the
@@ -328,13 +329,7 @@ package final class Interpreter {
         case .whileLoop(let condition, let body, let orElse):
             while try evaluate(condition, in: scope).truth() {
                 try checkInterrupt()
-                do {
-                    for s in body { try execute(s, display: false, in: scope) }
-                } catch is BreakSignal {
-                    return
-                } catch is ContinueSignal {
-                    continue
-                }
+                guard try runLoopBody(body, in: scope) else { return }
             }
             for s in orElse { try execute(s, display: false, in: scope) }
         case .assertStmt(let condition, let message):
@@ -389,11 +384,8 @@ package final class Interpreter {
                     try forEachItem(of: iterable) { item in
                         try checkInterrupt()
                         _ = try assign(target, item, in: scope)
-                        do {
-                            for s in body { try execute(s, display: false, in: scope) }
-                        } catch is ContinueSignal {
-                            return
-                        }
+                        // Iteration stops only by throwing: `break` leaves as the signal.
+                        guard try runLoopBody(body, in: scope) else { throw BreakSignal() }
                     }
                 }
             } catch is BreakSignal {
@@ -729,6 +721,16 @@ package final class Interpreter {
         try run(0)
         if let dict { return .dict(dict) }
         return .list(ListStorage(items))
+    }
+
+    /// One pass of a loop's body: false when `break` left the loop (`continue` just ends the pass).
+    private func runLoopBody(_ body: [Stmt], in scope: Scope) throws -> Bool {
+        do {
+            for s in body { try execute(s, display: false, in: scope) }
+        } catch is BreakSignal {
+            return false
+        } catch is ContinueSignal {}
+        return true
     }
 
     /// Errors being handled by the `except` blocks running now, innermost last (for `raise`).

@@ -678,7 +678,7 @@ package struct Parser {
     private mutating func parseLoopElse(pythonHead: Bool, headAt start: SourceLocation) throws -> [Stmt] {
         guard pythonHead else { return [] }
         try awaitNextLine(of: pythonHead ? "for ... in ..." : "", at: start)
-        guard let at = elseLine(indentOf: start) else { return [] }
+        guard let at = clauseLine(indentOf: start, words: ["else"]) else { return [] }
         index = at
         let elseStart = advance().location
         guard current.isOp(":") else { throw unexpected(current, expected: "':' after else") }
@@ -697,20 +697,6 @@ package struct Parser {
         }
     }
 
-    /// Where an `else` (or `elif` when `elif` is true) continuing a Python statement begins:
-    /// the next line, at the indentation of the line of `start`.
-    private func elseLine(indentOf start: SourceLocation, elif: Bool = false) -> Int? {
-        var look = index
-        if tokens[look].kind == .newline { look += 1 }
-        guard look < tokens.count else { return nil }
-        let next = tokens[look]
-        var headIndex = index
-        while headIndex > 0 && tokens[headIndex].location > start { headIndex -= 1 }
-        let indent = indentOfLine(at: headIndex)
-        let word = next.isKeyword("else") || (elif && next.kind == .name("elif"))
-        return word && (next.lineIndent ?? indent) == indent ? look : nil
-    }
-
     /// `if c < ... > else < ... >`, or Python's `if c:` with `elif c:` and `else:` lines at
     /// the `if`'s indentation.
     private mutating func parseIf() throws -> Stmt {
@@ -723,7 +709,7 @@ package struct Parser {
         if pythonHead {
             // The next line continues the statement when it is `elif`/`else` at the if's indentation.
             try awaitNextLine(of: "if ...", at: start)
-            if let look = elseLine(indentOf: tokens[ifIndex].location, elif: true) {
+            if let look = clauseLine(indentOf: tokens[ifIndex].location, words: ["else", "elif"]) {
                 index = look
                 if current.kind == .name("elif") {
                     elseBody = [try parseIf()]

@@ -27,6 +27,9 @@ package struct GradError: Error, Equatable, Sendable, CustomStringConvertible {
     package var hint: String?
     /// What the shell did about the failure (changes it undid), shown as `note:`.
     package var note: String?
+    /// Ctrl-C or `--timeout`: it stops the statement whatever an `except` says, so a script
+    /// can always be interrupted.
+    package var isInterruption = false
 
     package init(_ type: String, _ message: String, at location: SourceLocation? = nil, hint: String? = nil) {
         self.type = type

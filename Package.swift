@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "GradCoreTests", dependencies: ["GradCore"]),
         .testTarget(name: "GradLangTests", dependencies: ["GradCore", "GradLang", "GradFuzzing"]),
         .testTarget(
-            name: "GradshTests", dependencies: [],
+            name: "GradshTests", dependencies: ["GradShell"],
             exclude: []),
     ]
 )

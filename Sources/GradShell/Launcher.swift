@@ -91,7 +91,9 @@ package enum Launcher {
         let session = Session()
         session.interpreter.statementTimeLimit = options.timeout
         func renderer(_ sourceName: String) -> Renderer {
-            Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: sourceName)
+            // --echo makes a handout: errors go to stdout too, in order with the statements.
+            let errors: (String) -> Void = options.echo && !options.json ? { Renderer.standardOutput($0) } : { Renderer.standardError($0) }
+            return Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: sourceName, err: errors)
         }
         func status(_ errors: Int) -> Int32 { errors > 0 ? 1 : 0 }
 

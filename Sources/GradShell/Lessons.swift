@@ -36,34 +36,44 @@ enum ScriptSteps {
     }
 }
 
-/// The lessons in `examples/`, found beside the executable (a build in `.build/...`), in
-/// `GRADSH_LESSONS`, or in the current folder.
-package enum Lessons {
-    package static var directory: URL? {
-        var candidates: [URL] = []
-        if let env = ProcessInfo.processInfo.environment["GRADSH_LESSONS"] { candidates.append(URL(fileURLWithPath: env)) }
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        var dir = exe
-        for _ in 0..<5 {
-            candidates.append(dir.appendingPathComponent("examples"))
-            candidates.append(dir.appendingPathComponent("share/gradsh/examples"))
-            dir = dir.deletingLastPathComponent()
+/// A lesson: a script with a number and a one-line summary (its first comment line).
+package struct Lesson {
+    package let number: Int
+    package let name: String
+    package let summary: String
+    package let text: String
+
+    init?(name: String, text: String) {
+        guard name.hasSuffix(".grad"), let number = Int(name.prefix { $0.isNumber }) else { return nil }
+        self.number = number
+        self.name = name
+        self.text = text
+        let first = text.split(separator: "\n").first.map(String.init) ?? ""
+        var summary = first.hasPrefix("#") ? first.dropFirst().trimmingCharacters(in: .whitespaces) : name
+        // "Lesson 3: evaluating a model" is listed as "3  evaluating a model".
+        for mark in [":", "."] where summary.hasPrefix("Lesson \(number)\(mark) ") {
+            summary = summary.dropFirst("Lesson \(number)\(mark) ".count).trimmingCharacters(in: .whitespaces)
         }
-        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("examples"))
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("01_graphs.grad").path) }
+        self.summary = summary
+    }
+}
+
+/// The lessons: those built into the binary (the files in `examples/`), or a teacher's own
+/// folder of numbered `.grad` files named by `GRADSH_LESSONS`.
+package enum Lessons {
+    package static func all() -> [Lesson] {
+        if let folder = ProcessInfo.processInfo.environment["GRADSH_LESSONS"], !folder.isEmpty {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            return names.sorted().compactMap { name in
+                guard let text = try? String(contentsOfFile: folder + "/" + name, encoding: .utf8) else { return nil }
+                return Lesson(name: name, text: text)
+            }
+        }
+        return BuiltinLessons.files.compactMap { Lesson(name: $0.name, text: $0.text) }
     }
 
-    /// (number, file, one-line summary) of every lesson.
-    package static func all() -> [(Int, URL, String)] {
-        guard let dir = directory, let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
-        return names.filter { $0.hasSuffix(".grad") }.sorted().compactMap { name in
-            guard let number = Int(name.prefix { $0.isNumber }) else { return nil }
-            let url = dir.appendingPathComponent(name)
-            let first = (try? String(contentsOf: url, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
-            let summary = first.hasPrefix("#") ? first.dropFirst().trimmingCharacters(in: .whitespaces) : name
-            return (number, url, summary)
-        }
-    }
+    /// The lessons built into this binary, by file name, for checking against `examples/`.
+    package static var builtIn: [(name: String, text: String)] { BuiltinLessons.files }
 }
 
 /// Step mode: shows the next statement, waits for Enter, runs it and shows the result;

@@ -36,13 +36,12 @@ package final class ScriptRunner {
         self.bail = bail
         commands = ShellCommands(session: session, renderer: renderer)
         commands.load = { [unowned self] file, line in self.load(file, line: line) }
-        commands.lesson = { [unowned self] url in
-            let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        commands.lesson = { [unowned self] lesson in
             let lessonRunner = ScriptRunner(session: Session(interpreter: self.session.interpreter),
-                                            renderer: self.renderer.child(sourceName: url.lastPathComponent), bail: false)
+                                            renderer: self.renderer.child(sourceName: lesson.name), bail: false)
             let stepper = StepRunner(runner: lessonRunner, prompt: { InteractiveShell.modePrompt(color: self.renderer.color) },
                                      next: self.commands.stepInput)
-            stepper.run(text)
+            stepper.run(lesson.text)
         }
     }
 

@@ -32,7 +32,7 @@ struct GradshCommand: ParsableCommand {
     @Flag(help: "Step through FILE: show each statement, run it when Enter is pressed (q quits).")
     var step = false
 
-    @Flag(help: "Print each statement, after a prompt, before its results (for handouts).")
+    @Flag(help: "Print each statement, after a prompt, before its results and errors, all on standard output (for handouts).")
     var echo = false
 
     @Option(help: "Interrupt any statement that runs longer than this many seconds, as Ctrl-C would.")

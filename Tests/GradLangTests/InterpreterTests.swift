@@ -30,6 +30,27 @@ final class InterpreterTests: XCTestCase {
         run(source).last ?? ""
     }
 
+    /// A line that ends in `;` runs quietly, as in IPython: every statement on it, in a
+    /// block or a Python suite too; a `;` between statements or before a comment that ends
+    /// the line is no trailing `;` for the first, and prints still print.
+    func testTrailingSemicolonHidesTheLinesResults() {
+        let source = """
+        a = 1;
+        b = 2; c = 3;
+        d = 4; e = 5
+        f = [1,
+             2];
+        no_grad < g = ones(1); >
+        no_grad < h = 7 >;
+        with torch.no_grad(): i = 8;
+        j = 9;  # quiet
+        print(10);
+        a + b
+        """
+        XCTAssertEqual(run(source), ["3 d = 4", "3 e = 5", "10 print 10", "11 _ = 3"])
+        XCTAssertEqual(run("k = 1; l = 2 ;\nk"), ["2 _ = 1"])
+    }
+
     /// Reading .grad of a non-leaf warns as PyTorch does, once per statement; a leaf or a
     /// tensor that retains its grad does not.
     func testNonLeafGradWarning() {

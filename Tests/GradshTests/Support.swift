@@ -25,15 +25,16 @@ enum Gradsh {
 
     /// Runs gradsh with `arguments`, feeding `input` on standard input.
     static func run(_ arguments: [String], input: String = "", environment: [String: String] = [:],
-                    mergeOutput: Bool = false) throws -> Result {
-        try run(arguments, inputData: Data(input.utf8), environment: environment, mergeOutput: mergeOutput)
+                    mergeOutput: Bool = false, binary: URL = Gradsh.binary, directory: URL? = nil) throws -> Result {
+        try run(arguments, inputData: Data(input.utf8), environment: environment, mergeOutput: mergeOutput, binary: binary, directory: directory)
     }
 
     /// Runs gradsh with `arguments`, feeding raw bytes on standard input.
     static func run(_ arguments: [String], inputData: Data, environment: [String: String] = [:],
-                    mergeOutput: Bool = false) throws -> Result {
+                    mergeOutput: Bool = false, binary: URL = Gradsh.binary, directory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = binary
+        if let directory { process.currentDirectoryURL = directory }
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }

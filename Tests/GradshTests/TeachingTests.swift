@@ -1,4 +1,5 @@
 import Foundation
+import GradShell
 import XCTest
 
 /// Step mode, --echo, :lessons and the process memory :mem reports, driven through the real binary.
@@ -40,10 +41,56 @@ final class TeachingTests: XCTestCase {
         """)
     }
 
+    /// A handout made with `--echo > file` is complete: each error comes on standard output
+    /// right after its statement, before the next one.
+    func testEchoWritesErrorsInOrderOnStandardOutput() throws {
+        let r = try Gradsh.run(["--echo", "--no-color", "-c", "x = ones(2, requires_grad=True)\nx.add_(1.0)\ny = 2"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let statement = try XCTUnwrap(lines.firstIndex(of: "grad> x.add_(1.0)"), r.stdout)
+        XCTAssertTrue(lines[statement + 1].hasPrefix("<string>:2:7: error: RuntimeError: a leaf Variable that requires grad is being used in an in-place operation."), r.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("hint:") }, r.stdout)
+        XCTAssertEqual(lines.suffix(2), ["grad> y = 2", "y = 2"], r.stdout)
+    }
+
+    /// The README's tour is what `gradsh --echo examples/00_tour.grad` prints today.
+    func testReadmeTourIsTheTourLessonsOutput() throws {
+        let root = Gradsh.testsFolder.deletingLastPathComponent()
+        let r = try Gradsh.run(["--echo", "--no-color", "examples/00_tour.grad"], directory: root)
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        XCTAssertTrue(readme.contains("```\n" + r.stdout + "```\n"), "update README.md's tour from:\n\(r.stdout)")
+    }
+
+    /// The lessons built into the binary are the files in examples/, byte for byte
+    /// (scripts/embed-lessons regenerates them).
+    func testBuiltInLessonsAreTheExampleFiles() throws {
+        let folder = Gradsh.testsFolder.deletingLastPathComponent().appendingPathComponent("examples")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".grad") }.sorted()
+        XCTAssertEqual(Lessons.builtIn.map(\.name), files, "run scripts/embed-lessons")
+        for (name, text) in Lessons.builtIn {
+            XCTAssertEqual(text, try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8), "\(name): run scripts/embed-lessons")
+        }
+    }
+
+    /// A copy of the binary alone, run from an empty folder, lists and steps through its lessons.
+    func testLessonsWorkFromAnInstalledBinaryInAnyFolder() throws {
+        let place = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-install-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: place.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: place) }
+        let installed = place.appendingPathComponent("bin/gradsh")
+        try FileManager.default.copyItem(at: Gradsh.binary, to: installed)
+        let r = try Gradsh.run(["--no-color"], input: ":lessons\n:lesson 0\n", mergeOutput: true, binary: installed, directory: place)
+        XCTAssertTrue(r.stdout.contains(" 0  a short tour"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("10  the article's PyTorch, as written."), r.stdout)
+        XCTAssertTrue(r.stdout.contains("grad> x = tensor([1.0, 2.0, 3.0], requires_grad=True)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("p was made at line 12 inside `inference`"), "the lesson ran to its :why: \(r.stdout)")
+    }
+
     func testLessonsCommand() throws {
         let r = try Gradsh.run(["--no-color"], input: ":lessons\n:lesson 99\n", environment: ["GRADSH_LESSONS": lesson.deletingLastPathComponent().path], mergeOutput: true)
-        XCTAssertTrue(r.stdout.contains(" 1  Lesson 1: graphs."), r.stdout)
-        XCTAssertTrue(r.stdout.contains(" 9  Lesson 9:"), r.stdout)
+        XCTAssertTrue(r.stdout.contains(" 1  graphs."), r.stdout)
+        XCTAssertTrue(r.stdout.contains(" 9  detach() vs no_grad"), r.stdout)
         XCTAssertTrue(r.stdout.contains("there is no lesson 99"), r.stdout)
     }
 

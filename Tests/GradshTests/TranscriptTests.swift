@@ -15,13 +15,14 @@ final class TranscriptTests: XCTestCase {
         }
     }
 
-    /// The lessons in examples/ with their recorded transcripts.
+    /// The lessons in examples/ with their recorded transcripts, made as handouts are
+    /// (`--echo`: each statement above its results and errors).
     func testLessons() throws {
         let folder = Gradsh.testsFolder.deletingLastPathComponent().appendingPathComponent("examples")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".grad") }.sorted()
         XCTAssertFalse(names.isEmpty)
         for name in names {
-            try check(folder.appendingPathComponent(name), arguments: ["--no-color", "--max-memory", "4G"])
+            try check(folder.appendingPathComponent(name), arguments: ["--echo", "--no-color", "--max-memory", "4G"])
         }
     }
 

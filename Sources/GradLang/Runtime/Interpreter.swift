@@ -248,6 +248,11 @@ package final class Interpreter {
 
     func execute(_ stmt: Stmt, display: Bool, in scope: Scope) throws {
         if display { displayLine = stmt.location.line }
+        if stmt.hidesDisplay && !resultsHidden {
+            resultsHidden = true
+            defer { resultsHidden = false }
+            return try execute(stmt, display: display, in: scope)
+        }
         currentLine = stmt.location.line
         guard display else {
             try checkInterrupt()
@@ -283,6 +288,14 @@ package final class Interpreter {
     /// PyTorch's warning on reading `.grad` of a tensor that is not a leaf.
     static let nonLeafGradWarning = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
 
+    /// Inside a statement whose line ended in `;`: its results are not shown.
+    private var resultsHidden = false
+
+    /// Shows a result of a displayed statement, unless its line ended in `;`.
+    private func emitResult(line: Int, target: String?, value: Value) {
+        if !resultsHidden { emit(.result(line: line, target: target, value: value)) }
+    }
+
     /// Warnings already shown for the running top-level statement.
     private var warnedThisStatement: Set<String> = []
 
@@ -303,16 +316,16 @@ package final class Interpreter {
         switch stmt.kind {
         case .expression(let e):
             let v = try evaluate(e, in: scope)
-            if display, !v.isNone { emit(.result(line: stmt.location.line, target: nil, value: v)) }
+            if display, !v.isNone { emitResult(line: stmt.location.line, target: nil, value: v) }
         case .assign(let targets, let valueExpr):
             let value = try evaluate(valueExpr, in: scope)
             for t in targets {
                 let bound = try assign(t, value, in: scope)
-                if display { for (name, v) in bound { emit(.result(line: stmt.location.line, target: name, value: v)) } }
+                if display { for (name, v) in bound { emitResult(line: stmt.location.line, target: name, value: v) } }
             }
         case .augmentedAssign(let target, let op, let valueExpr):
             let result = try augmented(target, op, valueExpr, in: scope)
-            if display, case .name(let n, _) = target { emit(.result(line: stmt.location.line, target: n, value: result)) }
+            if display, case .name(let n, _) = target { emitResult(line: stmt.location.line, target: n, value: result) }
         case .modeBlock(let head, let body):
             let change = try modeChange(head, in: scope)
             try withMode(change, scope: head.spelling ?? change.blockName) {

@@ -209,6 +209,9 @@ package final class Stmt {
 
     package let kind: Kind
     package let location: SourceLocation
+    /// The line ended in `;` (IPython's quiet statement): it runs, but its results are not
+    /// displayed. Set by the parser on every statement of that line.
+    package internal(set) var hidesDisplay = false
 
     init(_ kind: Kind, _ location: SourceLocation) {
         self.kind = kind

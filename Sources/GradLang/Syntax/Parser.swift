@@ -186,6 +186,7 @@ package struct Parser {
 
     mutating func parseProgram() throws -> [Stmt] {
         var statements: [Stmt] = []
+        var lineStart = 0
         while true {
             skipSeparators()
             if current.kind == .end {
@@ -196,12 +197,29 @@ package struct Parser {
                 throw GradError.syntax("unmatched '>': no block is open here", at: current.location)
             }
             statements.append(try parseStatement())
-            try endOfStatement()
+            try endOfStatement(in: statements, lineStart: &lineStart)
         }
     }
 
     private mutating func skipSeparators() {
         while current.kind == .newline || current.isOp(";") { _ = advance() }
+    }
+
+    /// Ends the last statement of `list`. `lineStart` is where the statements sharing its
+    /// line begin: a `;` that ends the line hides all their results, as in IPython.
+    private mutating func endOfStatement(in list: [Stmt], lineStart: inout Int) throws {
+        if current.isOp(";") {
+            let next = peek()
+            let closesBlock = blockDepth > 0 && next.isOp(">") && !Parser.canStartOperand(peek(2))
+            if next.kind == .newline || next.kind == .end || closesBlock {
+                for s in list[Swift.min(lineStart, list.count)...] { s.hidesDisplay = true }
+            } else {
+                try endOfStatement()
+                return
+            }
+        }
+        try endOfStatement()
+        lineStart = list.count
     }
 
     private mutating func endOfStatement() throws {
@@ -378,6 +396,7 @@ package struct Parser {
         blockDepth += 1
         openHeads.append(OpenHead(name: head, at: opening.location, isSuite: false))
         var body: [Stmt] = []
+        var lineStart = 0
         while true {
             skipSeparators()
             if current.kind == .end { throw Incomplete() }
@@ -390,13 +409,14 @@ package struct Parser {
             do {
                 body.append(try parseStatement())
                 if current.kind == .end { throw Incomplete() }
-                try endOfStatement()
+                try endOfStatement(in: body, lineStart: &lineStart)
             } catch let e as GradError {
                 if firstError == nil { firstError = e }
                 while current.kind != .newline && !current.isOp(";") && !atBlockClose() && current.kind != .end {
                     _ = advance()
                 }
                 if current.kind == .end { throw Incomplete() }
+                lineStart = body.count
             }
         }
     }
@@ -414,7 +434,10 @@ package struct Parser {
                 _ = advance()
                 body.append(try parseStatement())
             }
-            if current.isOp(";") { _ = advance() }
+            if current.isOp(";") {
+                if peek().kind == .newline || peek().kind == .end { body.forEach { $0.hidesDisplay = true } }
+                _ = advance()
+            }
             return body
         }
         if current.kind == .newline { _ = advance() }
@@ -431,6 +454,7 @@ package struct Parser {
         let savedDepth = blockDepth
         blockDepth = 0
         var body: [Stmt] = []
+        var lineStart = 0
         while true {
             skipSeparators()
             if current.kind == .end {
@@ -451,7 +475,7 @@ package struct Parser {
                 break
             }
             body.append(try parseStatement())
-            try endOfStatement()
+            try endOfStatement(in: body, lineStart: &lineStart)
         }
         blockDepth = savedDepth
         openHeads.removeLast()

@@ -15,7 +15,7 @@ final class ShellCommands {
     /// Runs a script file in this session (`:load`), supplied by whoever owns the input loop.
     var load: (String, Int) -> Void = { _, _ in }
     /// Runs a lesson in step mode (`:lesson N`).
-    var lesson: (URL) -> Void = { _ in }
+    var lesson: (Lesson) -> Void = { _ in }
     /// Where step mode reads its key presses: a terminal line, or Enter at once in scripts.
     var stepInput: () -> String? = { "" }
 
@@ -56,11 +56,11 @@ final class ShellCommands {
             load(argument, line)
         case "lessons": lessons(line: line)
         case "lesson":
-            guard let n = Int(argument), let found = Lessons.all().first(where: { $0.0 == n }) else {
+            guard let n = Int(argument), let found = Lessons.all().first(where: { $0.number == n }) else {
                 fail(argument.isEmpty ? ":lesson needs a lesson number" : "there is no lesson \(argument)", line: line, hint: ":lessons lists them")
                 break
             }
-            lesson(found.1)
+            lesson(found)
         case "reset":
             session.reset()
             output("all variables forgotten; grad mode on, inference mode off", line: line)
@@ -122,10 +122,11 @@ final class ShellCommands {
     private func lessons(line: Int) {
         let all = Lessons.all()
         guard !all.isEmpty else {
-            fail("no lessons found", line: line, hint: "run gradsh from its folder, or set GRADSH_LESSONS to the examples folder")
+            fail("no lessons in GRADSH_LESSONS (\(ProcessInfo.processInfo.environment["GRADSH_LESSONS"] ?? ""))", line: line,
+                 hint: "it names a folder of numbered lesson files such as 01_graphs.grad; unset it for the built-in lessons")
             return
         }
-        output(all.map { String(format: "%2d  ", $0.0) + $0.2 }.joined(separator: "\n") + "\n:lesson N steps through lesson N", line: line)
+        output(all.map { String(format: "%2d  ", $0.number) + $0.summary }.joined(separator: "\n") + "\n:lesson N steps through lesson N", line: line)
     }
 
     // MARK: why

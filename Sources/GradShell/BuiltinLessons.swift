@@ -275,16 +275,27 @@ flag
 e.requires_grad
 """# + "\n"),
         ("07_memory_and_time.grad", #"""
-# Lesson 7: memory and time: what a graph keeps alive, shown with :mem and :compare.
+# Lesson 7: memory and time: what a graph keeps alive, shown with :draw, :mem and :compare.
+#
+# A graph is its nodes and the tensors they saved for backward. :draw shows a small one,
+# one neuron: each box under the result is a node, each "saved" line a tensor it keeps alive.
+w = tensor([0.5, -1.0], requires_grad=True)
+b = tensor(0.1, requires_grad=True)
+xs = tensor([2.0, 3.0])
+act = ((w * xs).sum() + b).tanh()
+:draw act
+
+# A model's graph is the same, bigger: parameters are leaves, named by their path.
 manual_seed(0)
 model = Sequential(Linear(256, 256), Tanh(), Linear(256, 256), Tanh(), Linear(256, 256), Tanh(), Linear(256, 256))
-x = randn(512, 256)
+x = randn(512, 256);
 
 # Under grad the output's graph holds every activation that tanh and the matrix products
 # saved for backward. :mem ends with the whole process's resident memory as the operating
 # system counts it (tensors plus allocator and libraries; it varies from run to run) and
 # the freed memory the allocator keeps for the next tensors:
 out = model(x).sum()
+:graph out
 :mem
 
 # Under no_grad the same output holds nothing. The old graph's activations went back to

@@ -15,8 +15,8 @@ package final class InteractiveShell {
         runner.stopsOnInterrupt = false
         self.reader = reader
         color = renderer.color
-        runner.commands.stepInput = { [unowned reader] in
-            switch reader.read(prompt: "") {
+        runner.commands.stepInput = { [unowned reader] prompt in
+            switch reader.read(prompt: prompt) {
             case .line(let s): return s
             case .interrupted, .endOfInput: return nil
             }
@@ -90,6 +90,7 @@ package final class InteractiveShell {
                     if entry.isEmpty && word.isEmpty { continue }
                     entry.append(line)
                     Interruption.clear()
+                    runner.renderer.transcript.append(.input(line))
                     if session.feed(line, emit: { runner.handle($0) }) == .ran {
                         reader.addHistory(entry.joined(separator: "\n"))
                         entry = []

@@ -15,6 +15,8 @@ package enum Launcher {
         package var noColor: Bool
         package var step = false
         package var echo = false
+        /// `--echo --format md|html`: the run is written as a handout (HTML when true).
+        package var handoutHTML: Bool?
         /// Seconds a top-level statement may run before it is interrupted.
         package var timeout: Double?
         /// `--max-memory`: the session's memory budget in bytes (nil: the default).
@@ -92,6 +94,10 @@ package enum Launcher {
         session.interpreter.statementTimeLimit = options.timeout
         func renderer(_ sourceName: String) -> Renderer {
             // --echo makes a handout: errors go to stdout too, in order with the statements.
+            if options.handoutHTML != nil {
+                // The handout is written at the end, from the transcript; nothing shows before.
+                return Renderer(format: .text, quiet: options.quiet, color: false, sourceName: sourceName, out: { _ in }, err: { _ in })
+            }
             let errors: (String) -> Void = options.echo && !options.json ? { Renderer.standardOutput($0) } : { Renderer.standardError($0) }
             return Renderer(format: options.json ? .json : .text, quiet: options.quiet, color: useColor, sourceName: sourceName, err: errors)
         }
@@ -139,11 +145,17 @@ package enum Launcher {
             if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
             if options.step {
                 StepRunner(runner: runner, prompt: { InteractiveShell.modePrompt(color: useColor) },
-                           next: { readLine(strippingNewline: true) }).run(text)
+                           next: { prompt in
+                               Renderer.standardOutput(prompt)
+                               return readLine(strippingNewline: true)
+                           }).run(text)
                 return status(runner.renderer.errorCount)
             }
             runner.echo = true
             let errors = runner.run(text: text)
+            if let html = options.handoutHTML {
+                Renderer.standardOutput(Handout.write(runner.renderer.transcript, as: html ? .html : .markdown))
+            }
             return runner.interrupted ? 130 : status(errors)
         }
         let errors = runner.run(bytes: &lines)

@@ -77,15 +77,25 @@ package enum Lessons {
 }
 
 /// Step mode: shows the next statement, waits for Enter, runs it and shows the result;
-/// `q` quits. `next()` supplies the key lines (Enter is an empty line).
+/// `q` quits, `b` shows the previous step again, and any other line (`:why p`, `x.grad`,
+/// a whole block) runs as typed, in the same variables, before the step waits again.
+/// `next(prompt)` supplies the lines typed (Enter is an empty line).
 final class StepRunner {
     let runner: ScriptRunner
     let prompt: () -> String
-    let next: () -> String?
+    let next: (String) -> String?
     /// Whether the key source echoes Enter itself (a terminal does; a pipe does not).
     let keysEchoNewline: Bool
+    /// What the user types between steps runs here: the lesson's variables, its own line
+    /// numbers (so the lesson's errors still point at the lesson's lines).
+    private lazy var typed: ScriptRunner = {
+        let r = ScriptRunner(session: Session(interpreter: runner.session.interpreter),
+                             renderer: runner.renderer.child(sourceName: "<stdin>"), bail: false)
+        r.stopsOnInterrupt = false
+        return r
+    }()
 
-    init(runner: ScriptRunner, prompt: @escaping () -> String, next: @escaping () -> String?,
+    init(runner: ScriptRunner, prompt: @escaping () -> String, next: @escaping (String) -> String?,
          keysEchoNewline: Bool = isatty(STDIN_FILENO) != 0) {
         self.runner = runner
         self.prompt = prompt
@@ -98,22 +108,85 @@ final class StepRunner {
     func run(_ text: String) -> Bool {
         let steps = ScriptSteps.split(text)
         let renderer = runner.renderer
+        let transcript = renderer.transcript
+        /// Where each step that ran begins and ends in the transcript, for `b`.
+        var shownSteps: [Range<Int>] = []
         for (i, step) in steps.enumerated() where !runner.quitRequested {
+            let start = transcript.count
             for line in step.narrative {
-                renderer.render(.printed(line: 0, text: renderer.dim(line)), session: runner.session)
+                renderer.showNarrative(line, session: runner.session)
                 runner.session.feed(line) { runner.handle($0) }
             }
             guard !step.code.isEmpty else { continue }
-            let shown = step.code.enumerated().map { ($0.offset == 0 ? prompt() : "... ") + $0.element }.joined(separator: "\n")
-            let help = i == 0 || steps[..<i].allSatisfy({ $0.code.isEmpty }) ? "   (Enter runs it, q quits)" : ""
-            Renderer.standardOutput(shown + renderer.dim(help) + " ")
-            let key = next()
-            if !keysEchoNewline { Renderer.standardOutput("\n") }
-            if key == nil || key!.trimmingCharacters(in: .whitespaces).lowercased() == "q" { return false }
+            let firstStep = i == 0 || steps[..<i].allSatisfy({ $0.code.isEmpty })
+            var help = firstStep ? "   (Enter: run it, q: quit, b: previous step, or type any statement)" : ""
+            while true {
+                let shown = step.code.enumerated().map { ($0.offset == 0 ? prompt() : "... ") + $0.element }.joined(separator: "\n")
+                Renderer.standardOutput(shown + renderer.dim(help) + " ")
+                let key = next("")
+                if !keysEchoNewline { Renderer.standardOutput("\n") }
+                guard let key else { return false }
+                let word = key.trimmingCharacters(in: .whitespaces)
+                if word.isEmpty { break }
+                if word.lowercased() == "q" { return false }
+                if word.lowercased() == "b" {
+                    replay(shownSteps.last, transcript: transcript)
+                } else if !runTyped(key) {
+                    return false
+                }
+                help = "   (Enter runs it)"
+            }
+            let ranFrom = transcript.count
+            step.code.forEach { transcript.append(.input($0)) }
             for line in step.code { runner.session.feed(line) { runner.handle($0) } }
+            shownSteps.append(Swift.min(start, ranFrom)..<transcript.count)
             if runner.quitRequested { return false }
         }
         runner.session.finish { runner.handle($0) }
         return true
+    }
+
+    /// Runs what the user typed at a step (a block's further lines are asked for); false
+    /// when it was `:quit` or the input ended.
+    private func runTyped(_ first: String) -> Bool {
+        typed.feed(first)
+        while typed.session.isGathering {
+            guard let line = next("...> ") else {
+                typed.session.cancelPending()
+                return false
+            }
+            if !keysEchoNewline { Renderer.standardOutput("\n") }
+            typed.feed(line)
+        }
+        return !typed.quitRequested
+    }
+
+    /// Shows the previous step again, as it was: its story, its code and what it printed.
+    private func replay(_ range: Range<Int>?, transcript: Transcript) {
+        let renderer = runner.renderer
+        guard let range else {
+            Renderer.standardOutput(renderer.dim("(no step has run yet)") + "\n")
+            return
+        }
+        Renderer.standardOutput(renderer.dim("(the previous step again)") + "\n")
+        var code: [String] = []
+        func flushCode() {
+            if !code.isEmpty {
+                Renderer.standardOutput(code.enumerated().map { ($0.offset == 0 ? "> " : "... ") + $0.element }.joined(separator: "\n") + "\n")
+            }
+            code = []
+        }
+        for entry in transcript.entries(from: range.lowerBound, to: range.upperBound) {
+            if case .input(let line) = entry { code.append(line); continue }
+            flushCode()
+            switch entry {
+            case .narrative(let line): Renderer.standardOutput(renderer.dim(line) + "\n")
+            case .picture(let drawing, _): Renderer.standardOutput(drawing + "\n")
+            default:
+                let text = Handout.outputText(entry)
+                if !text.isEmpty { Renderer.standardOutput(text + "\n") }
+            }
+        }
+        flushCode()
     }
 }

@@ -18,6 +18,13 @@ package final class Renderer {
     private let err: (String) -> Void
     /// Told of every error, so a `:load`ed file's failures count for the whole run.
     private var onError: () -> Void = {}
+    /// What this session showed, for `:save` and step mode's `b`; shared with child renderers.
+    package private(set) var transcript = Transcript()
+    private var recording = true
+
+    private func record(_ entry: Transcript.Entry) {
+        if recording { transcript.append(entry) }
+    }
 
     package init(format: Format, quiet: Bool, color: Bool, sourceName: String,
                 out: @escaping (String) -> Void = Renderer.standardOutput,
@@ -34,6 +41,7 @@ package final class Renderer {
     /// errors counted here too, and in every renderer above (a file loaded by a loaded file).
     package func child(sourceName: String) -> Renderer {
         let r = Renderer(format: format, quiet: quiet, color: color, sourceName: sourceName, out: out, err: err)
+        r.transcript = transcript
         r.onError = { [weak self] in
             self?.errorCount += 1
             self?.onError()
@@ -73,16 +81,46 @@ package final class Renderer {
     /// Narrative text (comments shown in step mode and with --echo).
     func dim(_ s: String) -> String { paint(s, "2") }
 
+    /// A comment line of a lesson, shown dimmed as its story.
+    func showNarrative(_ line: String, session: Session) {
+        if format == .json { render(.printed(line: 0, text: line), session: session); return }
+        transcript.append(.narrative(line))
+        out(dim(line) + "\n")
+    }
+
+    /// Code about to run, after a mode prompt (`--echo`): `grad> first line`, then `... `.
+    func showInput(_ lines: [String], prompt: String, session: Session) {
+        let shown = lines.enumerated().map { ($0.offset == 0 ? prompt : "... ") + $0.element }.joined(separator: "\n")
+        if format == .json { render(.printed(line: 0, text: shown), session: session); return }
+        lines.forEach { transcript.append(.input($0)) }
+        out(shown + "\n")
+    }
+
+    /// A graph picture (`:draw`): the drawing is shown; a handout can draw the DOT instead.
+    func showPicture(_ drawing: String, dot: String, line: Int, session: Session) {
+        if format == .json { render(.printed(line: line, text: drawing), session: session); return }
+        transcript.append(.picture(drawing: drawing, dot: dot))
+        out(drawing + "\n")
+    }
+
     private func paint(_ s: String, _ code: String) -> String {
         color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s
     }
 
-    package func render(_ event: SessionEvent, session: Session) {
+    /// Shows `event`; `recorded` false keeps it out of the transcript (what `:save` says).
+    package func render(_ event: SessionEvent, session: Session, recorded: Bool = true) {
+        guard recorded else {
+            recording = false
+            defer { recording = true }
+            return render(event, session: session)
+        }
         if case .error(_, let e) = event {
             if e.type == "KeyboardInterrupt" && color { err("\n") }
             errorCount += 1
             onError()
-            err(errorReport(e, session: session))
+            let report = errorReport(e, session: session)
+            record(.error(report))
+            err(report)
         }
         if format == .json {
             if let line = JSONEvents.line(for: event) { out(line + "\n") }
@@ -90,11 +128,15 @@ package final class Renderer {
         }
         switch event {
         case .printed(_, let text):
+            record(.printed(text))
             out(text + "\n")
         case .result(_, let target, let value):
             guard !quiet else { return }
-            out(display(value, target: target, variables: session.interpreter.globals))
+            let shown = display(value, target: target, variables: session.interpreter.globals)
+            record(.result(shown))
+            out(shown)
         case .warning(_, let text):
+            record(.warning(text))
             err(paint("warning:", "1;33") + " \(text)\n")
         case .error, .command:
             break

@@ -45,6 +45,16 @@ package final class ScriptRunner {
         }
     }
 
+    /// Whether lines read go into the transcript (a `:load`ed file's do not: the handout
+    /// shows the `:load` line and what it printed).
+    var recordsInput = true
+
+    /// Runs one line of input: recorded for the handout, then fed to the session.
+    func feed(_ line: String) {
+        if recordsInput { renderer.transcript.append(.input(line)) }
+        session.feed(line) { handle($0) }
+    }
+
     /// Handles one event of the session: renders it, or carries out a command.
     func handle(_ event: SessionEvent) {
         if case .command(let line, let text) = event {
@@ -81,12 +91,11 @@ package final class ScriptRunner {
         }
         for step in ScriptSteps.split(text) where !stopped {
             for line in step.narrative {
-                renderer.render(.printed(line: 0, text: renderer.dim(line)), session: session)
+                renderer.showNarrative(line, session: session)
                 session.feed(line) { handle($0) }
             }
             if step.code.isEmpty { continue }
-            let shown = step.code.enumerated().map { ($0.offset == 0 ? InteractiveShell.modePrompt(color: renderer.color) : "... ") + $0.element }
-            renderer.render(.printed(line: 0, text: shown.joined(separator: "\n")), session: session)
+            renderer.showInput(step.code, prompt: InteractiveShell.modePrompt(color: renderer.color), session: session)
             for line in step.code where !stopped { session.feed(line) { handle($0) } }
         }
         if !stopped { session.finish { handle($0) } }
@@ -98,7 +107,7 @@ package final class ScriptRunner {
     @discardableResult
     package func run(lines next: () -> String?) -> Int {
         while !stopped, let line = next() {
-            session.feed(line) { handle($0) }
+            feed(line)
         }
         reportPendingInterrupt()
         if !stopped { session.finish { handle($0) } }
@@ -156,6 +165,7 @@ package final class ScriptRunner {
         }
         let child = ScriptRunner(session: Session(interpreter: session.interpreter), renderer: renderer.child(sourceName: path), bail: bail)
         child.loading = loading + [resolved]
+        child.recordsInput = false
         // A loaded file is one unit for Ctrl-C: it stops there, wherever it was loaded from.
         child.stopsOnInterrupt = true
         child.run(text: text)

@@ -31,6 +31,21 @@ enum SourceFile {
         }
     }
 
+    /// Why Foundation could not write a file, in the same words.
+    static func reason(_ error: Error) -> String {
+        let e = error as NSError
+        if let posix = e.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return Failure(errno: Int32(posix.code)).reason
+        }
+        if e.domain == NSPOSIXErrorDomain { return Failure(errno: Int32(e.code)).reason }
+        switch e.code {
+        case NSFileWriteNoPermissionError: return "permission denied"
+        case NSFileWriteOutOfSpaceError: return "no space left on the device"
+        case NSFileNoSuchFileError, NSFileWriteInvalidFileNameError: return "a folder on the path does not exist"
+        default: return e.localizedDescription
+        }
+    }
+
     struct Failure: Error, CustomStringConvertible {
         let reason: String
         init(reason: String) { self.reason = reason }

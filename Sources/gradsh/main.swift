@@ -35,6 +35,9 @@ struct GradshCommand: ParsableCommand {
     @Flag(help: "Print each statement, after a prompt, before its results and errors, all on standard output (for handouts).")
     var echo = false
 
+    @Option(help: "With --echo: write the run as a handout, md (Markdown) or html (one page with the graph pictures).")
+    var format: String?
+
     @Option(help: "Interrupt any statement that runs longer than this many seconds, as Ctrl-C would.")
     var timeout: Double?
 
@@ -46,6 +49,11 @@ struct GradshCommand: ParsableCommand {
         if file != nil && code != nil { throw ValidationError("give a FILE or -c CODE, not both") }
         if step && file == nil { throw ValidationError("--step needs a FILE to step through") }
         if step && json { throw ValidationError("--step and --json do not go together") }
+        if let f = format {
+            guard ["md", "markdown", "html"].contains(f.lowercased()) else { throw ValidationError("--format is md or html (got '\(f)')") }
+            guard echo else { throw ValidationError("--format needs --echo: it writes what --echo shows as a handout") }
+            if json { throw ValidationError("--format and --json do not go together") }
+        }
         if let t = timeout, !(t > 0 && t.isFinite) { throw ValidationError("--timeout needs a positive number of seconds") }
         if let m = maxMemory, MemorySize.bytes(m) == nil {
             throw ValidationError("--max-memory needs a size of at least 1M, such as 512M, 2G or 1.5GiB (got '\(m)')")
@@ -56,6 +64,7 @@ struct GradshCommand: ParsableCommand {
         var options = Launcher.Options(file: file, code: code, json: json, quiet: quiet, bail: bail, noColor: noColor)
         options.step = step
         options.echo = echo
+        options.handoutHTML = format.map { $0.lowercased() == "html" }
         options.timeout = timeout
         options.maxMemory = maxMemory.flatMap(MemorySize.bytes)
         let status = Launcher.run(options)

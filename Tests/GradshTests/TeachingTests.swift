@@ -9,12 +9,27 @@ final class TeachingTests: XCTestCase {
     func testStepModeRunsOneStatementPerEnterAndQuitsOnQ() throws {
         let r = try Gradsh.run(["--step", "--no-color", lesson.path], input: "\n\nq\n", mergeOutput: true)
         XCTAssertEqual(r.status, 0)
-        XCTAssertTrue(r.stdout.contains("grad> x = tensor([1.0, 2.0, 3.0], requires_grad=True)   (Enter runs it, q quits)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("grad> x = tensor([1.0, 2.0, 3.0], requires_grad=True)   (Enter: run it, q: quit, b: previous step, or type any statement)"), r.stdout)
         XCTAssertTrue(r.stdout.contains("x = tensor([1., 2., 3.], requires_grad=True)"))
         XCTAssertTrue(r.stdout.contains("grad> x.is_leaf"))
         XCTAssertTrue(r.stdout.contains("\nTrue\n"))
         XCTAssertTrue(r.stdout.contains("grad> y = x * x"), "the third statement is shown")
         XCTAssertFalse(r.stdout.contains("grad_fn=<MulBackward0>"), "but q quits before it runs")
+    }
+
+    /// Lines typed at a step run in the lesson's variables, blocks too; the lesson's own
+    /// line numbers are kept; `b` replays the step before.
+    func testStepModeRunsWhatIsTypedBetweenSteps() throws {
+        let tour = lesson.deletingLastPathComponent().appendingPathComponent("00_tour.grad")
+        let keys = "\n\nx.requires_grad\nb\nno_grad <\n  w = x * 2\n>\n\n\n\n\nx * p\n\nq\n"
+        let r = try Gradsh.run(["--step", "--no-color", tour.path], input: keys, mergeOutput: true)
+        XCTAssertEqual(r.status, 1, "the lesson's own error counts")
+        XCTAssertTrue(r.stdout.contains("grad> y.backward() \nTrue\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("(the previous step again)\n> y = (x * x).sum()\ny = tensor(14., grad_fn=<SumBackward0>)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("w = tensor([2., 4., 6.])"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("<stdin>:5:3: error: RuntimeError: Inference tensors cannot be saved for backward"), "typed: \(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("00_tour.grad:15:3: error: RuntimeError: Inference tensors"), "the lesson's: \(r.stdout)")
+        XCTAssertFalse(r.stdout.contains("p was made at line 12 inside `inference` while"), "q quit before :why")
     }
 
     func testStepModeRunsToTheEndWhenKeysRunOut() throws {
@@ -85,6 +100,97 @@ final class TeachingTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("10  the article's PyTorch, as written."), r.stdout)
         XCTAssertTrue(r.stdout.contains("grad> x = tensor([1.0, 2.0, 3.0], requires_grad=True)"), r.stdout)
         XCTAssertTrue(r.stdout.contains("p was made at line 12 inside `inference`"), "the lesson ran to its :why: \(r.stdout)")
+    }
+
+    /// `:draw` boxes each node: the result with what its node saved, ops with theirs, leaves
+    /// with values and gradients; two edges to one input are one line marked ×2.
+    func testDrawShowsTheGraphAsBoxes() throws {
+        let r = try Gradsh.run(["--no-color", "-c", "x = tensor([1.0, 2.0, 3.0], requires_grad=True)\ny = (x * x).sum();\ny.backward()\n:draw y"])
+        XCTAssertEqual(r.stdout, """
+        x = tensor([1., 2., 3.], requires_grad=True)
+        # leaf that requires grad: backward() accumulates into its .grad
+        ┌──────────────────────┐
+        │ y [] = 14            │
+        │ grad_fn=SumBackward0 │
+        └───────────┬──────────┘
+            ┌───────┴──────┐
+            │ MulBackward0 │
+            └───────┬──────┘
+                    │ ×2
+           ┌────────┴───────┐
+           │ x [3]          │
+           │ data [1, 2, 3] │
+           │ grad [2, 4, 6] │
+           └────────────────┘
+
+        """)
+    }
+
+    /// A node reached along two paths is drawn once and referred to by its tag; saved
+    /// tensors are named, parameters by their path in the model.
+    func testDrawTagsSharedNodesAndNamesParameters() throws {
+        let source = "x = tensor([1.0, 2.0], requires_grad=True)\nw = x.exp()\nz = w * x + w;\n:draw z\n"
+            + "manual_seed(0)\nmodel = Sequential(Linear(2, 1));\nout = model(x.unsqueeze(0)).sum();\n:draw out\n:graph out"
+        let r = try Gradsh.run(["--no-color", "-c", source], environment: ["COLUMNS": "100"])
+        XCTAssertTrue(r.stdout.contains("│ ExpBackward0 #1 │"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("┆ see ExpBackward0 #1 ┆"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("│ saved w [2]"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("│ model.0.weight [1, 2]"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("│ model.0.bias [1]"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("AccumulateGrad → model.0.weight [1, 2]"), ":graph names it too: \(r.stdout)")
+        XCTAssertFalse(r.stdout.contains("unnamed"), r.stdout)
+    }
+
+    /// A graph too wide for the terminal is shown as the tree, and says so.
+    func testDrawFallsBackToTheTreeWhenTooWide() throws {
+        let source = "manual_seed(0)\nmodel = Sequential(Linear(3, 2), Tanh(), Linear(2, 1));\nloss = ((model(randn(4, 3)) - 1.0) ** 2).mean();\n:draw loss"
+        let wide = try Gradsh.run(["--no-color", "-c", source], environment: ["COLUMNS": "120"])
+        XCTAssertTrue(wide.stdout.contains("│ loss [] ="), wide.stdout)
+        let narrow = try Gradsh.run(["--no-color", "-c", source], environment: ["COLUMNS": "60"])
+        XCTAssertTrue(narrow.stdout.hasPrefix("(too big for boxes in 60 columns: here is the tree of :graph"), narrow.stdout)
+        XCTAssertTrue(narrow.stdout.contains("AccumulateGrad → model.2.weight [1, 2]"), narrow.stdout)
+    }
+
+    /// `:save` writes what the session showed, in order: code, results with graph lines,
+    /// errors with hints, and graph pictures (inline in the HTML page, escaped code).
+    func testSaveWritesMarkdownAndHTMLHandouts() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-save-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = "# Handout test\nx = tensor([1.0, 2.0], requires_grad=True)\nx.add_(1.0)\nno_grad < x.add_(1.0) >\ny = (x * x).sum()\n:draw y\n:save out.md\n:save out.html\n:save ."
+        let r = try Gradsh.run(["--no-color", "-c", source], mergeOutput: true, directory: folder)
+        XCTAssertTrue(r.stdout.contains("wrote out.md (Markdown: "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("wrote out.html (an HTML page: "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("cannot write '.': is a directory"), r.stdout)
+        let markdown = try String(contentsOf: folder.appendingPathComponent("out.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("```python\n# Handout test\nx = tensor([1.0, 2.0], requires_grad=True)\n```\n"), markdown)
+        XCTAssertTrue(markdown.contains("```python\nx.add_(1.0)\n```\n\n```text\n<string>:3:7: error: RuntimeError: a leaf Variable that requires grad is being used in an in-place operation."), markdown)
+        XCTAssertTrue(markdown.contains("hint: x was created at line 2"), markdown)
+        XCTAssertTrue(markdown.contains("# graph: grad_fn=SumBackward0"), markdown)
+        XCTAssertTrue(markdown.contains("│ y [] = 13"), markdown)
+        XCTAssertFalse(markdown.contains(":save"), "the command itself is not in the handout")
+        let html = try String(contentsOf: folder.appendingPathComponent("out.html"), encoding: .utf8)
+        XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
+        XCTAssertTrue(html.contains("<pre class=\"code\">no_grad &lt; x.add_(1.0) &gt;</pre>"), html)
+        XCTAssertTrue(html.contains("<pre class=\"error\">&lt;string&gt;:3:7: error: RuntimeError"), html)
+        XCTAssertTrue(html.contains("<pre class=\"graph has\"># graph: grad_fn=SumBackward0"), html)
+        XCTAssertTrue(html.contains("<figure class=\"graph\"><svg") || html.contains("<figure class=\"graph\"><pre class=\"drawing\">"), html)
+        XCTAssertFalse(html.contains("wrote out.md"), "what :save said is not in the next handout")
+    }
+
+    /// `--echo --format md|html` turns a lesson into a handout on standard output.
+    func testEchoFormatWritesAHandout() throws {
+        let tour = lesson.deletingLastPathComponent().appendingPathComponent("00_tour.grad")
+        let md = try Gradsh.run(["--echo", "--format", "md", tour.path])
+        XCTAssertEqual(md.status, 1, "the tour has an error on purpose")
+        XCTAssertTrue(md.stdout.hasPrefix("# Lesson 0: a short tour"), md.stdout)
+        XCTAssertTrue(md.stdout.contains("```python\nx * p\n```\n\n```text\n"), md.stdout)
+        XCTAssertEqual(md.stderr, "")
+        let html = try Gradsh.run(["--echo", "--format", "html", tour.path])
+        XCTAssertTrue(html.stdout.contains("<title>Lesson 0: a short tour"), html.stdout)
+        let bad = try Gradsh.run(["--format", "md", tour.path])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--format needs --echo"), bad.stderr)
     }
 
     func testLessonsCommand() throws {

@@ -310,6 +310,63 @@ final class TerminalTests: XCTestCase {
         try t.waitUntil("Ctrl-D on an empty line leaves") { t.isFinished }
     }
 
+    /// While stepping through a lesson the teacher can talk: `:why x` and an expression run
+    /// between steps, `b` shows the step before again, Enter goes on, `q` leaves stepping.
+    func testStepModeTakesCommandsBetweenSteps() throws {
+        let t = try Terminal(historyFile: history)
+        try t.enter(":lesson 0")
+        try t.waitFor("(Enter: run it, q: quit, b: previous step")
+        try t.key("Enter")
+        try t.waitFor("x = tensor([1., 2., 3.], requires_grad=True)")
+        try t.waitUntil("the next step waits") { t.lastLine.hasPrefix("grad> y = (x * x).sum()") }
+        try t.type(":why x")
+        try t.key("Enter")
+        try t.waitFor("x was made at line 4 as a leaf that requires grad")
+        try t.waitUntil("the same step waits again") { t.lastLine == "grad> y = (x * x).sum()   (Enter runs it)" }
+        try t.type("x.shape")
+        try t.key("Enter")
+        try t.waitFor("(3,)")
+        try t.waitUntil("the same step waits again") { t.lastLine == "grad> y = (x * x).sum()   (Enter runs it)" }
+        try t.type("b")
+        try t.key("Enter")
+        try t.waitFor("(the previous step again)")
+        try t.waitUntil("the same step waits again") { t.lastLine == "grad> y = (x * x).sum()   (Enter runs it)" }
+        XCTAssertFalse(t.screen.contains("y = tensor(14."), "nothing typed ran the step")
+        try t.key("Enter")
+        try t.waitFor("y = tensor(14., grad_fn=<SumBackward0>)")
+        try t.waitUntil("the third step waits") { t.lastLine.hasPrefix("grad> y.backward()") }
+        try t.type("q")
+        try t.key("Enter")
+        try t.enter("y.requires_grad")
+        try t.waitFor("\nTrue\n")
+    }
+
+    /// `:draw` draws boxes on the terminal, lined up.
+    func testDrawOnTheTerminal() throws {
+        let t = try Terminal(historyFile: history)
+        try t.enter("x = tensor([1.0, 2.0], requires_grad=True)")
+        try t.enter("y = (x * 3).sum()")
+        try t.enter(":draw y")
+        try t.waitFor("│ saved [] = 3 │")
+        let lines = t.screen.split(separator: "\n").map(String.init)
+        let top = try XCTUnwrap(lines.firstIndex { $0.contains("│ y [] = 9") }, t.screen)
+        let joint = try XCTUnwrap(lines[(top + 1)...].first { $0.contains("┬") }, t.screen)
+        let below = try XCTUnwrap(lines[(top + 2)...].first { $0.contains("┴") }, t.screen)
+        XCTAssertEqual(Array(joint).firstIndex(of: "┬"), Array(below).firstIndex(of: "┴"), "the line runs straight down:\n\(t.screen)")
+        XCTAssertTrue(t.screen.contains("│ data [1, 2]"), t.screen)
+    }
+
+    /// A line that ends in `;` shows nothing; the value is there.
+    func testTrailingSemicolonHidesTheResult() throws {
+        let t = try Terminal(historyFile: history)
+        // tmux reads a `;` that ends an argument as its own command separator: `\\;` is a `;`.
+        try t.enter("big = arange(12.0)\\;")
+        try t.waitForPrompt()
+        try t.enter("big.sum()")
+        try t.waitFor("tensor(66.)")
+        XCTAssertFalse(t.screen.contains("big = tensor"), t.screen)
+    }
+
     func testNonASCIIInput() throws {
         let t = try Terminal(historyFile: history)
         try t.enter("s = \"héllo ∂ 😀\"")

@@ -9,19 +9,32 @@ struct GraphDrawing {
     /// Names by memory (storage, offset and shape): a saved result is an alias of the
     /// variable that holds it.
     let namesByMemory: [String: String]
+    /// Names by storage alone: a saved transpose of a weight is a view of it.
+    let namesByStorage: [ObjectIdentifier: String]
     static let maxLines = 400
 
     init(bindings: [(name: String, value: Value)]) {
         var names: [ObjectIdentifier: String] = [:]
         var byMemory: [String: String] = [:]
-        for (n, v) in bindings {
-            guard case .tensor(let t) = v else { continue }
+        var byStorage: [ObjectIdentifier: String] = [:]
+        func add(_ n: String, _ t: Tensor) {
+            if byStorage[ObjectIdentifier(t.storage)] == nil { byStorage[ObjectIdentifier(t.storage)] = n }
             if names[ObjectIdentifier(t)] == nil { names[ObjectIdentifier(t)] = n }
             let key = GraphDrawing.memoryKey(t)
             if byMemory[key] == nil { byMemory[key] = n }
         }
+        for (n, v) in bindings {
+            if case .tensor(let t) = v { add(n, t) }
+        }
+        // A model's parameters by their path, as named_parameters() gives it: model.0.weight.
+        for (n, v) in bindings {
+            if case .module(let m) = v {
+                for (path, t) in m.namedParameters(prefix: n + ".") { add(path, t) }
+            }
+        }
         self.names = names
         namesByMemory = byMemory
+        namesByStorage = byStorage
     }
 
     static func memoryKey(_ t: Tensor) -> String {
@@ -30,6 +43,7 @@ struct GraphDrawing {
 
     func name(of t: Tensor) -> String? {
         names[ObjectIdentifier(t)] ?? namesByMemory[GraphDrawing.memoryKey(t)]
+            ?? namesByStorage[ObjectIdentifier(t.storage)].map { "(view of \($0))" }
     }
 
     private func describe(_ t: Tensor) -> String {

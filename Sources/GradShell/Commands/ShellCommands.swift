@@ -16,15 +16,16 @@ final class ShellCommands {
     var load: (String, Int) -> Void = { _, _ in }
     /// Runs a lesson in step mode (`:lesson N`).
     var lesson: (Lesson) -> Void = { _ in }
-    /// Where step mode reads its key presses: a terminal line, or Enter at once in scripts.
-    var stepInput: () -> String? = { "" }
+    /// Where step mode reads its key presses and typed lines (after the prompt given): a
+    /// terminal line, or Enter at once in scripts.
+    var stepInput: (String) -> String? = { _ in "" }
 
     init(session: Session, renderer: Renderer) {
         self.session = session
         self.renderer = renderer
     }
 
-    static let names = ["help", "vars", "graph", "dot", "why", "mode", "mem", "time", "compare", "load", "reset", "quit", "lessons", "lesson"]
+    static let names = ["help", "vars", "graph", "draw", "dot", "why", "mode", "mem", "time", "compare", "load", "save", "reset", "quit", "lessons", "lesson"]
 
     private func output(_ text: String, line: Int) {
         renderer.render(.printed(line: line, text: text), session: session)
@@ -47,6 +48,7 @@ final class ShellCommands {
         case "graph": graph(argument, line: line, dot: false)
         case "why": why(argument, line: line)
         case "dot": graph(argument, line: line, dot: true)
+        case "draw": draw(argument, line: line)
         case "mode": mode(line: line)
         case "mem": memory(line: line)
         case "time": time(argument, line: line)
@@ -54,6 +56,7 @@ final class ShellCommands {
         case "load":
             guard !argument.isEmpty else { fail(":load needs a file name", line: line, hint: "for example :load examples/01_graphs.grad"); break }
             load(argument, line)
+        case "save": save(argument, command: text, line: line)
         case "lessons": lessons(line: line)
         case "lesson":
             guard let n = Int(argument), let found = Lessons.all().first(where: { $0.number == n }) else {
@@ -117,6 +120,38 @@ final class ShellCommands {
         }.joined(separator: "\n")
     }
 
+    // MARK: save
+
+    /// `:save FILE`: the session so far as a handout, HTML for `.html`, else Markdown.
+    private func save(_ file: String, command: String, line: Int) {
+        guard !file.isEmpty else {
+            fail(":save needs a file name", line: line, hint: "for example :save handout.md, or :save handout.html for a page with the graph pictures")
+            return
+        }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isFolder), isFolder.boolValue {
+            fail("cannot write '\(file)': is a directory", line: line, hint: "name a file in it, such as \(file.hasSuffix("/") ? file : file + "/")handout.md")
+            return
+        }
+        let transcript = renderer.transcript
+        transcript.dropLastInput(command)
+        let format = Handout.Format(fileName: file)
+        let text = Handout.write(transcript, as: format)
+        do {
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+        } catch {
+            fail("cannot write '\(file)': \(SourceFile.reason(error))", line: line)
+            return
+        }
+        let pictures = transcript.entries.filter { if case .picture = $0 { return true } else { return false } }.count
+        let errors = transcript.entries.filter { if case .error = $0 { return true } else { return false } }.count
+        var what = format == .html ? "an HTML page" : "Markdown"
+        what += ": \(transcript.entries.count) entries, \(errors) error\(errors == 1 ? "" : "s")"
+        if pictures > 0 { what += ", \(pictures) graph picture\(pictures == 1 ? "" : "s")" }
+        // Not part of the next handout saved: it tells of this one.
+        renderer.render(.printed(line: line, text: "wrote \(file) (\(what))"), session: session, recorded: false)
+    }
+
     // MARK: lessons
 
     private func lessons(line: Int) {
@@ -152,20 +187,7 @@ final class ShellCommands {
             fail(":\(dot ? "dot" : "graph") needs a variable name", line: line, hint: "for example :\(dot ? "dot loss graph.svg" : "graph loss")")
             return
         }
-        let value: Value
-        do {
-            value = try session.inspectExpression(name, command: dot ? ":dot" : ":graph")
-        } catch var e as GradError {
-            e.location = SourceLocation(line: line, column: 1)
-            renderer.render(.error(line: line, e), session: session)
-            return
-        } catch {
-            return
-        }
-        guard case .tensor(let t) = value else {
-            fail("'\(name)' is a \(value.typeName), not a tensor", line: line)
-            return
-        }
+        guard let t = inspectedTensor(name, command: dot ? ":dot" : ":graph", line: line) else { return }
         let drawing = GraphDrawing(bindings: session.interpreter.globals.bindings)
         guard dot else {
             output(drawing.tree(of: t, name: name), line: line)
@@ -177,6 +199,41 @@ final class ShellCommands {
             return
         }
         writeDot(text + "\n", to: parts[1], line: line)
+    }
+
+    /// The tensor a graph command names (`loss`, `model[0].weight`), or nil after reporting why not.
+    private func inspectedTensor(_ name: String, command: String, line: Int) -> Tensor? {
+        let value: Value
+        do {
+            value = try session.inspectExpression(name, command: command)
+        } catch var e as GradError {
+            e.location = SourceLocation(line: line, column: 1)
+            renderer.render(.error(line: line, e), session: session)
+            return nil
+        } catch {
+            return nil
+        }
+        guard case .tensor(let t) = value else {
+            fail("'\(name)' is a \(value.typeName), not a tensor", line: line)
+            return nil
+        }
+        return t
+    }
+
+    /// `:draw NAME`: the graph as boxes (the tree of `:graph` when it is too big for them).
+    private func draw(_ name: String, line: Int) {
+        guard !name.isEmpty else { fail(":draw needs a variable name", line: line, hint: "for example :draw loss"); return }
+        guard let t = inspectedTensor(name, command: ":draw", line: line) else { return }
+        let names = GraphDrawing(bindings: session.interpreter.globals.bindings)
+        let width = TerminalSize.columns ?? 100
+        var boxes = BoxDrawing(names: names, width: width)
+        guard let picture = boxes.draw(t, name: name) else {
+            let tree = names.tree(of: t, name: name)
+            let why = t.gradFnOrRecorded == nil ? "" : "(too big for boxes in \(width) columns: here is the tree of :graph; :dot NAME FILE.svg draws it with Graphviz)\n"
+            output(why + tree, line: line)
+            return
+        }
+        renderer.showPicture(picture, dot: names.dot(of: t, name: name), line: line, session: session)
     }
 
     private func writeDot(_ text: String, to file: String, line: Int) {
@@ -193,37 +250,19 @@ final class ShellCommands {
             output("wrote \(dotURL.path)", line: line)
             return
         }
-        guard let dotTool = Self.findExecutable("dot") else {
-            output("wrote \(dotURL.path); Graphviz is not installed, so \(file) was not rendered (install it with: apt-get install graphviz)", line: line)
-            return
+        switch Graphviz.render(text, format: ext) {
+        case .success(let rendered):
+            do {
+                try rendered.write(to: url)
+                output("wrote \(file) (and \(dotURL.lastPathComponent))", line: line)
+            } catch {
+                fail("cannot write '\(file)': \(error.localizedDescription)", line: line)
+            }
+        case .failure(.notInstalled):
+            output("wrote \(dotURL.path); Graphviz is not installed, so \(file) was not rendered (\(Graphviz.installHint)); :draw draws the graph here", line: line)
+        case .failure(.failed(let message)):
+            fail("Graphviz could not render \(file): \(message)", line: line)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: dotTool)
-        process.arguments = ["-T\(ext)", dotURL.path, "-o", url.path]
-        let errPipe = Pipe()
-        process.standardError = errPipe
-        do {
-            try process.run()
-            process.waitUntilExit()
-        } catch {
-            fail("cannot run Graphviz: \(error.localizedDescription)", line: line)
-            return
-        }
-        if process.terminationStatus == 0 {
-            output("wrote \(file) (and \(dotURL.lastPathComponent))", line: line)
-        } else {
-            let message = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            fail("Graphviz could not render \(file): \(message.trimmingCharacters(in: .whitespacesAndNewlines))", line: line)
-        }
-    }
-
-    static func findExecutable(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 
     // MARK: mode and memory

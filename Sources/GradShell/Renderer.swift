@@ -21,6 +21,8 @@ package final class Renderer {
     /// What this session showed, for `:save` and step mode's `b`; shared with child renderers.
     package private(set) var transcript = Transcript()
     private var recording = true
+    /// `:set wide` and `:set explain`; shared with child renderers.
+    package private(set) var settings = DisplaySettings()
 
     private func record(_ entry: Transcript.Entry) {
         if recording { transcript.append(entry) }
@@ -42,6 +44,7 @@ package final class Renderer {
     package func child(sourceName: String) -> Renderer {
         let r = Renderer(format: format, quiet: quiet, color: color, sourceName: sourceName, out: out, err: err)
         r.transcript = transcript
+        r.settings = settings
         r.onError = { [weak self] in
             self?.errorCount += 1
             self?.onError()
@@ -115,7 +118,8 @@ package final class Renderer {
             return render(event, session: session)
         }
         if case .error(_, let e) = event {
-            if e.type == "KeyboardInterrupt" && color { err("\n") }
+            // After the terminal's own ^C, on a line of its own.
+            if e.type == "KeyboardInterrupt" && isatty(STDERR_FILENO) != 0 && format == .text { err("\n") }
             errorCount += 1
             onError()
             let report = errorReport(e, session: session)
@@ -159,23 +163,39 @@ package final class Renderer {
         }
         text += "\n"
         if case .tensor(let t) = value {
-            text += paint("# " + GraphLine.describe(t, variables: variables), t.gradFnOrRecorded != nil ? "32" : t.requiresGrad ? "36" : "2") + "\n"
+            let line = wrapped("# " + GraphLine.describe(t, variables: variables, short: settings.explain == .short), indent: "#   ")
+            text += paint(line, t.gradFnOrRecorded != nil ? "32" : t.requiresGrad ? "36" : "2") + "\n"
         }
         return text
+    }
+
+    /// `label text`, wrapped as one line that already has `taken` columns before it, with
+    /// only the label painted.
+    private func labelled(_ label: String, _ text: String, code: String, indent: String, taken: Int = 0) -> String {
+        let lines = wrapped(label + " " + text, indent: indent, taken: taken)
+        return paint(label, code) + String(lines.dropFirst(label.count))
+    }
+
+    /// An explanation wrapped at word boundaries to the terminal's width in projector mode
+    /// (`:set wide off`), continuation lines starting with `indent`; as it is otherwise.
+    func wrapped(_ text: String, indent: String = "", taken: Int = 0) -> String {
+        guard let width = settings.wrapWidth else { return text }
+        return Wrap.lines(text, width: width, indent: indent, taken: taken)
     }
 
     /// `file:line:col: error: Type: message`, the source line and a caret, then any hint.
     package func errorReport(_ e: GradError, session: Session) -> String {
         let loc = e.location
         let line = loc?.line ?? 0
-        var text = "\(sourceName):\(line):\(loc?.column ?? 1): " + paint("error:", "1;31") + " \(e.type): \(e.message)\n"
+        let place = "\(sourceName):\(line):\(loc?.column ?? 1): "
+        var text = place + labelled("error:", "\(e.type): \(e.message)", code: "1;31", indent: "  ", taken: place.count) + "\n"
         if let loc, let source = session.sourceLine(loc.line) {
             let (shown, caret) = Renderer.window(source.replacingOccurrences(of: "\t", with: " "), column: loc.column)
             text += "  \(shown)\n"
             text += "  " + String(repeating: " ", count: caret) + paint("^", "1;32") + "\n"
         }
-        if let hint = e.hint { text += paint("hint:", "1;36") + " \(hint)\n" }
-        if let note = e.note { text += paint("note:", "1;36") + " \(note)\n" }
+        if let hint = e.hint { text += labelled("hint:", hint, code: "1;36", indent: "      ") + "\n" }
+        if let note = e.note { text += labelled("note:", note, code: "1;36", indent: "      ") + "\n" }
         return text
     }
 }

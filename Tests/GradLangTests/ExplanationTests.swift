@@ -54,6 +54,25 @@ final class ExplanationTests: XCTestCase {
         }
     }
 
+    /// What the short graph line (`:set explain short`) must say for each cause.
+    static func shortLineMatches(_ line: String, _ cause: Cause) -> Bool {
+        switch cause {
+        case .graph(let name): return line.hasPrefix("graph: \(name), ")
+        case .leaf: return line == "leaf, requires grad"
+        case .inferenceLeaf: return line == "leaf inference tensor, requires grad"
+        case .viewThroughBase: return line == "no graph: a view of a tensor that requires grad"
+        case .invalidView: return line == "graph: unusable (grad_fn=<Invalid>)"
+        case .notFloat: return ["no graph: int64", "no graph: bool"].contains(line)
+        case .inference: return line == "no graph: inference tensor"
+        case .gradient: return line == "no graph: a gradient"
+        case .detached: return line == "no graph: detached"
+        case .madeInInference: return line == "no graph: inference mode"
+        case .madeWithGradOff: return line.hasPrefix("no graph: ") && line.hasSuffix(")") && line.contains(" (line ")
+        case .inferenceInputsOnly: return line == "no graph: from inference tensors only"
+        case .nothingRequiresGrad: return line == "no graph: no input requires grad"
+        }
+    }
+
     /// What `:why` must say for each cause.
     static func whyMatches(_ text: String, _ cause: Cause) -> Bool {
         switch cause {
@@ -114,6 +133,8 @@ final class ExplanationTests: XCTestCase {
                     let cause = Self.cause(of: r)
                     let line = GraphLine.describe(r)
                     XCTAssertTrue(Self.lineMatches(line, cause), "\(statement) (inputs: \(inputs)): \(cause) but the graph line says: \(line)")
+                    let short = GraphLine.describe(r, short: true)
+                    XCTAssertTrue(Self.shortLineMatches(short, cause), "\(statement) (inputs: \(inputs)): \(cause) but the short graph line says: \(short)")
                     let why = Why.explain("r", r)
                     XCTAssertTrue(Self.whyMatches(why, cause), "\(statement): \(cause) but :why says: \(why)")
                     // The causes the facts allow, given how r was made.

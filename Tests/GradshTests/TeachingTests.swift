@@ -193,6 +193,35 @@ final class TeachingTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--format needs --echo"), bad.stderr)
     }
 
+    /// Wrapping never splits a word, keeps every word in order, indents continuation
+    /// lines, and leaves short lines alone.
+    func testWrapBreaksOnlyBetweenWords() {
+        let text = "hint: p was created at line 12 inside `inference`; inference tensors cannot join autograd later. Use no_grad there instead, or p.clone() for a normal tensor"
+        for width in [20, 33, 40, 61, 80] {
+            let wrapped = Wrap.lines(text, width: width, indent: "      ")
+            let lines = wrapped.split(separator: "\n").map(String.init)
+            XCTAssertTrue(lines.allSatisfy { $0.count <= width }, "\(width):\n\(wrapped)")
+            XCTAssertTrue(lines.dropFirst().allSatisfy { $0.hasPrefix("      ") && !$0.hasPrefix("       ") }, wrapped)
+            XCTAssertEqual(wrapped.split(whereSeparator: { $0 == " " || $0 == "\n" }), text.split(separator: " "), "no word split or lost")
+        }
+        XCTAssertEqual(Wrap.lines("short line", width: 80, indent: "  "), "short line")
+        XCTAssertEqual(Wrap.lines("abc defghijklmnopqrstuvwxyz0123456789", width: 20, indent: ""), "abc\ndefghijklmnopqrstuvwxyz0123456789", "a long word keeps its own line")
+        XCTAssertEqual(Wrap.lines("one two three", width: 20, indent: "", taken: 12), "one two\nthree")
+    }
+
+    /// `:set` changes how things are explained and how tensors print, and says what it set.
+    func testSetCommand() throws {
+        let source = ":set print threshold 5\narange(10.0)\n:set explain short\nx = ones(2, requires_grad=True)\n(x * 2).sum()\n:set wide off\n:set print precision x\n:set"
+        let r = try Gradsh.run(["--no-color", "-c", source], environment: ["COLUMNS": "50"], mergeOutput: true)
+        XCTAssertTrue(r.stdout.contains("tensor([0., 1., 2.,  ..., 7., 8., 9.])"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("# leaf, requires grad\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("# graph: SumBackward0, 3 nodes, 8 B saved\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("error: CommandError: ':set print\n  precision' needs a whole number, not 'x'"), "wrapped at 50 columns: \(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("wide off"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("explain short"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("print precision=4, threshold=5,"), r.stdout)
+    }
+
     func testLessonsCommand() throws {
         let r = try Gradsh.run(["--no-color"], input: ":lessons\n:lesson 99\n", environment: ["GRADSH_LESSONS": lesson.deletingLastPathComponent().path], mergeOutput: true)
         XCTAssertTrue(r.stdout.contains(" 1  graphs."), r.stdout)

@@ -11,12 +11,12 @@ final class TerminalTests: XCTestCase {
 
         /// `historyFile` nil: no GRADSH_HISTORY, so the history goes where `environment`'s
         /// HOME says.
-        init(historyFile: String?, environment: [String: String] = [:]) throws {
+        init(historyFile: String?, environment: [String: String] = [:], width: Int = 110) throws {
             self.historyFile = historyFile ?? ""
             let settings = (historyFile.map { ["GRADSH_HISTORY=\($0)"] } ?? ["-u", "GRADSH_HISTORY"]) + ["NO_COLOR=1"]
                 + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             let command = "env " + settings.joined(separator: " ") + " \(Gradsh.binary.path)"
-            try tmux(["new-session", "-d", "-x", "110", "-y", "45", command])
+            try tmux(["new-session", "-d", "-x", String(width), "-y", "45", command])
             try tmux(["set-option", "-g", "remain-on-exit", "on"])
             // Start-up is given longer than a statement: on a loaded machine the first
             // process in a fresh tmux server can take seconds to be scheduled.
@@ -72,6 +72,13 @@ final class TerminalTests: XCTestCase {
         }
 
         var screen: String { (try? tmux(["capture-pane", "-p"])) ?? "" }
+
+        /// The screen as one line: the shell wraps explanations at spaces (a line break and
+        /// the continuation's indent of two or more spaces read as one space); a line the
+        /// terminal broke because it was too long is joined back.
+        var flatScreen: String {
+            screen.replacingOccurrences(of: "\n  +", with: " ", options: .regularExpression).replacingOccurrences(of: "\n", with: "")
+        }
 
         var lastLine: String {
             screen.split(separator: "\n").last.map(String.init) ?? ""
@@ -257,7 +264,7 @@ final class TerminalTests: XCTestCase {
         try t.enter("for k in range(10**9) < w.add_(1) >")
         usleep(400_000)
         try t.key("C-c")
-        try t.waitUntil("the message names w") { t.screen.replacingOccurrences(of: "\n", with: "").contains("its changes to w)") }
+        try t.waitUntil("the message names w") { t.flatScreen.contains("its changes to w)") }
         try t.waitUntil("a prompt after the second interrupt") { t.lastLine == "grad>" }
         try t.enter("w.item(), w._version")
         try t.waitFor("(0.0, 0)")
@@ -354,6 +361,27 @@ final class TerminalTests: XCTestCase {
         let below = try XCTUnwrap(lines[(top + 2)...].first { $0.contains("┴") }, t.screen)
         XCTAssertEqual(Array(joint).firstIndex(of: "┬"), Array(below).firstIndex(of: "┴"), "the line runs straight down:\n\(t.screen)")
         XCTAssertTrue(t.screen.contains("│ data [1, 2]"), t.screen)
+    }
+
+    /// On an 80-column terminal, explanations, errors and hints wrap at spaces, with
+    /// continuation lines indented; `:set wide on` gives the long lines back.
+    func testExplanationsWrapToTheTerminalWidth() throws {
+        let t = try Terminal(historyFile: history, width: 80)
+        try t.enter("x = tensor([1.0, 2.0], requires_grad=True)")
+        try t.enter("inference < p = x * 2 >")
+        try t.enter("x * p")
+        try t.waitFor("hint:")
+        try t.waitForPrompt()
+        let lines = t.screen.split(separator: "\n").map(String.init)
+        // Broken only at spaces: the whole message reads back with single spaces.
+        let message = "RuntimeError: Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`."
+        XCTAssertTrue(t.screen.replacingOccurrences(of: "\n  ", with: " ").contains(message), t.screen)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("#   ") }, "graph line continued: \(t.screen)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("      ") && !$0.hasPrefix("       ") }, "hint continued: \(t.screen)")
+        XCTAssertTrue(t.flatScreen.contains("hint: p was created at line 2 inside `inference`; inference tensors cannot join autograd later."), t.screen)
+        try t.enter(":set wide on")
+        try t.enter("p")
+        try t.waitUntil("the long line back") { t.screen.replacingOccurrences(of: "\n", with: "").contains("it cannot be changed in place or made to require grad") }
     }
 
     /// A line that ends in `;` shows nothing; the value is there.

@@ -224,10 +224,10 @@ package enum Repr {
 /// scientific mode, 80-column wrapping, summarisation past 1,000 elements, and the
 /// `requires_grad=True` / `grad_fn=<...>` suffixes.
 package enum TensorRepr {
-    static let precision = 4
-    static let threshold = 1000
-    static let edgeItems = 3
-    static let lineWidth = 80
+    static var precision: Int { PrintOptions.current.precision }
+    static var threshold: Int { PrintOptions.current.threshold }
+    static var edgeItems: Int { PrintOptions.current.edgeItems }
+    static var lineWidth: Int { PrintOptions.current.lineWidth }
 
     package static func repr(_ t: Tensor) -> String {
         let prefix = "tensor("
@@ -337,18 +337,11 @@ package enum TensorRepr {
             let absolute = finite.map { Swift.abs($0) }
             let lo = absolute.min()!, hi = absolute.max()!
             intMode = finite.allSatisfy { $0 == $0.rounded(.up) }
-            if intMode {
-                if hi / lo > 1000 || hi > 1e8 {
-                    sciMode = true
-                    for v in finite { maxWidth = Swift.max(maxWidth, Formatter.scientific(v).count) }
-                } else {
-                    for v in finite { maxWidth = Swift.max(maxWidth, String(format: "%.0f", v).count + 1) }
-                }
-            } else if hi / lo > 1000 || hi > 1e8 || lo < 1e-4 {
-                sciMode = true
-                for v in finite { maxWidth = Swift.max(maxWidth, Formatter.scientific(v).count) }
-            } else {
-                for v in finite { maxWidth = Swift.max(maxWidth, String(format: "%.\(TensorRepr.precision)f", v).count) }
+            // Scientific notation when the values call for it, unless set_printoptions(sci_mode=) says.
+            sciMode = PrintOptions.current.sciMode ?? (hi / lo > 1000 || hi > 1e8 || lo < 1e-4)
+            for v in finite {
+                let shown = sciMode ? Formatter.scientific(v) : intMode ? String(format: "%.0f", v) + "." : String(format: "%.\(TensorRepr.precision)f", v)
+                maxWidth = Swift.max(maxWidth, shown.count)
             }
         }
 

@@ -55,6 +55,7 @@ enum Builtins {
         Exceptions.register(add)
         registerClassSupport(add)
         Devices.register(add)
+        PrintOptions.register(add)
         return t
     }()
 

@@ -28,6 +28,7 @@ enum HelpTopics {
         (":dot NAME [FILE]", "Graphviz DOT of the graph; FILE.svg or FILE.png is rendered with Graphviz's dot"),
         (":save FILE", "writes the session so far as a handout: Markdown, or one HTML page with graph pictures for FILE.html"),
         (":mode", "the grad mode now in effect, and the blocks open at this point"),
+        (":set [NAME VALUE]", "shows or changes: wide on|off|auto (off wraps explanations for a projector), explain short|long, print threshold N (and precision, edgeitems, linewidth, sci_mode, profile)"),
         (":mem", "bytes of live tensors and of what each variable's graph holds alive; resident and allocator-kept memory"),
         (":time STMT", "runs STMT, shows how long it took, then undoes it (it leaves no trace)"),
         (":compare EXPR", "evaluates EXPR under grad, no_grad and inference: time, graph nodes, bytes held, later use (each run undone)"),

@@ -25,7 +25,7 @@ final class ShellCommands {
         self.renderer = renderer
     }
 
-    static let names = ["help", "vars", "graph", "draw", "dot", "why", "mode", "mem", "time", "compare", "load", "save", "reset", "quit", "lessons", "lesson"]
+    static let names = ["help", "vars", "graph", "draw", "dot", "why", "mode", "mem", "time", "compare", "load", "save", "set", "reset", "quit", "lessons", "lesson"]
 
     private func output(_ text: String, line: Int) {
         renderer.render(.printed(line: line, text: text), session: session)
@@ -57,6 +57,7 @@ final class ShellCommands {
             guard !argument.isEmpty else { fail(":load needs a file name", line: line, hint: "for example :load examples/01_graphs.grad"); break }
             load(argument, line)
         case "save": save(argument, command: text, line: line)
+        case "set": set(argument, line: line)
         case "lessons": lessons(line: line)
         case "lesson":
             guard let n = Int(argument), let found = Lessons.all().first(where: { $0.number == n }) else {
@@ -120,6 +121,63 @@ final class ShellCommands {
         }.joined(separator: "\n")
     }
 
+    // MARK: set
+
+    /// `:set` shows the settings; `:set wide on|off|auto`, `:set explain short|long` and
+    /// `:set print NAME VALUE` (torch.set_printoptions's names, or `profile NAME`) change one.
+    private func set(_ argument: String, line: Int) {
+        let words = argument.split(separator: " ").map(String.init)
+        let settings = renderer.settings
+        let usage = "for example :set wide off, :set explain short, :set print threshold 20"
+        guard let what = words.first else {
+            output("""
+            wide \(settings.wide.rawValue)    (off: explanations wrap to the terminal's width, for a projector)
+            explain \(settings.explain.rawValue)    (short: graph lines and :why in a few words)
+            print \(PrintOptions.current.summary)
+            """, line: line)
+            return
+        }
+        switch (what, words.count) {
+        case ("wide", 2):
+            guard let value = DisplaySettings.Wide(rawValue: words[1]) else { fail(":set wide takes on, off or auto", line: line); return }
+            settings.wide = value
+        case ("explain", 2):
+            guard let value = DisplaySettings.Explain(rawValue: words[1]) else { fail(":set explain takes short or long", line: line); return }
+            settings.explain = value
+        case ("print", 3):
+            var options = PrintOptions.current
+            let (name, text) = (words[1], words[2])
+            if name == "profile" {
+                guard let chosen = PrintOptions.profile(text) else { fail(":set print profile takes default, short or full", line: line); return }
+                options = chosen
+            } else {
+                let value: Value
+                switch text {
+                case "on", "True": value = .bool(true)
+                case "off", "False": value = .bool(false)
+                case "auto", "None": value = .none
+                case "inf": value = .float(.infinity)
+                default:
+                    guard let n = Int64(text) else { fail("':set print \(name)' needs a whole number, not '\(text)'", line: line); return }
+                    value = .int(n)
+                }
+                do {
+                    try options.set(name, to: value)
+                } catch let e as GradError {
+                    fail(e.message.replacingOccurrences(of: "set_printoptions() got an unexpected keyword argument", with: "no print option"), line: line,
+                         hint: "the options are precision, threshold, edgeitems, linewidth, sci_mode and profile")
+                    return
+                } catch {
+                    return
+                }
+            }
+            PrintOptions.current = options
+            output("print \(options.summary)", line: line)
+        default:
+            fail("cannot read ':set \(argument)'", line: line, hint: usage)
+        }
+    }
+
     // MARK: save
 
     /// `:save FILE`: the session so far as a handout, HTML for `.html`, else Markdown.
@@ -176,7 +234,9 @@ final class ShellCommands {
             output("\(name) is a \(value.typeName), not a tensor: only tensors carry graphs", line: line)
             return
         }
-        output(Why.explain(name, t), line: line)
+        let explanation = Why.explain(name, t)
+        let shown = renderer.settings.explain == .short ? String(explanation.prefix { $0 != "\n" }) : explanation
+        output(renderer.wrapped(shown), line: line)
     }
 
     // MARK: graph and dot

@@ -4,7 +4,7 @@ import GradCore
 /// keywords; methods and attributes after `x.` (from the value's actual type); keyword
 /// argument names inside a call; and colon commands.
 package enum Completion {
-    package static let commandNames = [":help", ":vars", ":graph", ":draw", ":why", ":dot", ":save", ":set", ":mode", ":mem", ":time", ":compare", ":load", ":lessons", ":lesson", ":reset", ":quit"]
+    package static let commandNames = [":help", ":vars", ":graph", ":draw", ":why", ":dot", ":save", ":set", ":mode", ":mem", ":time", ":timeit", ":compare", ":load", ":lessons", ":lesson", ":reset", ":quit"]
 
     /// Every builtin name (for help suggestions).
     package static var builtinNames: [String] { Builtins.allNames }

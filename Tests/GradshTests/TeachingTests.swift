@@ -222,6 +222,37 @@ final class TeachingTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("print precision=4, threshold=5,"), r.stdout)
     }
 
+    /// A difference is reported only when the samples' spreads do not overlap.
+    func testCompareVerdictNamesOnlyRealDifferences() {
+        let grad = Timing(perRun: [0.90, 0.95, 1.00, 1.20], loops: 10)
+        let noGrad = Timing(perRun: [0.40, 0.45, 0.50, 0.52], loops: 20)
+        let noisy = Timing(perRun: [0.50, 0.93, 1.10], loops: 10)
+        XCTAssertEqual(grad.median, 0.975)
+        XCTAssertEqual(ShellCommands.verdict("no_grad", noGrad, against: "grad", grad), "no_grad against grad: 2.05x faster")
+        XCTAssertEqual(ShellCommands.verdict("grad", grad, against: "no_grad", noGrad), "grad against no_grad: 2.05x slower")
+        XCTAssertEqual(ShellCommands.verdict("inference", noisy, against: "grad", grad), "inference against grad: no measurable difference (the spreads overlap)")
+    }
+
+    /// `:compare` samples each mode in turns and tables median and spread; `:timeit` does
+    /// the same for one statement; neither leaves a trace.
+    func testCompareAndTimeitReportMedianAndSpread() throws {
+        let source = "w = ones(8, 8, requires_grad=True)\nx = ones(4, 8)\n:compare (x @ w).tanh().sum()\n:timeit no_grad < w.add_(1) >\nw.sum()"
+        let r = try Gradsh.run(["--no-color", "-c", source], mergeOutput: true)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        for mode in ["grad ", "no_grad ", "inference "] {
+            let row = try XCTUnwrap(lines.first { $0.hasPrefix(mode) }, r.stdout)
+            XCTAssertNotNil(row.range(of: #"^\S+ +[0-9.]+ [µm]?s \([0-9.]+ [µm]?s–[0-9.]+ [µm]?s\)"#, options: .regularExpression), row)
+        }
+        XCTAssertTrue(r.stdout.contains("(median of "), r.stdout)
+        let verdicts = lines.filter { $0.contains(" against ") }
+        XCTAssertEqual(verdicts.count, 2, r.stdout)
+        for v in verdicts {
+            XCTAssertNotNil(v.range(of: #": (no measurable difference \(the spreads overlap\)|[0-9.]+x (faster|slower))$"#, options: .regularExpression), v)
+        }
+        XCTAssertNotNil(r.stdout.range(of: #"median [0-9.]+ [µm]?s \([0-9.]+ [µm]?s–[0-9.]+ [µm]?s over [0-9]+ samples of [0-9]+ runs?\); each run undone"#, options: .regularExpression), r.stdout)
+        XCTAssertTrue(r.stdout.hasSuffix("tensor(64., grad_fn=<SumBackward0>)\n# graph: grad_fn=SumBackward0, 2 nodes, no saved tensors\n"), "w.add_(1) was undone every time: \(r.stdout)")
+    }
+
     func testLessonsCommand() throws {
         let r = try Gradsh.run(["--no-color"], input: ":lessons\n:lesson 99\n", environment: ["GRADSH_LESSONS": lesson.deletingLastPathComponent().path], mergeOutput: true)
         XCTAssertTrue(r.stdout.contains(" 1  graphs."), r.stdout)

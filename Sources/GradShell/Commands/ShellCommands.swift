@@ -4,7 +4,7 @@ import GradLang
 
 /// The colon commands, in the terminal and in scripts alike. Each writes its output through
 /// `print` (so `--json` turns it into print events) and reports failures as errors.
-final class ShellCommands {
+package final class ShellCommands {
     enum Outcome {
         case done
         case quit
@@ -25,7 +25,7 @@ final class ShellCommands {
         self.renderer = renderer
     }
 
-    static let names = ["help", "vars", "graph", "draw", "dot", "why", "mode", "mem", "time", "compare", "load", "save", "set", "reset", "quit", "lessons", "lesson"]
+    static let names = ["help", "vars", "graph", "draw", "dot", "why", "mode", "mem", "time", "timeit", "compare", "load", "save", "set", "reset", "quit", "lessons", "lesson"]
 
     private func output(_ text: String, line: Int) {
         renderer.render(.printed(line: line, text: text), session: session)
@@ -52,6 +52,7 @@ final class ShellCommands {
         case "mode": mode(line: line)
         case "mem": memory(line: line)
         case "time": time(argument, line: line)
+        case "timeit": timeit(argument, line: line)
         case "compare": compare(argument, line: line)
         case "load":
             guard !argument.isEmpty else { fail(":load needs a file name", line: line, hint: "for example :load examples/01_graphs.grad"); break }
@@ -406,33 +407,78 @@ final class ShellCommands {
         return String(format: "%.2f s", s)
     }
 
-    /// Evaluates the expression under each mode: how long it takes, the graph its result
-    /// carries, the memory that graph holds, and whether autograd can use the result later.
+    /// `:timeit STMT`: runs the statement many times, each run undone, and reports the
+    /// median time per run with the spread of the samples.
+    private func timeit(_ statement: String, line: Int) {
+        guard !statement.isEmpty else { fail(":timeit needs a statement", line: line, hint: "for example :timeit y = model(x)"); return }
+        let program: [Stmt]
+        switch Parser.parse(statement, firstLine: line, final: true) {
+        case .program(let p): program = p
+        case .incomplete: fail("the statement is incomplete", line: line); return
+        case .failure(var e):
+            e.location = locate(e.location.map { SourceLocation(line: 1, column: $0.column) }, of: statement, onLine: line)
+            renderer.render(.error(line: line, e), session: session)
+            return
+        }
+        struct Failed: Error { let error: GradError }
+        let interpreter = session.interpreter
+        func runOnce() throws {
+            var failure: GradError?
+            interpreter.leavingNoTrace {
+                interpreter.run(program) { event in
+                    if case .error(_, let e) = event, failure == nil { failure = e }
+                }
+            }
+            if let failure { throw Failed(error: failure) }
+        }
+        do {
+            let timing = try Timing.measure([runOnce])[0]
+            output("\(timing.summary); each run undone", line: line)
+        } catch let failed as Failed {
+            var e = failed.error
+            if e.location?.line == line { e.location = locate(e.location.map { SourceLocation(line: 1, column: $0.column) }, of: statement, onLine: line) }
+            renderer.render(.error(line: line, e), session: session)
+        } catch {
+            return
+        }
+    }
+
+    /// Evaluates the expression under each mode: how long it takes (median and spread of
+    /// samples taken in turns), the graph its result carries, the memory that graph holds,
+    /// and whether autograd can use the result later; then which differences are real.
     private func compare(_ expression: String, line: Int) {
         guard !expression.isEmpty else { fail(":compare needs an expression", line: line, hint: "for example :compare model(x).sum()"); return }
-        var rows: [[String]] = [["mode", "time", "graph nodes", "saved tensors", "held only by the graph", "later use in autograd"]]
+        let expr: Expr
+        switch Parser.parse(expression, firstLine: line, final: true) {
+        case .program(let p) where p.count == 1:
+            guard case .expression(let e) = p[0].kind else { fail(":compare needs an expression, not a statement", line: line, hint: "for example :compare model(x).sum()"); return }
+            expr = e
+        case .failure(var e):
+            e.location = locate(e.location.map { SourceLocation(line: 1, column: $0.column) }, of: expression, onLine: line)
+            renderer.render(.error(line: line, e), session: session)
+            return
+        default:
+            fail(":compare needs one complete expression", line: line, hint: "for example :compare model(x).sum()")
+            return
+        }
+        let interpreter = session.interpreter
         let changes: [GradModeChange?] = [nil, .noGrad, .inference(true)]
+        // Each run is undone, so `:compare w.add_(1)` leaves w as it was.
+        func evaluate(_ change: GradModeChange?) throws -> Value {
+            try interpreter.leavingNoTrace {
+                if let change { return try GradModeState.withGradMode(change) { try interpreter.evaluate(expr) } }
+                return try interpreter.evaluate(expr)
+            }
+        }
+        var rows: [[String]] = [["mode", "time per run", "graph nodes", "saved tensors", "held only by the graph", "later use in autograd"]]
+        var working: [(name: String, change: GradModeChange?)] = []
         for change in changes {
             let name = change?.blockName ?? "grad"
             do {
-                var result: Value = .none
-                var runs = 0
-                let start = DispatchTime.now().uptimeNanoseconds
-                var elapsed: UInt64 = 0
-                repeat {
-                    // Each run is undone, so `:compare w.add_(1)` leaves w as it was.
-                    result = try session.interpreter.leavingNoTrace {
-                        if let change {
-                            return try GradModeState.withGradMode(change) { try session.evaluateExpression(expression) }
-                        }
-                        return try session.evaluateExpression(expression)
-                    }
-                    runs += 1
-                    elapsed = DispatchTime.now().uptimeNanoseconds - start
-                } while elapsed < 20_000_000 && runs < 1000
-                let perRun = Double(elapsed) / Double(runs) / 1e9
+                let result = try evaluate(change)
+                working.append((name, change))
                 guard case .tensor(let t) = result else {
-                    rows.append([name, Self.seconds(perRun), "-", "-", "-", "not a tensor"])
+                    rows.append([name, "", "-", "-", "-", "not a tensor"])
                     continue
                 }
                 let stats = t.graphStats
@@ -441,8 +487,8 @@ final class ShellCommands {
                 else if t.isInference { later = "restricted: cannot be saved for backward or changed in place" }
                 else if t.requiresGrad { later = "yes: a leaf" }
                 else { later = "yes, as a constant (no gradient flows back)" }
-                rows.append([name, Self.seconds(perRun), String(stats.nodeCount), String(stats.savedTensorCount),
-                             formatBytes(GraphLine.graphOnlyBytes(t, variables: session.interpreter.globals)), later])
+                rows.append([name, "", String(stats.nodeCount), String(stats.savedTensorCount),
+                             formatBytes(GraphLine.graphOnlyBytes(t, variables: interpreter.globals)), later])
             } catch let e as GradError {
                 var located = e
                 located.location = nil
@@ -451,7 +497,39 @@ final class ShellCommands {
                 rows.append([name, "-", "-", "-", "-", "error"])
             }
         }
-        output(Self.table(rows), line: line)
+        let timings: [Timing]
+        do {
+            timings = try Timing.measure(working.map { mode in { _ = try evaluate(mode.change) } })
+        } catch let e as GradError {
+            renderer.render(.error(line: line, e.located(SourceLocation(line: line, column: 1))), session: session)
+            return
+        } catch {
+            return
+        }
+        for (mode, timing) in zip(working, timings) {
+            if let row = rows.firstIndex(where: { $0[0] == mode.name }) {
+                rows[row][1] = Self.stableOutput ? "-" : "\(Self.seconds(timing.median)) (\(Self.seconds(timing.fastest))–\(Self.seconds(timing.slowest)))"
+            }
+        }
+        var text = Self.table(rows)
+        if let first = timings.first {
+            text += "\n(median of \(first.perRun.count) samples per mode, taken in turns; the range is the fastest and slowest sample)"
+        }
+        for i in 1..<Swift.max(1, timings.count) {
+            text += "\n" + Self.verdict(working[i].name, timings[i], against: working[i - 1].name, timings[i - 1])
+        }
+        output(text, line: line)
+    }
+
+    /// Whether `name` is really faster or slower than `base`: only when the spreads of
+    /// their samples do not overlap; otherwise the difference is noise.
+    package static func verdict(_ name: String, _ timing: Timing, against base: String, _ baseTiming: Timing) -> String {
+        if stableOutput { return "\(name) against \(base): -" }
+        if timing.overlaps(baseTiming) { return "\(name) against \(base): no measurable difference (the spreads overlap)" }
+        let ratio = baseTiming.median / timing.median
+        return ratio >= 1
+            ? String(format: "%@ against %@: %.2fx faster", name, base, ratio)
+            : String(format: "%@ against %@: %.2fx slower", name, base, 1 / ratio)
     }
 
     // MARK: suggestions

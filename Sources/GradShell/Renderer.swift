@@ -127,7 +127,7 @@ package final class Renderer {
             err(report)
         }
         if format == .json {
-            if let line = JSONEvents.line(for: event) { out(line + "\n") }
+            if let line = JSONEvents.line(for: event, variables: session.interpreter.globals) { out(line + "\n") }
             return
         }
         switch event {

@@ -253,6 +253,50 @@ final class TeachingTests: XCTestCase {
         XCTAssertTrue(r.stdout.hasSuffix("tensor(64., grad_fn=<SumBackward0>)\n# graph: grad_fn=SumBackward0, 2 nodes, no saved tensors\n"), "w.add_(1) was undone every time: \(r.stdout)")
     }
 
+    /// `--json` results carry the graph line's facts as data (cause, nodes, bytes, where
+    /// the tensor was made), and the explanation is the text the terminal shows.
+    func testJSONEventsCarryTheGraphLinesFacts() throws {
+        let source = """
+        x = tensor([1.0, 2.0], requires_grad=True)
+        y = (x * x).sum()
+        no_grad < z = x * 2 >
+        inference < p = x * 2 >
+        d = x.detach()
+        k = arange(3)
+        y.backward()
+        g = x.grad
+        """
+        let json = try Gradsh.run(["--json", "-c", source])
+        let text = try Gradsh.run(["--no-color", "-c", source])
+        let graphLines = text.stdout.split(separator: "\n").filter { $0.hasPrefix("# ") }.map { String($0.dropFirst(2)) }
+        var facts: [String: [String: Any]] = [:]
+        var explanations: [String] = []
+        for line in json.stdout.split(separator: "\n") {
+            let event = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let graph = try XCTUnwrap(event["graph"] as? [String: Any], String(line))
+            facts[try XCTUnwrap(event["target"] as? String)] = graph
+            explanations.append(try XCTUnwrap(graph["explanation"] as? String))
+        }
+        XCTAssertEqual(explanations, graphLines, "the same words as the terminal")
+        func cause(_ name: String) -> String? { facts[name]?["cause"] as? String }
+        XCTAssertEqual(cause("x"), "leaf_requiring_grad")
+        XCTAssertEqual(cause("y"), "graph")
+        XCTAssertEqual(facts["y"]?["carries_graph"] as? Bool, true)
+        XCTAssertEqual(facts["y"]?["nodes"] as? Int, 3)
+        XCTAssertEqual(facts["y"]?["saved_tensors"] as? Int, 2)
+        XCTAssertEqual(facts["y"]?["saved_bytes"] as? Int, 8)
+        XCTAssertEqual(facts["y"]?["graph_only_bytes"] as? Int, 0)
+        XCTAssertEqual(cause("z"), "grad_mode_off")
+        XCTAssertEqual(facts["z"]?["carries_graph"] as? Bool, false)
+        XCTAssertEqual((facts["z"]?["made_at"] as? [String: Any])?["block"] as? String, "no_grad")
+        XCTAssertEqual((facts["z"]?["made_at"] as? [String: Any])?["line"] as? Int, 3)
+        XCTAssertEqual(cause("p"), "inference_tensor")
+        XCTAssertEqual(cause("d"), "detached")
+        XCTAssertEqual(cause("k"), "not_floating_point")
+        XCTAssertEqual(cause("g"), "gradient")
+        XCTAssertNil(facts["z"]?["nodes"], "no graph, no node count")
+    }
+
     func testLessonsCommand() throws {
         let r = try Gradsh.run(["--no-color"], input: ":lessons\n:lesson 99\n", environment: ["GRADSH_LESSONS": lesson.deletingLastPathComponent().path], mergeOutput: true)
         XCTAssertTrue(r.stdout.contains(" 1  graphs."), r.stdout)

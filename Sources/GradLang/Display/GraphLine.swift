@@ -21,6 +21,44 @@ package enum GraphLine {
         case gradOff(block: String?, line: Int, setAt: Int?)
         case madeFromInferenceOnly
         case inputsNeedNoGrad
+
+        /// The cause's name in `--json` events.
+        package var name: String {
+            switch self {
+            case .invalidView: return "invalid_view"
+            case .graph: return "graph"
+            case .viewThroughBase: return "view_of_tensor_requiring_grad"
+            case .inferenceLeafRequiringGrad: return "inference_leaf_requiring_grad"
+            case .leaf: return "leaf_requiring_grad"
+            case .notFloatingPoint: return "not_floating_point"
+            case .inferenceTensor: return "inference_tensor"
+            case .gradient: return "gradient"
+            case .detached: return "detached"
+            case .madeInInferenceMode: return "made_in_inference_mode"
+            case .gradOff: return "grad_mode_off"
+            case .madeFromInferenceOnly: return "made_from_inference_tensors_only"
+            case .inputsNeedNoGrad: return "inputs_need_no_grad"
+            }
+        }
+    }
+
+    /// The facts of the graph line as JSON (`--json`'s `graph` field), so a tool can show
+    /// them without reading the sentence.
+    package static func facts(_ t: Tensor, variables: Scope?) -> String {
+        let cause = cause(t)
+        var fields = ["\"carries_graph\": \(cause == .graph)", "\"cause\": \"\(cause.name)\""]
+        if cause == .graph {
+            let stats = t.graphStats(upTo: nodeLimit)
+            fields.append("\"nodes\": \(stats.nodeCount)")
+            fields.append("\"nodes_counted_all\": \(!stats.isPartial)")
+            fields.append("\"saved_tensors\": \(stats.savedTensorCount)")
+            fields.append("\"saved_bytes\": \(stats.savedBytes)")
+            fields.append("\"graph_only_bytes\": " + (variables.map { String(graphOnlyBytes(t, variables: $0)) } ?? "null"))
+        }
+        let block = t.site.scopes.last.map { JSONEvents.string($0) } ?? "null"
+        fields.append("\"made_at\": {\"line\": \(t.site.line), \"block\": \(block)}")
+        fields.append("\"explanation\": " + JSONEvents.string(describe(t, variables: variables)))
+        return "{" + fields.joined(separator: ", ") + "}"
     }
 
     package static func cause(_ t: Tensor) -> Cause {

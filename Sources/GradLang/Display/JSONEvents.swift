@@ -3,10 +3,14 @@ import GradCore
 
 /// The `--json` events of LANGUAGE.md section 7, one JSON object per line.
 package enum JSONEvents {
-    package static func line(for event: SessionEvent) -> String? {
+    /// `variables`: the session's variables, so a displayed tensor's `graph` facts say how
+    /// much memory only its graph holds (as the graph line does).
+    package static func line(for event: SessionEvent, variables: Scope? = nil) -> String? {
         switch event {
         case .result(let line, let target, let value):
-            return "{\"line\": \(line), \"target\": \(target.map(string) ?? "null"), \"value\": \(encode(value))}"
+            var text = "{\"line\": \(line), \"target\": \(target.map(string) ?? "null"), \"value\": \(encode(value))"
+            if case .tensor(let t) = value { text += ", \"graph\": " + GraphLine.facts(t, variables: variables) }
+            return text + "}"
         case .printed(let line, let text):
             return "{\"line\": \(line), \"print\": \(string(text))}"
         case .error(let line, let e):

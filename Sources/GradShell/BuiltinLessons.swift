@@ -21,6 +21,22 @@ inference < p = x * 2 >
 # Using p in a computation autograd records fails; the hint says where p was made.
 x * p
 :why p
+
+# Exercises. Type your answer at the prompt; gradsh checks the facts and says what is
+# still wrong (? gives a hint, s shows the solution).
+exercise "Make q = x * 3 with no graph, as a normal tensor (not an inference tensor)" <
+    assert allclose(q, x * 3), "q should equal x * 3"
+    assert q.grad_fn is None, "q carries a graph: make it with grad mode off"
+    assert not q.is_inference(), "q is an inference tensor: use no_grad, not inference"
+    hint "no_grad < q = ... > records nothing and makes a normal tensor"
+    solution < no_grad < q = x * 3 > >
+>
+exercise "Make r, a normal tensor with p's values, so that x * r works in autograd" <
+    assert not r.is_inference(), "r is still an inference tensor: autograd cannot save it"
+    assert allclose(r, p), "r should hold the same values as p"
+    hint "p.clone() outside inference mode gives a normal tensor"
+    solution < r = p.clone() >
+>
 """# + "\n"),
         ("01_graphs.grad", #"""
 # Lesson 1: graphs. requires_grad, grad_fn, leaves, backward, and .grad accumulating.
@@ -60,6 +76,27 @@ x.grad
 
 # A tensor made from inputs that need no grad carries no graph at all.
 c = tensor([1.0, 2.0]) * 2
+
+# Exercises.
+exercise "Make a leaf a = [2, 3] that requires grad, and b = (a * a).sum(); run backward once so that a.grad is [4, 6]" <
+    assert a.is_leaf and a.requires_grad, "a should be a leaf that requires grad"
+    assert b.grad_fn is not None, "b should carry a graph back to a"
+    assert a.grad is not None, "a.grad is None: call b.backward()"
+    assert allclose(a.grad, tensor([4.0, 6.0])), "a.grad should be [4, 6]: backward ran more than once, and gradients add up"
+    hint "a = tensor([2.0, 3.0], requires_grad=True), then b = (a * a).sum() and b.backward()"
+    solution <
+        a = tensor([2.0, 3.0], requires_grad=True)
+        b = (a * a).sum()
+        b.backward()
+    >
+>
+exercise "Gradients accumulate: make x.grad all zeros again, keeping x as it is" <
+    assert x.grad is not None, "x.grad is None: zero it in place instead, with x.grad.zero_()"
+    assert allclose(x.grad, zeros(3)), "x.grad still holds gradients: they add up until you zero them"
+    assert x.is_leaf and x.requires_grad, "keep x itself: a leaf that requires grad"
+    hint "x.grad.zero_() empties it in place"
+    solution < x.grad.zero_() >
+>
 """# + "\n"),
         ("02_no_grad.grad", #"""
 # Lesson 2: no_grad as a block and as a decorator; the same results, when to use which.
@@ -98,6 +135,23 @@ is_grad_enabled()
 # record, wherever it is called from (it wins even inside enable_grad).
 enable_grad < r = predict(x) >
 r.requires_grad
+
+# Exercises.
+exercise "Evaluate s = (w * x).sum() so that it carries no graph" <
+    assert allclose(s, (w * x).sum()), "s should be (w * x).sum()"
+    assert not s.requires_grad, "s requires grad: it was recorded; compute it under no_grad"
+    hint "no_grad < s = ... >, or call predict(x), which is decorated with @no_grad"
+    solution < no_grad < s = (w * x).sum() > >
+>
+exercise "Write double(t), returning t * 2, decorated with @no_grad so that double(w) has no graph" <
+    assert allclose(double(w), w * 2), "double(t) should return t * 2"
+    assert not double(w).requires_grad, "double(w) is recorded: put @no_grad on the line before the def"
+    hint "@no_grad, then def double(t) < return t * 2 >"
+    solution <
+        @no_grad
+        def double(t) < return t * 2 >
+    >
+>
 """# + "\n"),
         ("03_evaluate_model.grad", #"""
 # Lesson 3: evaluating a model: a decorated evaluate_model that calls model.eval(); eval() and no_grad are different things.
@@ -143,6 +197,30 @@ no_grad <
     e2 = model(X)
 >
 (e1 == e2).all()
+
+# Exercises.
+exercise "Put the model back in training mode, and make t_out = model(X) without a graph" <
+    assert model.training, "the model is in eval mode: model.train() switches back"
+    assert t_out.shape == (8, 1), "t_out should be model(X)"
+    assert not t_out.requires_grad, "t_out carries a graph: make it under no_grad (training mode does not stop recording)"
+    hint "model.train(), then no_grad < t_out = model(X) >: the two are independent"
+    solution <
+        model.train()
+        no_grad < t_out = model(X) >
+    >
+>
+exercise "Make two outputs f1 and f2 of model(X) that are equal and carry no graph" <
+    assert (f1 == f2).all(), "f1 and f2 differ: dropout is on in training mode; call model.eval()"
+    assert not f1.requires_grad and not f2.requires_grad, "an output carries a graph: use no_grad"
+    hint "model.eval() turns dropout off; no_grad turns recording off"
+    solution <
+        model.eval()
+        no_grad <
+            f1 = model(X)
+            f2 = model(X)
+        >
+    >
+>
 """# + "\n"),
         ("04_updating_weights.grad", #"""
 # Lesson 4: updating weights by hand: param.add_ inside no_grad works, outside it fails; a hand-written SGD step.
@@ -185,6 +263,25 @@ loss.backward()
 opt.step()
 v
 v._version
+
+# Exercises.
+u = tensor([0.5, 0.5], requires_grad=True)
+exercise "One SGD step by hand on u with loss ((u * x).sum() - 1.0) ** 2 and lr 0.1: u should end at [-0.1, -0.4]" <
+    assert u.is_leaf, "u is no longer a leaf: update it in place under no_grad (u = u - ... makes a new tensor)"
+    assert allclose(u, tensor([-0.1, -0.4])), "u should be [-0.1, -0.4] after one step"
+    hint "loss = ((u * x).sum() - 1.0) ** 2; loss.backward(); then no_grad < u -= 0.1 * u.grad >"
+    solution <
+        loss = ((u * x).sum() - 1.0) ** 2
+        loss.backward()
+        no_grad < u -= 0.1 * u.grad >
+    >
+>
+exercise "Clear v's gradient the way the optimizer does, so that v.grad is None" <
+    assert v.grad is None, "v.grad still holds the last gradient: opt.zero_grad() clears it"
+    assert v.is_leaf and v.requires_grad, "keep v: a leaf that requires grad"
+    hint "the optimizer clears the gradients of the parameters it was given"
+    solution < opt.zero_grad() >
+>
 """# + "\n"),
         ("05_accuracy.grad", #"""
 # Lesson 5: accuracy: _, predicted = max(outputs, 1) and (predicted == labels).sum().item().
@@ -225,6 +322,23 @@ def compute_accuracy(model, loader) <
     return correct / total
 >
 compute_accuracy(model, DataLoader(TensorDataset(X, labels), batch_size=16))
+
+# Exercises.
+exercise "Make acc, the fraction of the first 20 points that the model gets right, as a Python number" <
+    assert isinstance(acc, float), "acc should be a Python float: .item() turns a one-element tensor into a number"
+    assert acc == (predicted[:20] == labels[:20]).sum().item() / 20, "acc should be (right among the first 20) / 20"
+    hint "(predicted[:20] == labels[:20]).sum().item() / 20"
+    solution < acc = (predicted[:20] == labels[:20]).sum().item() / 20 >
+>
+exercise "Make scores = model(X) with no graph, and n2: how many points the model puts in class 2 (a Python int)" <
+    assert not scores.requires_grad, "scores carries a graph: compute it under no_grad"
+    assert n2 == (scores.argmax(1) == 2).sum().item(), "n2 should count the predictions equal to 2"
+    hint "no_grad < scores = model(X) >, then (scores.argmax(1) == 2).sum().item()"
+    solution <
+        no_grad < scores = model(X) >;
+        n2 = (scores.argmax(1) == 2).sum().item()
+    >
+>
 """# + "\n"),
         ("06_inference_mode.grad", #"""
 # Lesson 6: inference mode: faster and stricter than no_grad; inference tensors, clone(), and nesting.
@@ -273,6 +387,21 @@ inference <
 >
 flag
 e.requires_grad
+
+# Exercises.
+exercise "Make k2 = x * p in a way autograd accepts: k2 must carry a graph back to x" <
+    assert allclose(k2.detach(), x.detach() * p), "k2 should equal x * p"
+    assert k2.grad_fn is not None, "k2 carries no graph"
+    hint "p is an inference tensor: use a normal copy of it, p.clone()"
+    solution < k2 = x * p.clone() >
+>
+exercise "Make n = x * 2 with no graph that can be changed in place later, outside any block" <
+    assert allclose(n, x.detach() * 2), "n should be x * 2"
+    assert n.grad_fn is None, "n carries a graph: make it with grad mode off"
+    assert not n.is_inference(), "n is an inference tensor: outside inference mode it cannot be changed in place; make it under no_grad"
+    hint "no_grad < n = x * 2 >"
+    solution < no_grad < n = x * 2 > >
+>
 """# + "\n"),
         ("07_memory_and_time.grad", #"""
 # Lesson 7: memory and time: what a graph keeps alive, shown with :draw, :mem and :compare.
@@ -325,6 +454,20 @@ small = randn(4, 16);
 W = randn(256, 256, requires_grad=True);
 :compare x @ W
 :timeit y = x @ W
+
+# Exercises.
+exercise "Make o = deep(small) so that it keeps no activations alive" <
+    assert o.shape == (4, 16), "o should be deep(small)"
+    assert o.grad_fn is None, "o carries a graph: it keeps every Tanh output alive for backward"
+    hint "no_grad < o = deep(small) >"
+    solution < no_grad < o = deep(small) >; >
+>
+exercise "Make act2: act's value without the graph act holds" <
+    assert allclose(act2, act.detach()), "act2 should have act's value"
+    assert act2.grad_fn is None, "act2 carries a graph: detach() gives the value without it"
+    hint "act2 = act.detach()"
+    solution < act2 = act.detach() >
+>
 """# + "\n"),
         ("08_classic_errors.grad", #"""
 # Lesson 8: the classic errors, each provoked, explained and fixed.
@@ -367,6 +510,20 @@ c.sum().backward()
 inference < p = x * 2 >
 q = x * p
 q = x * p.clone()
+
+# Exercises.
+exercise "Add 1 to every element of x in place, without an error, keeping x a leaf that requires grad" <
+    assert x.is_leaf and x.requires_grad, "x should stay a leaf that requires grad"
+    assert allclose(x, tensor([3.0, 4.0, 5.0])), "x should be [3, 4, 5]: one in-place add of 1"
+    hint "in-place changes of a leaf that requires grad are allowed with grad mode off"
+    solution < no_grad < x.add_(1.0) > >
+>
+exercise "Make g2, the gradient of (x * x).sum() with respect to x, without touching x.grad" <
+    assert allclose(g2, 2 * x.detach()), "g2 should be 2 * x"
+    assert g2.grad_fn is None, "g2 carries a graph: leave create_graph off"
+    hint "autograd.grad(output, [x]) returns the gradients as a tuple"
+    solution < g2 = autograd.grad((x * x).sum(), [x])[0] >
+>
 """# + "\n"),
         ("09_detach_no_grad_eval.grad", #"""
 # Lesson 9: detach() vs no_grad vs requires_grad=False vs eval(): four different things.
@@ -399,6 +556,23 @@ h.requires_grad_(False)
 model = Sequential(Linear(2, 2), Dropout(0.5))
 m = model.eval()
 model(x).requires_grad
+
+# Exercises.
+exercise "Make L: a new leaf holding h's values that requires grad itself" <
+    assert allclose(L.detach(), h.detach()), "L should hold h's values"
+    assert L.is_leaf and L.requires_grad, "L should be a leaf that requires grad"
+    hint "h.detach() cuts the graph; requires_grad_() makes the result a leaf that requires grad"
+    solution < L = h.detach().requires_grad_() >
+>
+exercise "Make w require grad again, so that u2 = w * 3 carries a graph" <
+    assert w.requires_grad, "w does not require grad: w.requires_grad_() turns it back on"
+    assert u2.grad_fn is not None, "u2 has no graph: compute it after w requires grad"
+    hint "w.requires_grad_(), then u2 = w * 3"
+    solution <
+        w.requires_grad_()
+        u2 = w * 3
+    >
+>
 """# + "\n"),
         ("10_pytorch_as_written.grad", #"""
 # Lesson 10: the article's PyTorch, as written. Every snippet of the seed article runs verbatim, beside the gradsh form it is the same as.
@@ -493,6 +667,26 @@ fast[0].is_inference()
 # Autograd refuses them later: saving one for backward is an error.
 x = torch.ones(4, 3, requires_grad=True)
 (x * fast[0]).sum().backward()
+
+# Exercises (in either spelling).
+exercise "Write predict(model, x), returning model(x), decorated with @torch.no_grad(), so its result has no graph" <
+    assert predict(model, torch.ones(1, 4)).shape == (1, 3), "predict(model, x) should return model(x)"
+    assert not predict(model, torch.ones(1, 4)).requires_grad, "predict's result carries a graph: decorate it with @torch.no_grad()"
+    hint "@torch.no_grad() on the line before def predict(model, x):"
+    solution <
+        @torch.no_grad()
+        def predict(model, x) < return model(x) >
+    >
+>
+exercise "With a with block, make z5 = model(torch.ones(1, 4)) with no graph" <
+    assert z5.shape == (1, 3), "z5 should be model(torch.ones(1, 4))"
+    assert z5.grad_fn is None, "z5 carries a graph: make it inside with torch.no_grad():"
+    hint "with torch.no_grad():, then the assignment indented under it"
+    solution <
+        with torch.no_grad():
+            z5 = model(torch.ones(1, 4))
+    >
+>
 """# + "\n"),
     ]
 }

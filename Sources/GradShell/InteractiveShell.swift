@@ -15,6 +15,7 @@ package final class InteractiveShell {
         runner.stopsOnInterrupt = false
         self.reader = reader
         color = renderer.color
+        runner.commands.stepInputIsPerson = true
         runner.commands.stepInput = { [unowned reader] prompt in
             switch reader.read(prompt: prompt) {
             case .line(let s): return s

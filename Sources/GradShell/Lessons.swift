@@ -118,6 +118,14 @@ final class StepRunner {
                 runner.session.feed(line) { runner.handle($0) }
             }
             guard !step.code.isEmpty else { continue }
+            if keysAnswerExercises, let exercise = Self.exercise(in: step.code) {
+                let start = transcript.count
+                guard askExercise(exercise) else { return false }
+                // The lesson's own lines go on being numbered as in its file.
+                for _ in step.code { runner.session.feed("") { runner.handle($0) } }
+                shownSteps.append(start..<transcript.count)
+                continue
+            }
             let firstStep = i == 0 || steps[..<i].allSatisfy({ $0.code.isEmpty })
             var help = firstStep ? "   (Enter: run it, q: quit, b: previous step, or type any statement)" : ""
             while true {
@@ -144,6 +152,64 @@ final class StepRunner {
         }
         runner.session.finish { runner.handle($0) }
         return true
+    }
+
+    /// Exercises are asked, not run, when a person is there to answer (a terminal, or keys
+    /// given on purpose); a lesson run without one shows the solution being checked.
+    var keysAnswerExercises = true
+
+    /// The exercise a step holds, if it is one.
+    static func exercise(in code: [String]) -> Exercise? {
+        guard case .program(let program) = Parser.parse(code.joined(separator: "\n"), final: true), program.count == 1,
+              case .exercise(let exercise) = program[0].kind else { return nil }
+        return exercise
+    }
+
+    /// Asks an exercise: the learner types statements (in the lesson's variables) until its
+    /// checks pass; each miss says what is still wrong, the second one adds the hint. `?`
+    /// gives the hint, `s` runs the solution, `q` quits. False if the user quit.
+    private func askExercise(_ exercise: Exercise) -> Bool {
+        let renderer = runner.renderer
+        let interpreter = runner.session.interpreter
+        renderer.showNarrative("# exercise: \(exercise.title)", session: runner.session)
+        Renderer.standardOutput(renderer.dim("(type statements until it is done; ? gives a hint, s shows the solution, q quits)") + "\n")
+        var misses = 0
+        var hintsGiven = 0
+        func giveHint() {
+            guard !exercise.hints.isEmpty else { say("no hint for this one: s shows the solution"); return }
+            say("hint: " + exercise.hints[Swift.min(hintsGiven, exercise.hints.count - 1)])
+            hintsGiven += 1
+        }
+        func say(_ text: String) {
+            runner.renderer.render(.printed(line: 0, text: renderer.wrapped(text, indent: "  ")), session: runner.session)
+        }
+        while true {
+            guard let line = next("exercise> ") else { return false }
+            if !keysEchoNewline { Renderer.standardOutput("\n") }
+            let word = line.trimmingCharacters(in: .whitespaces)
+            switch word {
+            case "": Renderer.standardOutput(renderer.dim("exercise: \(exercise.title)") + "\n"); continue
+            case "q", "Q": return false
+            case "?": giveHint(); continue
+            case "s", "S":
+                say("the solution:")
+                interpreter.runSolution(exercise) { self.typed.handle($0) }
+                let failed = interpreter.failedChecks(exercise)
+                say(failed.isEmpty ? "solved: \(Interpreter.checkCount(exercise))" : "still wrong: \(failed[0])")
+                return true
+            default: break
+            }
+            guard runTyped(line) else { return false }
+            if word.hasPrefix(":") { continue }
+            let failed = interpreter.failedChecks(exercise)
+            if failed.isEmpty {
+                say("correct: \(Interpreter.checkCount(exercise))")
+                return true
+            }
+            misses += 1
+            say("not yet: \(failed[0])")
+            if misses == 2 || (misses > 2 && hintsGiven == 0) { giveHint() }
+        }
     }
 
     /// Runs what the user typed at a step (a block's further lines are asked for); false

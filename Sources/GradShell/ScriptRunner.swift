@@ -41,6 +41,7 @@ package final class ScriptRunner {
                                             renderer: self.renderer.child(sourceName: lesson.name), bail: false)
             let stepper = StepRunner(runner: lessonRunner, prompt: { InteractiveShell.modePrompt(color: self.renderer.color) },
                                      next: self.commands.stepInput)
+            stepper.keysAnswerExercises = self.commands.stepInputIsPerson
             stepper.run(lesson.text)
         }
     }

@@ -51,6 +51,47 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(run("k = 1; l = 2 ;\nk"), ["2 _ = 1"])
     }
 
+    /// With nobody to answer, an exercise checks that its asserts fail, runs its solution
+    /// (shown like a block's statements) and checks that they pass; an exercise whose
+    /// checks pass already, or whose solution fails them, is an error.
+    func testExercisesRunTheirSolutionWhenNobodyAnswers() {
+        let source = """
+        x = tensor([1.0, 2.0])
+        exercise "make z" <
+            assert z == 3, "z should be 3"
+            hint "z = 3"
+            solution < z = 3 >
+        >
+        exercise "already done" <
+            assert x is not None, "x exists"
+            solution < pass >
+        >
+        exercise "wrong" <
+            assert w == 2, "w should be 2"
+            solution < w = 5 >
+        >
+        """
+        XCTAssertEqual(run(source).dropFirst(), [
+            "2 print exercise: make z", "5 z = 3", "2 print solved: its check passes",
+            "7 print exercise: already done", "7 ExerciseError: the checks of this exercise pass before its solution runs, so they check nothing",
+            "11 print exercise: wrong", "13 w = 5", "11 AssertionError: the solution does not pass its own check: w should be 2",
+        ])
+    }
+
+    /// What is still wrong: each failing check's message, an error in a check counted as a
+    /// failure, and checking leaves nothing behind.
+    func testFailedChecksSayWhatIsStillWrong() throws {
+        let session = Session()
+        _ = run("x = tensor([1.0, 2.0], requires_grad=True)", session)
+        guard case .program(let program) = Parser.parse("exercise \"t\" <\n assert y.grad_fn is None, \"y has a graph\"\n assert allclose(y, x * 2), \"y should be x * 2\"\n solution < no_grad < y = x * 2 > >\n>"),
+              case .exercise(let exercise) = program[0].kind else { return XCTFail("not an exercise") }
+        XCTAssertEqual(session.interpreter.failedChecks(exercise), ["NameError: name 'y' is not defined", "NameError: name 'y' is not defined"])
+        _ = run("y = x * 3", session)
+        XCTAssertEqual(session.interpreter.failedChecks(exercise), ["y has a graph", "y should be x * 2"])
+        _ = run("no_grad < y = x * 2 >", session)
+        XCTAssertEqual(session.interpreter.failedChecks(exercise), [])
+    }
+
     /// Reading .grad of a non-leaf warns as PyTorch does, once per statement; a leaf or a
     /// tensor that retains its grad does not.
     func testNonLeafGradWarning() {

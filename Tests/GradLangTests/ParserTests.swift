@@ -235,4 +235,26 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(failing.errors.first?.location?.line, 104)
         XCTAssertEqual(failing.results.suffix(1), ["after"])
     }
+
+    /// An exercise holds asserts, hints and one solution; anything else is a located error.
+    func testExerciseBlocks() {
+        guard case .program(let p) = Parser.parse("exercise \"t\" <\n  assert a, \"m\"\n  hint \"h1\"\n  hint \"h2\"\n  solution <\n    a = 1\n  >\n>"),
+              case .exercise(let e) = p[0].kind else { return XCTFail("not parsed as an exercise") }
+        XCTAssertEqual(e.title, "t")
+        XCTAssertEqual(e.hints, ["h1", "h2"])
+        XCTAssertEqual(e.checks.count, 1)
+        XCTAssertEqual(e.solution.count, 1)
+        for (source, message) in [
+            ("exercise \"t\" <\n  print(1)\n  solution < a = 1 >\n>", "an exercise holds assert checks"),
+            ("exercise \"t\" <\n  solution < a = 1 >\n>", "an exercise needs at least one assert check"),
+            ("exercise \"t\" <\n  assert a\n>", "an exercise needs a solution"),
+            ("exercise \"t\" <\n  assert a\n  solution < a = 1 >\n  solution < a = 2 >\n>", "an exercise has one solution"),
+        ] {
+            guard case .failure(let error) = Parser.parse(source) else { XCTFail("accepted: \(source)"); continue }
+            XCTAssertTrue(error.message.hasPrefix(message), "\(source): \(error.message)")
+        }
+        // Outside an exercise, hint and solution are ordinary names.
+        guard case .program = Parser.parse("hint = 3\nsolution = hint + 1") else { return XCTFail("hint and solution are names") }
+        guard case .program = Parser.parse("exercise = 2") else { return XCTFail("exercise is a name") }
+    }
 }

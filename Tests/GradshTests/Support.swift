@@ -12,6 +12,18 @@ enum Gradsh {
         return dir.appendingPathComponent("gradsh")
     }
 
+    /// A lesson of one exercise, for the step-mode tests.
+    static let exerciseLesson = """
+    x = tensor([1.0, 2.0], requires_grad=True)
+    exercise "Make z = x * 2 without a graph" <
+        assert allclose(z, x * 2), "z should equal x * 2"
+        assert z.grad_fn is None, "z carries a graph"
+        hint "wrap it in no_grad < ... >"
+        solution < no_grad < z = x * 2 > >
+    >
+    after = 1
+    """
+
     /// The repository's Tests folder.
     static var testsFolder: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -297,6 +297,39 @@ final class TeachingTests: XCTestCase {
         XCTAssertNil(facts["z"]?["nodes"], "no graph, no node count")
     }
 
+    /// Every lesson ends with at least two exercises.
+    func testEveryLessonEndsWithExercises() throws {
+        for (name, text) in Lessons.builtIn {
+            let steps = text.components(separatedBy: "\nexercise \"")
+            XCTAssertGreaterThanOrEqual(steps.count - 1, 2, "\(name) has fewer than two exercises")
+            let tail = try XCTUnwrap(steps.last)
+            XCTAssertTrue(tail.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(">"), "\(name) goes on after its exercises")
+        }
+    }
+
+    /// Stepping through a lesson, an exercise waits for answers: a miss says what is still
+    /// wrong, the second miss adds the hint, `?` asks for it, a right answer goes on.
+    func testStepModeAsksExercises() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-exercise-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let lessonFile = folder.appendingPathComponent("lesson.grad")
+        try Gradsh.exerciseLesson.write(to: lessonFile, atomically: true, encoding: .utf8)
+        let keys = "\nz = x * 3\nz = x * 2\n?\n:why z\nno_grad < z = x * 2 >\n\n"
+        let r = try Gradsh.run(["--step", "--no-color", lessonFile.path], input: keys, mergeOutput: true)
+        let out = r.stdout
+        let order = ["# exercise: Make z = x * 2 without a graph", "not yet: z should equal x * 2", "not yet: z carries a graph\nhint: wrap it in no_grad < ... >",
+                     "hint: wrap it in no_grad < ... >", "z was made at line 2", "correct: all 2 checks pass", "after = 1"]
+        var from = out.startIndex
+        for piece in order {
+            guard let found = out.range(of: piece, range: from..<out.endIndex) else { return XCTFail("'\(piece)' missing or out of order in:\n\(out)") }
+            from = found.upperBound
+        }
+        let shown = try Gradsh.run(["--step", "--no-color", lessonFile.path], input: "\ns\n\n", mergeOutput: true)
+        XCTAssertTrue(shown.stdout.contains("the solution:\nz = tensor([2., 4.])"), shown.stdout)
+        XCTAssertTrue(shown.stdout.contains("solved: all 2 checks pass"), shown.stdout)
+    }
+
     func testLessonsCommand() throws {
         let r = try Gradsh.run(["--no-color"], input: ":lessons\n:lesson 99\n", environment: ["GRADSH_LESSONS": lesson.deletingLastPathComponent().path], mergeOutput: true)
         XCTAssertTrue(r.stdout.contains(" 1  graphs."), r.stdout)

@@ -11,11 +11,11 @@ final class TerminalTests: XCTestCase {
 
         /// `historyFile` nil: no GRADSH_HISTORY, so the history goes where `environment`'s
         /// HOME says.
-        init(historyFile: String?, environment: [String: String] = [:], width: Int = 110) throws {
+        init(historyFile: String?, environment: [String: String] = [:], width: Int = 110, arguments: [String] = []) throws {
             self.historyFile = historyFile ?? ""
             let settings = (historyFile.map { ["GRADSH_HISTORY=\($0)"] } ?? ["-u", "GRADSH_HISTORY"]) + ["NO_COLOR=1"]
                 + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            let command = "env " + settings.joined(separator: " ") + " \(Gradsh.binary.path)"
+            let command = "env " + settings.joined(separator: " ") + " \(Gradsh.binary.path)" + arguments.map { " '\($0)'" }.joined()
             try tmux(["new-session", "-d", "-x", String(width), "-y", "45", command])
             try tmux(["set-option", "-g", "remain-on-exit", "on"])
             // Start-up is given longer than a statement: on a loaded machine the first
@@ -382,6 +382,25 @@ final class TerminalTests: XCTestCase {
         try t.enter(":set wide on")
         try t.enter("p")
         try t.waitUntil("the long line back") { t.screen.replacingOccurrences(of: "\n", with: "").contains("it cannot be changed in place or made to require grad") }
+    }
+
+    /// A learner answers an exercise at its own prompt: a wrong answer is told what is still
+    /// wrong, a right one moves on.
+    func testExerciseIsAnsweredAtThePrompt() throws {
+        let lesson = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-lesson-\(UUID().uuidString).grad")
+        defer { try? FileManager.default.removeItem(at: lesson) }
+        try Gradsh.exerciseLesson.write(to: lesson, atomically: true, encoding: .utf8)
+        let t = try Terminal(historyFile: history, arguments: ["--step", lesson.path])
+        try t.key("Enter")
+        try t.waitUntil("the exercise prompt") { t.lastLine == "exercise>" }
+        try t.type("z = x * 2")
+        try t.key("Enter")
+        try t.waitFor("not yet: z carries a graph")
+        try t.waitUntil("the exercise prompt again") { t.lastLine == "exercise>" }
+        try t.type("no_grad < z = x * 2 >")
+        try t.key("Enter")
+        try t.waitFor("correct: all 2 checks pass")
+        try t.waitUntil("the next step") { t.lastLine.hasPrefix("grad> after = 1") }
     }
 
     /// A line that ends in `;` shows nothing; the value is there.

@@ -8,7 +8,7 @@ enum Builtins {
 
     /// Names that are namespaces rather than functions.
     static let namespaces: Set<String> = ["torch", "nn", "F", "optim", "autograd", "functional", "utils", "data", "init",
-                                          "cuda", "backends", "mps", "accelerator"]
+                                          "cuda", "backends", "mps", "accelerator", "testing"]
 
     static func lookup(_ name: String) -> Value? {
         if namespaces.contains(name) { return .namespace(name) }
@@ -56,6 +56,7 @@ enum Builtins {
         registerClassSupport(add)
         Devices.register(add)
         PrintOptions.register(add)
+        Closeness.register(add)
         return t
     }()
 

@@ -94,6 +94,8 @@ package final class Interpreter {
     }
 
     package init() {
+        // A new program prints tensors PyTorch's default way until it says otherwise.
+        PrintOptions.current = .standard
         // Objects whose class defines __repr__ or __str__ are shown by calling it.
         Repr.showObject = { [weak self] object, asString in
             guard let self, case .instance(let instance) = object else { return nil }
@@ -288,6 +290,55 @@ package final class Interpreter {
     /// PyTorch's warning on reading `.grad` of a tensor that is not a leaf.
     static let nonLeafGradWarning = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
 
+    // MARK: exercises
+
+    /// An exercise where nobody answers (a script, a handout, the tests): its checks must
+    /// fail first (else they check nothing), then its solution runs, shown like a block's
+    /// statements, and its checks must pass.
+    private func runExercise(_ exercise: Exercise, display: Bool, in scope: Scope) throws {
+        emit(.printed(line: displayLine, text: "exercise: \(exercise.title)"))
+        if failedChecks(exercise, in: scope).isEmpty {
+            throw GradError("ExerciseError", "the checks of this exercise pass before its solution runs, so they check nothing",
+                            hint: "an exercise's asserts should fail until the task is done")
+        }
+        let line = displayLine
+        for s in exercise.solution { try execute(s, display: display, in: scope) }
+        displayLine = line
+        let failed = failedChecks(exercise, in: scope)
+        if let first = failed.first {
+            throw GradError("AssertionError", "the solution does not pass its own check: \(first)")
+        }
+        emit(.printed(line: displayLine, text: "solved: \(Self.checkCount(exercise))"))
+    }
+
+    package static func checkCount(_ exercise: Exercise) -> String {
+        exercise.checks.count == 1 ? "its check passes" : "all \(exercise.checks.count) checks pass"
+    }
+
+    /// What is still wrong: the message of every check that fails now (an error while
+    /// checking, such as a name not yet defined, counts as a failure and says so), each
+    /// check run so that it leaves no trace.
+    package func failedChecks(_ exercise: Exercise, in scope: Scope? = nil) -> [String] {
+        exercise.checks.compactMap { check in
+            guard case .assertStmt(let condition, let message) = check.kind else { return nil }
+            do {
+                return try leavingNoTrace {
+                    if try evaluate(condition, in: scope ?? globals).truth() { return nil }
+                    return try message.map { try Repr.str(evaluate($0, in: scope ?? globals)) } ?? "a check fails"
+                }
+            } catch let e as GradError {
+                return "\(e.type): \(e.message)"
+            } catch {
+                return "\(error)"
+            }
+        }
+    }
+
+    /// Runs an exercise's solution (a learner asked for it), showing its results.
+    package func runSolution(_ exercise: Exercise, emit: @escaping (SessionEvent) -> Void) {
+        run(exercise.solution, emit: emit)
+    }
+
     /// Inside a statement whose line ended in `;`: its results are not shown.
     private var resultsHidden = false
 
@@ -345,6 +396,10 @@ package final class Interpreter {
                 guard try runLoopBody(body, in: scope) else { return }
             }
             for s in orElse { try execute(s, display: false, in: scope) }
+        case .exercise(let exercise):
+            try runExercise(exercise, display: display, in: scope)
+        case .exerciseHint, .exerciseSolution:
+            throw GradError.syntax("hint and solution belong inside an exercise < ... >", at: stmt.location)
         case .assertStmt(let condition, let message):
             if !(try evaluate(condition, in: scope).truth()) {
                 throw GradError("AssertionError", try message.map { try Repr.str(evaluate($0, in: scope)) } ?? "")

@@ -77,6 +77,7 @@ enum Methods {
             throw GradError.runtime("gradsh has no NumPy; use .tolist() to see the values")
         }
         Devices.addTensorMethods(to: &table)
+        Closeness.addTensorMethods(to: &table)
         return table
     }()
 

@@ -205,6 +205,11 @@ package final class Stmt {
         case returnStmt(Expr?)
         /// `:command args`, kept verbatim for the shell.
         case colonCommand(String)
+        /// `exercise "task" < assert ...; hint "..."; solution < ... > >`.
+        case exercise(Exercise)
+        /// `hint "..."` and `solution < ... >`: parts of an exercise, only inside one.
+        case exerciseHint(String)
+        case exerciseSolution([Stmt])
     }
 
     package let kind: Kind
@@ -216,6 +221,23 @@ package final class Stmt {
     init(_ kind: Kind, _ location: SourceLocation) {
         self.kind = kind
         self.location = location
+    }
+}
+
+/// An exercise in a lesson: a task, the checks a learner's answer must pass (asserts on the
+/// facts: requires_grad, grad_fn, is_inference, values), hints given after a miss, and a
+/// solution that a non-interactive run (a handout, the tests) runs instead of asking.
+package final class Exercise {
+    package let title: String
+    package let checks: [Stmt]
+    package let hints: [String]
+    package let solution: [Stmt]
+
+    init(title: String, checks: [Stmt], hints: [String], solution: [Stmt]) {
+        self.title = title
+        self.checks = checks
+        self.hints = hints
+        self.solution = solution
     }
 }
 
@@ -271,7 +293,9 @@ package final class FunctionDef {
                 names.formUnion(handlers.compactMap(\.name))
             case .delete(let targets): targets.forEach(bind)
             case .declare(let declaredNames, _): declared.formUnion(declaredNames)
-            case .expression, .returnStmt, .colonCommand, .breakStmt, .continueStmt, .pass, .assertStmt, .raise: break
+            case .exercise(let exercise): pending += exercise.solution
+            case .expression, .returnStmt, .colonCommand, .breakStmt, .continueStmt, .pass, .assertStmt, .raise,
+                 .exerciseHint, .exerciseSolution: break
             }
         }
         localNames = names.subtracting(declared)

@@ -108,6 +108,8 @@ package struct Parser {
     private var loopDepth = 0
     /// Function definitions around the current statement (for nonlocal).
     private var functionDepth = 0
+    /// Inside an exercise block, where `hint` and `solution` are statements.
+    private var exerciseDepth = 0
     private var pendingDecoratorAt: SourceLocation?
     private var pendingDecorator: Bool {
         get { pendingDecoratorAt != nil }
@@ -285,6 +287,17 @@ package struct Parser {
             return Stmt(.declare(names, isGlobal: word == "global"), t.location)
         case .name("class") where !Parser.isUsedAsVariable(peek()):
             return try parseClass()
+        case .name("exercise") where peek().kind.isString:
+            return try parseExercise()
+        case .name("hint") where exerciseDepth > 0 && peek().kind.isString:
+            _ = advance()
+            guard case .string(let text) = advance().kind else { throw unexpected(current) }
+            return Stmt(.exerciseHint(text), t.location)
+        case .name("solution") where exerciseDepth > 0 && peek().isOp("<"):
+            _ = advance()
+            exerciseDepth -= 1
+            defer { exerciseDepth += 1 }
+            return Stmt(.exerciseSolution(try parseBlock(after: "solution")), t.location)
         case .name("try") where peek().isOp(":"):
             return try parseTry()
         case .name("pass") where Parser.endsStatement(peek()):
@@ -314,6 +327,38 @@ package struct Parser {
             return Stmt(.modeBlock(head, try parseBlock(after: head.displayName)), t.location)
         }
         return try parseSimpleStatement()
+    }
+
+    /// `exercise "task" < checks, hints, solution >`: the checks are `assert` statements.
+    private mutating func parseExercise() throws -> Stmt {
+        let start = current.location
+        _ = advance()
+        guard case .string(let title) = advance().kind else { throw unexpected(current) }
+        exerciseDepth += 1
+        let body: [Stmt]
+        do {
+            body = try parseBlock(after: "exercise")
+            exerciseDepth -= 1
+        } catch {
+            exerciseDepth -= 1
+            throw error
+        }
+        var checks: [Stmt] = [], hints: [String] = [], solution: [Stmt]? = nil
+        for stmt in body {
+            switch stmt.kind {
+            case .assertStmt: checks.append(stmt)
+            case .exerciseHint(let text): hints.append(text)
+            case .exerciseSolution(let block):
+                guard solution == nil else { throw GradError.syntax("an exercise has one solution", at: stmt.location) }
+                solution = block
+            default:
+                throw GradError.syntax("an exercise holds assert checks, hint \"...\" lines and one solution < ... >", at: stmt.location,
+                                       hint: "setup goes before the exercise; checks are assert CONDITION, \"what is still wrong\"")
+            }
+        }
+        guard !checks.isEmpty else { throw GradError.syntax("an exercise needs at least one assert check", at: start) }
+        guard let solution else { throw GradError.syntax("an exercise needs a solution < ... >, run when nobody answers (handouts, tests)", at: start) }
+        return Stmt(.exercise(Exercise(title: title, checks: checks, hints: hints, solution: solution)), start)
     }
 
     /// `with`, `while`, ... used as a variable: `with = 3` is fine.

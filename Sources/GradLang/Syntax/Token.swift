@@ -15,6 +15,9 @@ package struct Token: Equatable, Sendable {
         case op(String)
         case newline
         case end
+
+        /// A plain string literal (not an f-string).
+        var isString: Bool { if case .string = self { return true } else { return false } }
     }
 
     package var kind: Kind

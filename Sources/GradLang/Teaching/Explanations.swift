@@ -179,7 +179,9 @@ enum Hints {
             case .tryStmt(let body, let handlers, let orElse, let finally):
                 (body + handlers.flatMap(\.body) + orElse + finally).forEach(visitStmt)
             case .delete(let targets): targets.forEach(visitTarget)
-            case .functionDef, .classDef, .colonCommand, .breakStmt, .continueStmt, .pass, .importNames, .declare: break
+            case .exercise(let exercise): (exercise.solution + exercise.checks).forEach(visitStmt)
+            case .exerciseSolution(let body): body.forEach(visitStmt)
+            case .functionDef, .classDef, .colonCommand, .breakStmt, .continueStmt, .pass, .importNames, .declare, .exerciseHint: break
             }
         }
         visitStmt(stmt)

@@ -19,6 +19,8 @@ package final class ShellCommands {
     /// Where step mode reads its key presses and typed lines (after the prompt given): a
     /// terminal line, or Enter at once in scripts.
     var stepInput: (String) -> String? = { _ in "" }
+    /// Whether `stepInput` is a person at a terminal, who can answer exercises.
+    var stepInputIsPerson = false
 
     init(session: Session, renderer: Renderer) {
         self.session = session

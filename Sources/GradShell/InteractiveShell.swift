@@ -33,7 +33,8 @@ package final class InteractiveShell {
     static func modePrompt(color: Bool, forLineEditor: Bool = false) -> String {
         let mode = GradModeState.current
         let name = mode.isInferenceEnabled ? GradModeKind.inference.rawValue : mode.isGradEnabled ? "grad" : GradModeKind.noGrad.rawValue
-        let code = mode.isInferenceEnabled ? "35" : mode.isGradEnabled ? "32" : "33"
+        // Green, cyan and magenta: readable on light and dark backgrounds alike (yellow is not).
+        let code = mode.isInferenceEnabled ? "35" : mode.isGradEnabled ? "32" : "36"
         guard color else { return name + "> " }
         return forLineEditor ? "\u{1}\u{1B}[\(code)m\u{2}\(name)>\u{1}\u{1B}[0m\u{2} " : "\u{1B}[\(code)m\(name)>\u{1B}[0m "
     }

@@ -141,7 +141,7 @@ package final class Renderer {
             out(shown)
         case .warning(_, let text):
             record(.warning(text))
-            err(paint("warning:", "1;33") + " \(text)\n")
+            err(paint("warning:", "1;35") + " \(text)\n")
         case .error, .command:
             break
         }

@@ -141,6 +141,13 @@ final class TeachingTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("unnamed"), r.stdout)
     }
 
+    /// A scalar operand a node saved is shown by its value, in the tree and in the boxes.
+    func testGraphShowsSavedScalars() throws {
+        let r = try Gradsh.run(["--no-color", "-c", "x = tensor([1.0, 2.0], requires_grad=True)\ny = (x * 3).sum();\n:graph y\n:draw y"])
+        XCTAssertTrue(r.stdout.contains("└─ MulBackward0  saved: [] = 3 saved at v0"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("│ saved [] = 3 │"), r.stdout)
+    }
+
     /// A graph too wide for the terminal is shown as the tree, and says so.
     func testDrawFallsBackToTheTreeWhenTooWide() throws {
         let source = "manual_seed(0)\nmodel = Sequential(Linear(3, 2), Tanh(), Linear(2, 1));\nloss = ((model(randn(4, 3)) - 1.0) ** 2).mean();\n:draw loss"

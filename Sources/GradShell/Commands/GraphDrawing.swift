@@ -61,11 +61,14 @@ struct GraphDrawing {
         let saved = node.savedTensorsForDisplay
         guard !saved.isEmpty else { return node.name }
         let items = saved.map { s -> String in
-            let name = self.name(of: s.tensor).map { "\($0) " } ?? ""
+            let known = self.name(of: s.tensor)
+            let name = known.map { "\($0) " } ?? ""
             let shape = "[" + s.tensor.shape.map(String.init).joined(separator: ", ") + "]"
+            // A scalar operand (x * 3 saves 3) is shown by its value.
+            let value = known == nil ? BoxDrawing.values(s.tensor).map { " = \($0)" } ?? "" : ""
             let now = s.tensor.versionIfTracked
             let stale = now != nil && now != s.version ? " (now v\(now!): backward will fail)" : ""
-            return "\(name)\(shape) saved at v\(s.version)\(stale)"
+            return "\(name)\(shape)\(value) saved at v\(s.version)\(stale)"
         }
         return "\(node.name)  saved: " + items.joined(separator: ", ")
     }

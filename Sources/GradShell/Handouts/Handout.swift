@@ -65,8 +65,21 @@ enum Handout {
 
     /// The handout's title: the first line of the story (a lesson's summary), if any.
     static func title(_ parts: [Part]) -> String {
-        if case .prose(let lines)? = parts.first, let first = lines.first(where: { !$0.isEmpty }) { return first }
+        for part in parts {
+            if case .prose(let lines) = part, let first = lines.first(where: { !$0.isEmpty }) { return first }
+        }
         return "gradsh session"
+    }
+
+    /// The parts without the title's own line, which the heading shows.
+    static func withoutTitle(_ parts: [Part], _ heading: String) -> [Part] {
+        var parts = parts
+        if let i = parts.firstIndex(where: { if case .prose = $0 { return true } else { return false } }),
+           case .prose(var lines) = parts[i], let at = lines.firstIndex(of: heading) {
+            lines.removeFirst(at + 1)
+            parts[i] = .prose(lines)
+        }
+        return parts
     }
 
     static func outputText(_ entry: Transcript.Entry) -> String {
@@ -80,12 +93,9 @@ enum Handout {
     // MARK: Markdown
 
     static func markdown(_ transcript: Transcript) -> String {
-        var parts = parts(transcript)
-        let heading = title(parts)
-        if case .prose(var lines)? = parts.first, lines.first(where: { !$0.isEmpty }) == heading {
-            lines.removeFirst(lines.firstIndex(of: heading)! + 1)
-            parts[0] = .prose(lines)
-        }
+        let all = parts(transcript)
+        let heading = title(all)
+        let parts = withoutTitle(all, heading)
         var out = "# \(heading)\n"
         if transcript.droppedCount > 0 { out += "\n_(the first \(transcript.droppedCount) entries of this long session were dropped)_\n" }
         for part in parts {
@@ -114,15 +124,14 @@ enum Handout {
     // MARK: HTML
 
     static func html(_ transcript: Transcript) -> String {
-        let parts = parts(transcript)
-        let heading = title(parts)
+        let all = parts(transcript)
+        let heading = title(all)
+        let parts = withoutTitle(all, heading)
         var body = ""
-        var skippedTitle = false
         if transcript.droppedCount > 0 { body += "<p class=\"note\">The first \(transcript.droppedCount) entries of this long session were dropped.</p>\n" }
         for part in parts {
             switch part {
-            case .prose(var lines):
-                if !skippedTitle, let i = lines.firstIndex(of: heading) { lines.removeFirst(i + 1); skippedTitle = true }
+            case .prose(let lines):
                 for paragraph in lines.split(separator: "", omittingEmptySubsequences: true) {
                     body += "<p>" + escape(paragraph.joined(separator: "\n")) + "</p>\n"
                 }

@@ -148,6 +148,18 @@ final class TeachingTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("│ saved [] = 3 │"), r.stdout)
     }
 
+    /// `:dot NAME FILE.svg` without Graphviz writes the DOT and says how to install it.
+    func testDotSaysHowToInstallGraphvizWhenItIsMissing() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gradsh-dot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let r = try Gradsh.run(["--no-color", "-c", "x = ones(2, requires_grad=True)\ny = (x * x).sum();\n:dot y graph.svg"],
+                               environment: ["PATH": folder.path], directory: folder)
+        XCTAssertTrue(r.stdout.contains("Graphviz is not installed, so graph.svg was not rendered (install Graphviz with: apt-get install graphviz)"), r.stdout)
+        let dot = try String(contentsOf: folder.appendingPathComponent("graph.dot"), encoding: .utf8)
+        XCTAssertTrue(dot.hasPrefix("digraph \"y\" {"), dot)
+    }
+
     /// A graph too wide for the terminal is shown as the tree, and says so.
     func testDrawFallsBackToTheTreeWhenTooWide() throws {
         let source = "manual_seed(0)\nmodel = Sequential(Linear(3, 2), Tanh(), Linear(2, 1));\nloss = ((model(randn(4, 3)) - 1.0) ** 2).mean();\n:draw loss"

@@ -45,14 +45,20 @@ package struct Timing {
         var loops: [Int] = []
         var sampleCount = samples
         for body in bodies {
-            try body() // warm-up: first-touch allocation and caches
-            let start = now()
+            // The first run warms caches and allocations up; a second one is timed, unless
+            // the first was slow enough to time already.
+            var start = now()
             try body()
+            if Double(now() - start) / 1e9 < 0.5 {
+                start = now()
+                try body()
+            }
             let one = Swift.max(Double(now() - start) / 1e9, 1e-9)
             let n = Swift.max(1, Int(sampleSeconds / one))
             loops.append(n)
+            // A slow statement gets fewer samples (at least one), to stay near the budget.
             let affordable = Int(budgetSeconds / Double(bodies.count) / (one * Double(n)))
-            sampleCount = Swift.min(sampleCount, Swift.max(3, affordable))
+            sampleCount = Swift.min(sampleCount, Swift.max(affordable >= 3 ? 3 : 1, affordable))
         }
         var perRun = Array(repeating: [Double](), count: bodies.count)
         for _ in 0..<sampleCount {

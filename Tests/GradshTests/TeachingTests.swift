@@ -143,9 +143,14 @@ final class TeachingTests: XCTestCase {
 
     /// A scalar operand a node saved is shown by its value, in the tree and in the boxes.
     func testGraphShowsSavedScalars() throws {
-        let r = try Gradsh.run(["--no-color", "-c", "x = tensor([1.0, 2.0], requires_grad=True)\ny = (x * 3).sum();\n:graph y\n:draw y"])
+        let source = "x = tensor([1.0, 2.0], requires_grad=True)\ny = (x * 3).pow(2).clamp(min=0.5).sum();\n:graph y\n:draw y\nprint(y.grad_fn.next_functions[0][0]._saved_min)"
+        let r = try Gradsh.run(["--no-color", "-c", source])
         XCTAssertTrue(r.stdout.contains("└─ MulBackward0  saved: [] = 3 saved at v0"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("└─ PowBackward0  saved: [2] = [3, 6] saved at v0  exponent = 2"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("└─ ClampBackward1  saved: [2] = [9, 36] saved at v0  min = 0.5"), r.stdout)
         XCTAssertTrue(r.stdout.contains("│ saved [] = 3 │"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("│ exponent = 2       │"), r.stdout)
+        XCTAssertTrue(r.stdout.hasSuffix("\n0.5\n"), "grad_fn._saved_min as in PyTorch: \(r.stdout)")
     }
 
     /// `:dot NAME FILE.svg` without Graphviz writes the DOT and says how to install it.

@@ -17,6 +17,9 @@ package final class Node {
     /// For CopySlices: the in-place op's own node, run on the view's slice of the
     /// gradient. Its saved tensors are this node's, freed with them.
     var wrapped: Node?
+    /// Plain numbers the backward rule keeps (`exponent` of `x ** 2`, `min`/`max` of
+    /// clamp), by PyTorch's names (`_saved_exponent`), so displays can show them.
+    package internal(set) var savedScalars: [(name: String, value: Scalar)] = []
 
     typealias BackwardRule = (BackwardContext, Tensor) throws -> [Tensor?]
 
@@ -304,7 +307,7 @@ package enum Recorder {
     /// backward rule reads (through `BackwardContext.saved`), `saveOutput` whether it reads its result.
     @discardableResult
     static func record(_ name: String, inputs: [Tensor], output: Tensor,
-                       save: [Tensor] = [], saveOutput: Bool = false,
+                       save: [Tensor] = [], saveOutput: Bool = false, scalars: [(name: String, value: Scalar)] = [],
                        backward: @escaping Node.BackwardRule) throws -> Tensor {
         guard shouldRecord(inputs) else { return unrecorded(output, inputs) }
         for t in save where t.isInference {
@@ -318,6 +321,7 @@ package enum Recorder {
         if saveOutput {
             node.savedOutput = SavedTensor(output: output, of: node)
         }
+        node.savedScalars = scalars
         output.setGradFn(node)
         return output
     }

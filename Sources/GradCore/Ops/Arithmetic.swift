@@ -184,7 +184,7 @@ extension Tensor {
             // so only x is saved.
             guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
             let e = try exponent.item()
-            return try Recorder.record("PowBackward0", inputs: [self], output: out, save: [self]) { ctx, g in
+            return try Recorder.record("PowBackward0", inputs: [self], output: out, save: [self], scalars: [("exponent", e)]) { ctx, g in
                 let x = try ctx.saved(0)
                 // PyTorch's pow_backward: a zero exponent gives zeros (not 0 * x^-1, NaN at 0).
                 if e.doubleValue == 0 { return [try g.mul(Tensor.wrapping(.float(0))).sumTo(sa)] }
@@ -290,7 +290,8 @@ extension Tensor {
             }
         }
         guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
-        return try Recorder.record("ClampBackward1", inputs: [self], output: out, save: [self]) { ctx, g in
+        let bounds = [("min", lo), ("max", hi)].compactMap { name, v in v.map { (name: name, value: $0) } }
+        return try Recorder.record("ClampBackward1", inputs: [self], output: out, save: [self], scalars: bounds) { ctx, g in
             let x = try ctx.saved(0)
             var mask = try x.eq(x)
             if let lo { mask = try mask.logicalAnd(x.ge(Tensor.wrapping(lo))) }

@@ -250,7 +250,15 @@ extension Interpreter {
             case "name": return .boundMethod(receiver: .node(n), name: name)
             case "variable" where n.variable != nil: return .tensor(n.variable!)
             case "metadata": return .opaque(typeName: "dict", repr: "{}")
-            default: break
+            default:
+                // PyTorch's `_saved_exponent`, `_saved_min`: the numbers the node keeps.
+                if name.hasPrefix("_saved_"), let s = n.savedScalars.first(where: { "_saved_" + $0.name == name }) {
+                    switch s.value {
+                    case .int(let i): return .int(i)
+                    case .float(let d): return .float(d)
+                    case .bool(let b): return .bool(b)
+                    }
+                }
             }
         case .list(let l):
             if Methods.listMethodNames.contains(name) {

@@ -102,6 +102,7 @@ struct BoxDrawing {
             return lines
         }
         var lines = [node.name + tag]
+        for scalar in node.savedScalars { lines.append("\(scalar.name) = \(Self.number(scalar.value))") }
         for s in node.savedTensorsForDisplay {
             let now = s.tensor.versionIfTracked
             let stale = now != nil && now != s.version ? " changed since!" : ""
@@ -114,6 +115,15 @@ struct BoxDrawing {
             }
         }
         return lines
+    }
+
+    /// `2`, `-0.5`, `1e-08`: a saved number as short as it reads.
+    static func number(_ s: Scalar) -> String {
+        switch s {
+        case .bool(let b): return b ? "True" : "False"
+        case .int(let i): return String(i)
+        case .float(let d): return d == d.rounded() && Swift.abs(d) < 1e6 ? String(Int(d)) : String(format: "%.4g", d)
+        }
     }
 
     static func shape(_ t: Tensor) -> String { "[" + t.shape.map(String.init).joined(separator: ", ") + "]" }

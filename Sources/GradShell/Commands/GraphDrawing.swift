@@ -59,7 +59,8 @@ struct GraphDrawing {
             return "AccumulateGrad → \(name) \(describe(leaf))\(grad)"
         }
         let saved = node.savedTensorsForDisplay
-        guard !saved.isEmpty else { return node.name }
+        let scalars = node.savedScalars.map { "  \($0.name) = \(BoxDrawing.number($0.value))" }.joined()
+        guard !saved.isEmpty else { return node.name + scalars }
         let items = saved.map { s -> String in
             let known = self.name(of: s.tensor)
             let name = known.map { "\($0) " } ?? ""
@@ -70,7 +71,7 @@ struct GraphDrawing {
             let stale = now != nil && now != s.version ? " (now v\(now!): backward will fail)" : ""
             return "\(name)\(shape)\(value) saved at v\(s.version)\(stale)"
         }
-        return "\(node.name)  saved: " + items.joined(separator: ", ")
+        return "\(node.name)  saved: " + items.joined(separator: ", ") + scalars
     }
 
     /// The tree, iteratively (graphs can be 100,000 nodes deep); a node met again is

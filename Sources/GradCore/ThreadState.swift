@@ -25,7 +25,7 @@ final class ThreadState {
     /// Counts storages and tensors made, to tell what existed before a statement began.
     var clock: UInt64 = 0
 
-    var generator = RandomGenerator(seed: 0x5EED)
+    var generator = RandomGenerator(seed: DefaultGenerator.defaultSeed)
 
     private static let key: pthread_key_t = {
         var k = pthread_key_t()

@@ -23,6 +23,7 @@ final class ModuleRegistryTests: XCTestCase {
         "empty_like": ("empty_like(ones(1)).shape", "(1,)"), "rand_like": ("rand_like(ones(3)).shape", "(3,)"),
         "randn_like": ("randn_like(ones(3)).shape", "(3,)"), "full_like": ("full_like(ones(2), 5)", "tensor([5., 5.])"),
         "randperm": ("len(randperm(3))", "3"), "manual_seed": ("manual_seed(1)", ""),
+        "initial_seed": ("manual_seed(7); initial_seed()", "7"),
         "where": ("where(tensor([True, False]), ones(2), zeros(2))", "tensor([1., 0.])"),
         "cat": ("cat([ones(1), zeros(1)], dim=0)", "tensor([1., 0.])"), "concat": ("concat((ones(1), ones(1)))", "tensor([1., 1.])"),
         "stack": ("stack([ones(1), zeros(1)], dim=1)", "tensor([[1., 0.]])"),

@@ -53,7 +53,7 @@ final class PropertyTests: XCTestCase {
         }
         let mode = GradModeState.current
         var generator = DefaultGenerator.shared
-        return vars.joined(separator: "; ") + " | grad=\(mode.isGradEnabled) inference=\(mode.isInferenceEnabled) rng=\(generator.next())"
+        return vars.joined(separator: "; ") + " | grad=\(mode.isGradEnabled) inference=\(mode.isInferenceEnabled) rng=\(generator.random64())"
     }
 
     func testFailedStatementsChangeNothing() {

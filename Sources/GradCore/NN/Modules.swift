@@ -71,11 +71,17 @@ package final class Linear: Module {
         }
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
-        let bound = inFeatures > 0 ? 1 / Double(inFeatures).squareRoot() : 0
         weight = try Tensor.zeros([outFeatures, inFeatures])
         bias = hasBias ? try Tensor.zeros([outFeatures]) : nil
         super.init()
-        for p in [weight, bias].compactMap({ $0 }) {
+        // PyTorch's reset_parameters: kaiming_uniform_(weight, a=sqrt(5)), whose bound is
+        // sqrt(3) * gain / sqrt(fan_in) computed in doubles as Python does, then the bias
+        // uniform in ±1/sqrt(fan_in); weight drawn first.
+        let fanIn = Double(inFeatures)
+        let gain = (2.0 / (1 + 5.0.squareRoot() * 5.0.squareRoot())).squareRoot()
+        let weightBound = inFeatures > 0 ? 3.0.squareRoot() * (gain / fanIn.squareRoot()) : 0
+        let biasBound = inFeatures > 0 ? 1 / fanIn.squareRoot() : 0
+        for (p, bound) in [(weight, weightBound)] + (bias.map { [($0, biasBound)] } ?? []) {
             try GradModeState.withGradMode(.noGrad) { _ = try p.uniformInPlace(-bound, bound) }
             try p.setRequiresGrad(true)
         }
@@ -216,7 +222,8 @@ extension Tensor {
         try modifyInPlace(others: []) { cur in
             let t = try Tensor.zeros(cur.shape, dtype: .float32)
             let p = t.storage.pointer(Float.self)
-            DefaultGenerator.draw { g in for i in 0..<t.numel { p[i] = Float(low + (high - low) * g.uniform()) } }
+            let from = Float(low), to = Float(high)
+            DefaultGenerator.draw { g in for i in 0..<t.numel { p[i] = g.uniformFloat(from, to) } }
             return t
         }
     }
@@ -226,7 +233,7 @@ extension Tensor {
         try modifyInPlace(others: []) { cur in
             let t = try Tensor.zeros(cur.shape, dtype: .float32)
             let p = t.storage.pointer(Float.self)
-            DefaultGenerator.draw { g in for i in 0..<t.numel { p[i] = Float(mean + std * g.normal()) } }
+            DefaultGenerator.draw { g in RandomFill.normal(p, count: t.numel, mean: mean, std: std, &g) }
             return t
         }
     }

@@ -112,6 +112,9 @@ extension OpRegistry {
             DefaultGenerator.seed(Int64(a.int(0, default: 0)))
             return .nothing
         },
+        Factory(name: "initial_seed", parameters: [], help: "the seed the generator was last seeded with") { _ in
+            .int(Int(truncatingIfNeeded: DefaultGenerator.shared.seed))
+        },
     ]
 
     package static let factoriesByName = Dictionary(uniqueKeysWithValues: (factories + functions).map { ($0.name, $0) })

@@ -9,6 +9,7 @@ final class ModuleRegistryTests: XCTestCase {
     static let examples: [String: String] = [
         "Linear": "Linear(2, 3, bias=False)", "ReLU": "ReLU(inplace=True)", "Sigmoid": "Sigmoid()", "Tanh": "Tanh()",
         "Dropout": "Dropout(p=0.2)", "Sequential": "Sequential(Linear(2, 3), ReLU())",
+        "MSELoss": "MSELoss(reduction='sum')", "CrossEntropyLoss": "CrossEntropyLoss(reduction='mean')", "NLLLoss": "NLLLoss(reduction='none')",
         "SGD": "SGD(net.parameters(), lr=0.1, momentum=0.9)", "Adam": "Adam(net.parameters(), betas=(0.8, 0.9))",
     ]
 

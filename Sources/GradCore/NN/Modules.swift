@@ -124,6 +124,36 @@ package final class Activation: Module {
     }
 }
 
+/// `nn.MSELoss()`, `nn.CrossEntropyLoss()`, `nn.NLLLoss()`: a loss function as a module,
+/// called with the input and the target (`loss_fn(pred, y)`), as tutorials write it.
+package final class Loss: Module {
+    package enum Kind: String, Sendable { case mse = "MSELoss", crossEntropy = "CrossEntropyLoss", nll = "NLLLoss" }
+    package let kind: Kind
+    package let reduction: String
+
+    /// An unknown reduction is refused when the loss is computed, as PyTorch refuses it.
+    package init(_ kind: Kind, reduction: String = "mean") {
+        self.kind = kind
+        self.reduction = reduction
+    }
+
+    override package var typeName: String { kind.rawValue }
+
+    override package func forward(_ input: Tensor) throws -> Tensor {
+        throw TensorError.type("\(kind.rawValue).forward() missing 1 required positional argument: 'target'")
+    }
+
+    package func forward(_ input: Tensor, target: Tensor) throws -> Tensor {
+        switch kind {
+        case .mse:
+            if input.shape != target.shape { _ = try Shape.broadcast(input.shape, target.shape) }
+            return try Tensor.mseLoss(input, target, reduction: reduction)
+        case .crossEntropy: return try Tensor.crossEntropy(input, target, reduction: reduction)
+        case .nll: return try Tensor.nllLoss(input, target, reduction: reduction)
+        }
+    }
+}
+
 /// `Dropout(p)`: active only while `training` is true, which is why `eval()` matters.
 package final class Dropout: Module {
     package let p: Double

@@ -31,6 +31,18 @@ package enum ModuleRegistry {
                     help: "zeroes elements with probability p while model.training; nothing after model.eval()") { a in
             .module(try Dropout(p: a.double(0) ?? 0.5, inplace: a.bool(1, default: false)))
         },
+        Factory(name: "MSELoss", parameters: [.optional("reduction", .string, default: "'mean'")],
+                    help: "the mean squared error as a module: loss_fn(input, target)") { a in
+            .module(Loss(.mse, reduction: a.string(0) ?? "mean"))
+        },
+        Factory(name: "CrossEntropyLoss", parameters: [.optional("reduction", .string, default: "'mean'")],
+                    help: "cross_entropy as a module: loss_fn(logits, labels)") { a in
+            .module(Loss(.crossEntropy, reduction: a.string(0) ?? "mean"))
+        },
+        Factory(name: "NLLLoss", parameters: [.optional("reduction", .string, default: "'mean'")],
+                    help: "nll_loss as a module: loss_fn(log_probabilities, labels)") { a in
+            .module(Loss(.nll, reduction: a.string(0) ?? "mean"))
+        },
         Factory(name: "Sequential", parameters: [.required("modules", .modules)],
                     help: "applies its layers in order; model[i] is a layer") { a in
             .module(Sequential(a.modules(0)))

@@ -60,6 +60,8 @@ enum FormatSpec {
 
     /// `format(value, spec)`.
     static func format(_ value: Value, _ spec: String) throws -> String {
+        // Tensor.__format__: a 0-dim tensor formats as its number, even with no spec.
+        if case .tensor(let t) = value, t.rank == 0 { return try format(Methods.pythonValue(try t.item()), spec) }
         if spec.isEmpty { return try Repr.str(value) }
         let p = try parse(spec)
         switch value {
@@ -67,8 +69,6 @@ enum FormatSpec {
         case .int(let i): return try integer(i, p, typeName: "int")
         case .bool(let b): return try integer(b ? 1 : 0, p, typeName: "bool")
         case .float(let d): return try real(d, p, typeName: "float")
-        case .tensor(let t) where t.rank == 0:
-            return try format(Methods.pythonValue(try t.item()), spec)
         default:
             throw GradError.type("unsupported format string passed to \(value.typeName).__format__")
         }

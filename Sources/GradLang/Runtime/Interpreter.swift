@@ -934,6 +934,9 @@ package final class Interpreter {
                 throw GradError("NotImplementedError", "Module [\(m.className)] is missing the required \"forward\" function")
             }
             return try callFunction(forward, [fn] + positional, keywords)
+        case .module(let m as Loss):
+            let bound = try CallArguments(positional, keywords, function: "\(m.typeName).forward").bind(["input", "target"], required: 2)
+            return .tensor(try m.forward(try bound[0]!.asTensor("input"), target: try bound[1]!.asTensor("target")))
         case .module(let m):
             let args = CallArguments(positional, keywords, function: "forward")
             let bound = try args.bind(["input"], required: 1)

@@ -1,0 +1,16 @@
+# title: loss modules: nn.CrossEntropyLoss, nn.NLLLoss and nn.MSELoss called as loss_fn(input, target), their reductions, repr, graph and errors
+from torch import nn
+torch.manual_seed(0)
+x = torch.randn(4, 3, requires_grad=True); show(4, "x", x)
+y = torch.tensor([0, 2, 1, 2]); show(5, "y", y)
+ce = nn.CrossEntropyLoss(); show(6, "ce", ce)
+printed(7, f"{ce} {str(ce(x, y))} {ce(x, y).grad_fn.name()}")
+printed(8, str(nn.CrossEntropyLoss(reduction="sum")(x, y)))
+printed(9, str(nn.NLLLoss()(x.log_softmax(1), y)))
+m = nn.MSELoss(); show(10, "m", m)
+loss = m(x, torch.zeros(4, 3)); show(11, "loss", loss)
+printed(12, f"{m} {nn.MSELoss(reduction='none')(x[0], torch.ones(3))}")
+fails(13, lambda: nn.MSELoss(reduction="avg")(x, x))
+fails(14, lambda: m(x))
+loss.backward()
+show(16, None, x.grad)

@@ -14,10 +14,8 @@ final class TutorialTests: XCTestCase {
     static let pending: [String: String] = [
         "autogradqs_computing_gradients": "binary_cross_entropy_with_logits",
         "blitz_autograd_vector_jacobian": "Tensor.norm",
-        "grad_mode_no_grad_doc": "Parameter's repr",
         "nn_tutorial_from_scratch": "torch.Size",
         "quickstart_train_test": "nn.Flatten, torch.Size",
-        "seed_update_weights": "Parameter's repr",
         "tensor_register_hook": "register_hook",
         "transfer_learning_train_model": "lr_scheduler, optimizer parameter groups",
     ]

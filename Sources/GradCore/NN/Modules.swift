@@ -84,6 +84,7 @@ package final class Linear: Module {
         for (p, bound) in [(weight, weightBound)] + (bias.map { [($0, biasBound)] } ?? []) {
             try GradModeState.withGradMode(.noGrad) { _ = try p.uniformInPlace(-bound, bound) }
             try p.setRequiresGrad(true)
+            p.isParameter = true
         }
     }
 

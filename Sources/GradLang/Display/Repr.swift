@@ -230,6 +230,12 @@ package enum TensorRepr {
     static var lineWidth: Int { PrintOptions.current.lineWidth }
 
     package static func repr(_ t: Tensor) -> String {
+        // nn.Parameter's repr, as PyTorch prints a model's weights.
+        if t.isParameter { return "Parameter containing:\n" + tensorRepr(t) }
+        return tensorRepr(t)
+    }
+
+    private static func tensorRepr(_ t: Tensor) -> String {
         let prefix = "tensor("
         let indent = prefix.count
         var suffixes: [String] = []

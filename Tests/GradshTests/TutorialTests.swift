@@ -13,7 +13,6 @@ final class TutorialTests: XCTestCase {
     /// fail (so one that starts passing is noticed and taken off the list).
     static let pending: [String: String] = [
         "autogradqs_computing_gradients": "binary_cross_entropy_with_logits",
-        "blitz_autograd_vector_jacobian": "Tensor.norm",
         "nn_tutorial_from_scratch": "torch.Size",
         "quickstart_train_test": "nn.Flatten, torch.Size",
         "tensor_register_hook": "register_hook",

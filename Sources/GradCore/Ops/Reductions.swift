@@ -448,3 +448,40 @@ extension Tensor {
         return out
     }
 }
+
+extension Tensor {
+    /// `norm(p=2, dim=None, keepdim=False)` (`LinalgVectorNormBackward0`): the p-norm of all
+    /// elements, or along `dims`. Backward: g * sign(x) * |x|^(p-1) / norm^(p-1), which is
+    /// x / norm for p = 2, and 0 where the norm is 0, as PyTorch masks it.
+    package func norm(p: Double = 2, dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
+        guard dtype.isFloatingPoint else {
+            throw TensorError.runtime("linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(dtype.scalarTypeName)")
+        }
+        guard p > 0, p.isFinite else { throw TensorError.runtime("norm: gradsh supports finite p > 0 (got \(p))") }
+        let reduced = try dims.map { try $0.map { try Shape.normalize(dim: $0, rank: Swift.max(rank, 1)) } } ?? Array(0..<rank)
+        let inputShape = shape
+        let power = Tensor.wrapping(.float(p)), inverse = Tensor.wrapping(.float(1 / p))
+        let out = try GradModeState.withGradMode(.noGrad) { () -> Tensor in
+            let magnitudes = p == 2 ? try self.mul(self) : try self.abs().pow(power)
+            let total = dims == nil ? try magnitudes.sum() : try magnitudes.sum(dims: reduced, keepdim: keepdim)
+            return p == 2 ? try total.sqrt() : try total.pow(inverse)
+        }
+        guard Recorder.shouldRecord(self) else { return Recorder.unrecorded(out, self) }
+        return try Recorder.record("LinalgVectorNormBackward0", inputs: [self], output: out, save: [self], saveOutput: true,
+                                   scalars: [("ord", .float(p))]) { ctx, g in
+            let x = try ctx.saved(0)
+            let whole = dims == nil
+            let grad = whole ? try g.expand(inputShape) : try Tensor.expandReduced(g, dims: reduced, keepdim: keepdim, to: inputShape)
+            let n = whole ? try ctx.output().expand(inputShape) : try Tensor.expandReduced(ctx.output(), dims: reduced, keepdim: keepdim, to: inputShape)
+            let zero = Tensor.wrapping(.float(0))
+            let scaled: Tensor
+            if p == 2 {
+                scaled = try x.div(n)
+            } else {
+                let exponent = Tensor.wrapping(.float(p - 1))
+                scaled = try x.sign().mul(x.abs().pow(exponent)).div(n.pow(exponent))
+            }
+            return [try grad.mul(scaled.maskedFill(n.eq(zero), zero))]
+        }
+    }
+}

@@ -89,6 +89,9 @@ extension Op {
             guard dims.count == 1 else { throw TensorError.type("prod() takes one dim") }
             return .tensor(try x.prod(dim: dims[0], keepdim: keep))
         },
+        Op("norm", parameters: [.optional("p", .double, default: "2"), dim, keepdim],
+           help: "the p-norm (2 by default) of all elements, or along dim", node: "LinalgVectorNormBackward0", dtypeRule: .sameAsInput,
+           run: { x, a in .tensor(try x.norm(p: a.double(0) ?? 2, dims: a.dims(1), keepdim: a.bool(2, default: false))) }),
         Op("max", parameters: [.optional("dim", .tensorOrDim), keepdim],
            help: "max(x) | max(x, dim, keepdim=False) -> (values, indices) | max(x, other) elementwise",
            node: "MaxBackward1", dtypeRule: .sameAsInput,

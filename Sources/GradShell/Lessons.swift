@@ -10,6 +10,11 @@ struct ScriptStep {
 }
 
 enum ScriptSteps {
+    /// A line that carries on the statement above it at the same indentation.
+    private static func continuesBlock(_ trimmed: String) -> Bool {
+        ["else", "elif", "except", "finally", ">", ")", "]", "}"].contains { trimmed.hasPrefix($0) }
+    }
+
     static func split(_ text: String) -> [ScriptStep] {
         var steps: [ScriptStep] = []
         var narrative: [String] = []
@@ -20,6 +25,17 @@ enum ScriptSteps {
             if code.isEmpty && (trimmed.isEmpty || trimmed.hasPrefix("#")) {
                 narrative.append(line)
                 continue
+            }
+            // A line at the left margin after an indented Python block (not its `else:`,
+            // `except:` or the like) starts a new step: the block ended at the line before.
+            if !code.isEmpty, let first = line.first, !first.isWhitespace, !continuesBlock(trimmed),
+               case .program = Parser.parse(code.joined(separator: "\n"), final: true) {
+                // Blank lines that ended the block are space before the next step.
+                var blanks: [String] = []
+                while let last = code.last, last.trimmingCharacters(in: .whitespaces).isEmpty { blanks.insert(code.removeLast(), at: 0) }
+                steps.append(ScriptStep(narrative: narrative, code: code))
+                narrative = blanks
+                code = []
             }
             code.append(line)
             let chunk = code.joined(separator: "\n")

@@ -56,6 +56,27 @@ final class TeachingTests: XCTestCase {
         """)
     }
 
+    /// A statement at the left margin after an indented Python block is a step of its own
+    /// (the block's `else:` is not), in --echo as in step mode.
+    func testEchoStartsAStepAfterAPythonBlock() throws {
+        let source = "def f(t):\n    return t * 2\n\nw = f(1)\nif w > 1:\n    a = 1\nelse:\n    a = 2\nb = a"
+        let r = try Gradsh.run(["--echo", "--no-color", "-c", source])
+        XCTAssertEqual(r.stdout, """
+        grad> def f(t):
+        ...     return t * 2
+
+        grad> w = f(1)
+        w = 2
+        grad> if w > 1:
+        ...     a = 1
+        ... else:
+        ...     a = 2
+        grad> b = a
+        b = 1
+
+        """)
+    }
+
     /// A handout made with `--echo > file` is complete: each error comes on standard output
     /// right after its statement, before the next one.
     func testEchoWritesErrorsInOrderOnStandardOutput() throws {

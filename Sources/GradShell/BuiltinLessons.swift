@@ -341,7 +341,7 @@ exercise "Make scores = model(X) with no graph, and n2: how many points the mode
 >
 """# + "\n"),
         ("06_inference_mode.grad", #"""
-# Lesson 6: inference mode: faster and stricter than no_grad; inference tensors, clone(), and nesting.
+# Lesson 6: inference mode: stricter than no_grad (and at most a little cheaper); inference tensors, clone(), and nesting.
 x = tensor([1.0, 2.0, 3.0], requires_grad=True)
 inference <
     p = x * 2

@@ -204,7 +204,9 @@ enum Builtins {
 
     private static func registerMath(_ add: (String, @escaping Body) -> Void) {
         for name in OpBindings.functionNames {
-            add(name) { args, interp in
+            // `torch.round` is the op even where the bare name is Python's builtin.
+            let spellings = pythonOnly.contains(name) ? [name, "torch." + name] : [name]
+            for spelling in spellings { add(spelling) { args, interp in
                 guard let first = args.positional.first ?? args.keywords.first(where: { $0.0 == "input" })?.1 else {
                     throw GradError.type("\(name)() missing 1 required positional argument: 'input'")
                 }
@@ -213,7 +215,7 @@ enum Builtins {
                     throw GradError.type("\(name)(): argument 'input' (position 1) must be Tensor, not \(first.typeName)")
                 }
                 return try Methods.callTensorMethod(t, name, &args, interp)
-            }
+            } }
         }
         // F.relu(x, inplace=True) overwrites x, as nn.ReLU(inplace=True) does.
         add("relu") { args, _ in
@@ -450,9 +452,9 @@ enum Builtins {
             let digits = try optionalInt(b[1], "ndigits")
             switch b[0]! {
             case .int(let i): return .int(i)
-            case .tensor(let t):
-                guard t.numel == 1 else { throw GradError.type("round() of a tensor with more than one element") }
-                return .float(pythonRound(try t.item().doubleValue, digits ?? 0))
+            case .tensor:
+                // As in PyTorch: torch.round(x) or x.round() rounds a tensor; Python's round does not.
+                throw GradError.type("type Tensor doesn't define __round__ method")
             case let v:
                 let d = try v.asDouble("round")
                 if let digits { return .float(pythonRound(d, digits)) }

@@ -131,10 +131,7 @@ struct BoxDrawing {
     /// `14`, `[1, 2, 3]`: the values of a tensor small enough to read in a box.
     static func values(_ t: Tensor) -> String? {
         guard t.shape.reduce(1, *) <= smallElements, let values = try? t.doubles() else { return nil }
-        let shown = values.map { v -> String in
-            if v == v.rounded() && abs(v) < 1e6 { return String(Int(v)) }
-            return String(format: "%.4g", v)
-        }
+        let shown = values.map { number(.float($0)) }
         return t.shape.isEmpty ? shown.first : "[" + shown.joined(separator: ", ") + "]"
     }
 
